@@ -1,0 +1,59 @@
+# usercenter: build, run and test.
+#
+#   make run     install what is missing, build, start Redis + nginx with conf/
+#   make stop    stop what "make run" started
+#   make test    install, build, run every suite against private instances
+#   make bench   the benchmark table (tools/bench)
+#
+# Everything built or started lives under build/ (the private prefix).
+
+SHELL    := /bin/sh
+TOP      := $(CURDIR)
+BUILD    := $(TOP)/build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
+
+LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c
+LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h
+MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
+MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
+             $(LIBUC_HDR)
+UCCTL     = $(BUILD)/ucctl
+UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t
+
+.PHONY: all deps build run stop test test-unit test-nginx bench clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+build: $(MODULE) $(UCCTL) $(UNIT_TESTS)
+
+$(MODULE): $(MODULE_SRC) tools/build-module.sh
+	@tools/build-module.sh $(BUILD)/nginx
+
+$(UCCTL): tools/ucctl.c $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)
+	$(CC) $(UC_CFLAGS) -o $@ tools/ucctl.c $(LIBUC_SRC) -lhiredis -lcrypto
+
+$(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit -o $@ $< $(LIBUC_SRC) -lcrypto
+
+run: deps build
+	@tools/run.sh start
+
+stop:
+	@tools/run.sh stop
+
+test: deps build
+	@tools/test.sh
+
+bench: deps build
+	@tools/bench/bench.sh
+
+clean:
+	rm -rf $(BUILD)

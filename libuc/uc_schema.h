@@ -1,0 +1,117 @@
+/*
+ * usercenter shared contract: the Redis key schema and the session record.
+ *
+ * Every key starts with a configurable prefix (default "uc:"). Keys that
+ * belong together share a hash tag so the schema works on Redis Cluster.
+ *
+ *   <prefix>{s:<sid>}            HASH  session record, TTL = idle timeout
+ *   <prefix>{u:<uid>}:sessions   ZSET  member sid, score absolute expiry (ms)
+ *
+ * Session record fields, in the order the gateway reads them with HMGET:
+ *   uid   user id (decimal, 1..20 digits)
+ *   lvl   auth level 0..4
+ *   bl    "*" (single sign-on: every business line) or "mall,pay,..."
+ *   mid   merchant id, "" when none
+ *   exp   absolute expiry, unix seconds
+ *   idle  idle timeout in seconds (the key's TTL when renewed)
+ *   rn    when the TTL was last set, unix seconds
+ *   iat   issued at, unix seconds (not read by the gateway)
+ */
+
+#ifndef UC_SCHEMA_H
+#define UC_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define UC_PREFIX_DEFAULT   "uc:"
+#define UC_PREFIX_MAX       32
+#define UC_UID_MAX          20
+#define UC_LINE_MAX         32
+#define UC_MERCHANT_MAX     32
+#define UC_LEVEL_MAX        4
+
+
+typedef enum {
+    UC_SF_UID = 0,
+    UC_SF_LEVEL,
+    UC_SF_LINES,
+    UC_SF_MERCHANT,
+    UC_SF_EXPIRES,
+    UC_SF_IDLE,
+    UC_SF_RENEWED,
+    UC_SF_READ,             /* fields the gateway reads end here */
+    UC_SF_ISSUED = UC_SF_READ,
+    UC_SF_ALL
+} uc_session_field_e;
+
+
+typedef struct {
+    const char     *data;
+    size_t          len;
+} uc_str_t;
+
+
+typedef struct {
+    uc_str_t        uid;
+    uc_str_t        lines;
+    uc_str_t        merchant;
+    unsigned        level;
+    int64_t         expires;
+    int64_t         idle;
+    int64_t         renewed;
+} uc_session_t;
+
+
+typedef enum {
+    UC_SESSION_VALID = 0,
+    UC_SESSION_ABSENT,          /* no record: revoked or idle-expired */
+    UC_SESSION_CORRUPT,         /* a record the gateway cannot trust */
+    UC_SESSION_EXPIRED          /* past its absolute expiry */
+} uc_session_rc_e;
+
+
+extern const char *const  uc_session_fields[UC_SF_ALL];
+
+
+/*
+ * The renewal script: resets the TTL and "rn" only while the record exists,
+ * so a revoked session is never brought back. KEYS[1] record, ARGV[1] now,
+ * ARGV[2] TTL in milliseconds.
+ */
+extern const char  uc_session_renew_script[];
+
+
+/* Key builders write into dst (at least UC_KEY_MAX) and return the length. */
+#define UC_KEY_MAX  (UC_PREFIX_MAX + 64)
+
+size_t uc_key_session(char *dst, const char *prefix, size_t prefix_len,
+    const char *sid, size_t sid_len);
+size_t uc_key_user_sessions(char *dst, const char *prefix, size_t prefix_len,
+    const char *uid, size_t uid_len);
+
+/* Prefix: 1..32 printable characters without braces or spaces. */
+int uc_prefix_valid(const char *prefix, size_t len);
+
+/* A business line name: 1..32 of [a-z0-9_-]. */
+int uc_line_valid(const char *line, size_t len);
+
+/*
+ * Interprets the UC_SF_READ values of HMGET (a NULL data pointer is a nil
+ * reply). now is unix seconds.
+ */
+uc_session_rc_e uc_session_parse(const uc_str_t *vals, int64_t now,
+    uc_session_t *s);
+
+/* Whether the session's line list admits line (exact match or "*"). */
+int uc_session_has_line(const uc_session_t *s, const char *line,
+    size_t len);
+
+/*
+ * The TTL in seconds to renew to, or 0 when no renewal is due yet (more than
+ * half of the idle timeout left). Never beyond the absolute expiry.
+ */
+int64_t uc_session_renew_ttl(const uc_session_t *s, int64_t now);
+
+#endif /* UC_SCHEMA_H */

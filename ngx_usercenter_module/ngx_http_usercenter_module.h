@@ -1,0 +1,89 @@
+
+/*
+ * usercenter gateway module: shared types.
+ */
+
+
+#ifndef _NGX_HTTP_USERCENTER_MODULE_H_INCLUDED_
+#define _NGX_HTTP_USERCENTER_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "uc_token.h"
+#include "uc_schema.h"
+
+
+#define NGX_HTTP_UC_AUTH_OFF          0
+#define NGX_HTTP_UC_AUTH_OPTIONAL     1
+#define NGX_HTTP_UC_AUTH_REQUIRED     2
+
+#define NGX_HTTP_UC_FAIL_OPEN         0
+#define NGX_HTTP_UC_FAIL_CLOSED       1
+
+
+typedef struct ngx_http_uc_redis_s  ngx_http_uc_redis_t;
+
+
+typedef struct {
+    ngx_str_t                     host;      /* numeric address, or empty */
+    in_port_t                     port;
+    ngx_str_t                     unix_path; /* or a unix socket */
+    ngx_str_t                     password;
+    ngx_int_t                     db;
+    ngx_str_t                     prefix;
+    ngx_msec_t                    connect_timeout;
+    ngx_msec_t                    timeout;
+    ngx_msec_t                    backoff_min;
+    ngx_msec_t                    backoff_max;
+} ngx_http_uc_redis_conf_t;
+
+
+typedef struct {
+    ngx_http_uc_redis_conf_t      redis;
+    ngx_flag_t                    redis_set;
+    ngx_str_t                     secret_path;
+    uc_keyring_t                 *keyring;
+    ngx_http_uc_redis_t          *conn;      /* this worker's connection */
+} ngx_http_uc_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                    auth;
+    ngx_int_t                     level;
+    ngx_str_t                     business_line;
+    ngx_uint_t                    on_redis_error;
+    ngx_str_t                     cookie;
+    ngx_flag_t                    strip_identity;
+} ngx_http_uc_loc_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_UC_SESSION_NONE = 0,   /* no token: anonymous */
+    NGX_HTTP_UC_SESSION_VALID,
+    NGX_HTTP_UC_SESSION_INVALID,    /* malformed, bad signature, revoked */
+    NGX_HTTP_UC_SESSION_EXPIRED,
+    NGX_HTTP_UC_SESSION_ERROR       /* Redis unreachable, slow or odd */
+} ngx_http_uc_session_status_e;
+
+
+typedef struct {
+    ngx_http_request_t           *request;
+    void                         *op;        /* outstanding Redis call */
+    ngx_http_uc_session_status_e  status;
+    ngx_str_t                     sid;
+    ngx_str_t                     uid;
+    ngx_str_t                     merchant;
+    ngx_str_t                     business_line;
+    ngx_uint_t                    level;
+    unsigned                      waiting:1;
+    unsigned                      done:1;
+} ngx_http_uc_ctx_t;
+
+
+extern ngx_module_t  ngx_http_usercenter_module;
+
+
+#endif /* _NGX_HTTP_USERCENTER_MODULE_H_INCLUDED_ */

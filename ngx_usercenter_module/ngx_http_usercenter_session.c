@@ -1,0 +1,726 @@
+
+/*
+ * usercenter gateway module: the session check in the ACCESS phase.
+ *
+ * Order of work, cheapest first: identity headers sent by the client are
+ * dropped; the token is taken from "Authorization: Bearer" or the session
+ * cookie; its format and HMAC are checked locally, so a forged or mangled
+ * token never costs a Redis command; then one HMGET reads the record. The
+ * request waits for the reply without blocking the worker and is resumed
+ * from the Redis read handler. A due idle-TTL renewal is sent on its own,
+ * and the request does not wait for it.
+ */
+
+
+#include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_redis.h"
+
+
+static ngx_int_t ngx_http_uc_decide(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static ngx_int_t ngx_http_uc_reject(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message);
+static ngx_int_t ngx_http_uc_find_token(ngx_http_request_t *r,
+    ngx_http_uc_loc_conf_t *ulcf, ngx_str_t *token);
+static ngx_int_t ngx_http_uc_strip_headers(ngx_http_request_t *r);
+static ngx_int_t ngx_http_uc_set_headers(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static ngx_int_t ngx_http_uc_add_header(ngx_http_request_t *r,
+    const char *name, size_t len, ngx_str_t *value);
+static void ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op,
+    redisReply *reply);
+static void ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx,
+    redisReply *reply);
+static void ngx_http_uc_session_renew(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, int64_t ttl);
+static void ngx_http_uc_renew_reply(ngx_http_uc_redis_op_t *op,
+    redisReply *reply);
+static void ngx_http_uc_cleanup(void *data);
+
+
+static ngx_str_t  ngx_http_uc_levels[] = {
+    ngx_string("0"), ngx_string("1"), ngx_string("2"), ngx_string("3"),
+    ngx_string("4")
+};
+
+
+ngx_int_t
+ngx_http_uc_access_handler(ngx_http_request_t *r)
+{
+    u_char                    key[UC_KEY_MAX];
+    size_t                    lens[1 + 1 + UC_SF_READ];
+    ngx_int_t                 i;
+    ngx_str_t                 token;
+    const char               *argv[1 + 1 + UC_SF_READ], *sid;
+    uc_token_rc_e             rc;
+    ngx_http_uc_ctx_t        *ctx;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_loc_conf_t   *ulcf;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->keyring == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+
+    if (ctx != NULL) {
+        if (!ctx->done) {
+            return NGX_AGAIN;
+        }
+
+        return ngx_http_uc_decide(r, ctx);
+    }
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ulcf->strip_identity && ngx_http_uc_strip_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_uc_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->business_line = ulcf->business_line;
+    ngx_http_set_ctx(r, ctx, ngx_http_usercenter_module);
+
+    if (ulcf->auth == NGX_HTTP_UC_AUTH_OFF) {
+        ctx->done = 1;
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_uc_find_token(r, ulcf, &token) != NGX_OK) {
+        ctx->status = NGX_HTTP_UC_SESSION_NONE;
+        ctx->done = 1;
+        return ngx_http_uc_decide(r, ctx);
+    }
+
+    rc = uc_token_verify(umcf->keyring, (const char *) token.data, token.len,
+                         &sid, &lens[0]);
+
+    if (rc != UC_TOKEN_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "usercenter: %s", uc_token_strerror(rc));
+
+        ctx->status = NGX_HTTP_UC_SESSION_INVALID;
+        ctx->done = 1;
+        return ngx_http_uc_decide(r, ctx);
+    }
+
+    ctx->sid.data = (u_char *) sid;
+    ctx->sid.len = UC_SID_LEN;
+
+    argv[0] = "HMGET";
+    lens[0] = 5;
+    argv[1] = (const char *) key;
+    lens[1] = uc_key_session((char *) key,
+                             (const char *) umcf->redis.prefix.data,
+                             umcf->redis.prefix.len, sid, UC_SID_LEN);
+
+    for (i = 0; i < UC_SF_READ; i++) {
+        argv[2 + i] = uc_session_fields[i];
+        lens[2 + i] = ngx_strlen(uc_session_fields[i]);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_session_reply, ctx);
+
+    if (cln == NULL || op == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_uc_redis_send(op, 2 + UC_SF_READ, argv, lens) != NGX_OK) {
+        ctx->status = NGX_HTTP_UC_SESSION_ERROR;
+        ctx->done = 1;
+        return ngx_http_uc_decide(r, ctx);
+    }
+
+    cln->handler = ngx_http_uc_cleanup;
+    cln->data = ctx;
+
+    ctx->op = op;
+    ctx->waiting = 1;
+
+    return NGX_AGAIN;
+}
+
+
+static ngx_int_t
+ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_uint_t               need_login;
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    need_login = ulcf->auth == NGX_HTTP_UC_AUTH_REQUIRED || ulcf->level > 0;
+
+    switch (ctx->status) {
+
+    case NGX_HTTP_UC_SESSION_VALID:
+
+        if ((ngx_int_t) ctx->level < ulcf->level) {
+            return ngx_http_uc_reject(r, NGX_HTTP_FORBIDDEN,
+                                      "auth_level_too_low",
+                "this page needs a higher authentication level");
+        }
+
+        return ngx_http_uc_set_headers(r, ctx);
+
+    case NGX_HTTP_UC_SESSION_NONE:
+
+        if (need_login) {
+            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+                                      "login_required", "please log in");
+        }
+
+        return NGX_DECLINED;
+
+    case NGX_HTTP_UC_SESSION_INVALID:
+
+        if (ctx->uid.len && need_login) {
+            /* a valid session of another business line */
+            return ngx_http_uc_reject(r, NGX_HTTP_FORBIDDEN,
+                                      "business_line_forbidden",
+                "the session is not valid for this business line");
+        }
+
+        if (need_login) {
+            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+                                      "invalid_session",
+                "the session is invalid or has been revoked");
+        }
+
+        ngx_str_null(&ctx->uid);
+        return NGX_DECLINED;
+
+    case NGX_HTTP_UC_SESSION_EXPIRED:
+
+        if (need_login) {
+            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+                                      "session_expired",
+                                      "the session has expired");
+        }
+
+        return NGX_DECLINED;
+
+    default: /* NGX_HTTP_UC_SESSION_ERROR */
+
+        if (ulcf->on_redis_error == NGX_HTTP_UC_FAIL_OPEN) {
+            return ngx_http_uc_set_headers(r, ctx);
+        }
+
+        return ngx_http_uc_reject(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                  "session_store_unavailable",
+                "sessions cannot be checked right now, try again shortly");
+    }
+}
+
+
+static ngx_int_t
+ngx_http_uc_reject(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_uc_send_error(r, status, code, message);
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+ngx_int_t
+ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    size_t            len;
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\"}}\n") - 1
+          + ngx_strlen(code) + ngx_strlen(message);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* codes and messages are constants of this module: nothing to escape */
+    b->last = ngx_sprintf(b->pos, "{\"error\":{\"code\":\"%s\","
+                          "\"message\":\"%s\"}}\n", code, message);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    if (status == NGX_HTTP_UNAUTHORIZED || status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        if (status == NGX_HTTP_UNAUTHORIZED) {
+            ngx_str_set(&h->key, "WWW-Authenticate");
+            ngx_str_set(&h->value, "Bearer realm=\"usercenter\"");
+
+        } else {
+            ngx_str_set(&h->key, "Retry-After");
+            ngx_str_set(&h->value, "1");
+        }
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * "Authorization: Bearer <token>" wins over the cookie: apps send the
+ * header, browsers the cookie, and an app's embedded web view may send both.
+ */
+static ngx_int_t
+ngx_http_uc_find_token(ngx_http_request_t *r, ngx_http_uc_loc_conf_t *ulcf,
+    ngx_str_t *token)
+{
+    u_char     *p, *last;
+    ngx_str_t  *auth;
+
+    if (r->headers_in.authorization != NULL) {
+        auth = &r->headers_in.authorization->value;
+
+        if (auth->len > sizeof("Bearer ") - 1
+            && ngx_strncasecmp(auth->data, (u_char *) "Bearer ",
+                               sizeof("Bearer ") - 1) == 0)
+        {
+            p = auth->data + sizeof("Bearer ") - 1;
+            last = auth->data + auth->len;
+
+            while (p < last && *p == ' ') {
+                p++;
+            }
+
+            while (last > p && last[-1] == ' ') {
+                last--;
+            }
+
+            token->data = p;
+            token->len = last - p;
+
+            return token->len ? NGX_OK : NGX_DECLINED;
+        }
+    }
+
+#if (nginx_version >= 1023000)
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie,
+                                          &ulcf->cookie, token)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+#else
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &ulcf->cookie, token)
+        == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+#endif
+
+    return token->len ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_uint_t
+ngx_http_uc_is_identity_header(ngx_table_elt_t *h)
+{
+    return h->key.len > sizeof("x-uc-") - 1
+           && ngx_strncasecmp(h->key.data, (u_char *) "x-uc-",
+                              sizeof("x-uc-") - 1) == 0;
+}
+
+
+/*
+ * Drops every X-UC-* header the client sent. Elements cannot be removed
+ * from an ngx_list_t in place without breaking the pointers that
+ * r->headers_in keeps to known headers, so when a spoofed header is seen
+ * (only hostile clients send them) the list is rebuilt from copies; the
+ * known-header pointers keep pointing at the old, unchanged elements.
+ */
+static ngx_int_t
+ngx_http_uc_strip_headers(ngx_http_request_t *r)
+{
+    ngx_uint_t        i, found;
+    ngx_list_t        old;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *copy;
+
+    found = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_http_uc_is_identity_header(&h[i])) {
+            found++;
+        }
+    }
+
+    if (found == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "usercenter: dropped %ui identity header(s) sent by the "
+                  "client", found);
+
+    /* the list's "last" points into the list itself: init it in place */
+    old = r->headers_in.headers;
+
+    if (ngx_list_init(&r->headers_in.headers, r->pool, 20,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    part = &old.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_http_uc_is_identity_header(&h[i])) {
+            continue;
+        }
+
+        copy = ngx_list_push(&r->headers_in.headers);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        *copy = h[i];
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_uc_add_header(ngx_http_request_t *r, const char *name, size_t len,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key.data = (u_char *) name;
+    h->key.len = len;
+    h->value = *value;
+
+    h->lowcase_key = ngx_pnalloc(r->pool, len);
+    if (h->lowcase_key == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, len);
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+#define ngx_http_uc_header(r, name, value)                                    \
+    ngx_http_uc_add_header(r, name, sizeof(name) - 1, value)
+
+
+static ngx_int_t
+ngx_http_uc_set_headers(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_str_t  degraded = ngx_string("redis");
+
+    if (ctx->status != NGX_HTTP_UC_SESSION_VALID) {
+        /* open on Redis failure: the signature was good, the record unread */
+        if (ngx_http_uc_header(r, "X-UC-Session-Id", &ctx->sid) != NGX_OK
+            || ngx_http_uc_header(r, "X-UC-Degraded", &degraded) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_uc_header(r, "X-UC-User-Id", &ctx->uid) != NGX_OK
+        || ngx_http_uc_header(r, "X-UC-Session-Id", &ctx->sid) != NGX_OK
+        || ngx_http_uc_header(r, "X-UC-Auth-Level",
+                              &ngx_http_uc_levels[ctx->level])
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->business_line.len
+        && ngx_http_uc_header(r, "X-UC-Business-Line", &ctx->business_line)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->merchant.len
+        && ngx_http_uc_header(r, "X-UC-Merchant-Id", &ctx->merchant)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
+{
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+    ngx_http_uc_ctx_t   *ctx;
+
+    ctx = op->data;
+    r = ctx->request;
+    c = r->connection;
+
+    ctx->op = NULL;
+    ctx->waiting = 0;
+    ctx->done = 1;
+
+    ngx_http_uc_session_read(ctx, reply);
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply)
+{
+    int64_t                  now, ttl;
+    size_t                   i;
+    uc_str_t                 vals[UC_SF_READ];
+    uc_session_t             s;
+    uc_session_rc_e          rc;
+    ngx_http_request_t      *r;
+
+    r = ctx->request;
+    ctx->status = NGX_HTTP_UC_SESSION_ERROR;
+
+    if (reply == NULL) {
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "usercenter: redis answered: %s", reply->str);
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != UC_SF_READ) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "usercenter: unexpected redis reply type %d",
+                      reply->type);
+        return;
+    }
+
+    for (i = 0; i < UC_SF_READ; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
+            vals[i].data = reply->element[i]->str;
+            vals[i].len = reply->element[i]->len;
+
+        } else {
+            vals[i].data = NULL;
+            vals[i].len = 0;
+        }
+    }
+
+    now = (int64_t) ngx_time();
+    rc = uc_session_parse(vals, now, &s);
+
+    switch (rc) {
+
+    case UC_SESSION_VALID:
+        break;
+
+    case UC_SESSION_EXPIRED:
+        ctx->status = NGX_HTTP_UC_SESSION_EXPIRED;
+        return;
+
+    case UC_SESSION_CORRUPT:
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "usercenter: session %V has a malformed record",
+                      &ctx->sid);
+        /* fall through */
+
+    default: /* UC_SESSION_ABSENT */
+        ctx->status = NGX_HTTP_UC_SESSION_INVALID;
+        return;
+    }
+
+    /* the reply is freed after this call: keep what the request needs */
+
+    ctx->uid.data = ngx_pnalloc(r->pool, s.uid.len + s.merchant.len);
+    if (ctx->uid.data == NULL) {
+        return;
+    }
+
+    ctx->uid.len = s.uid.len;
+    ngx_memcpy(ctx->uid.data, s.uid.data, s.uid.len);
+
+    ctx->merchant.data = ctx->uid.data + s.uid.len;
+    ctx->merchant.len = s.merchant.len;
+    ngx_memcpy(ctx->merchant.data, s.merchant.data, s.merchant.len);
+
+    ctx->level = s.level;
+
+    ttl = uc_session_renew_ttl(&s, now);
+    if (ttl > 0) {
+        ngx_http_uc_session_renew(r, ctx, ttl);
+    }
+
+    if (ctx->business_line.len
+        && !uc_session_has_line(&s, (const char *) ctx->business_line.data,
+                                ctx->business_line.len))
+    {
+        ctx->status = NGX_HTTP_UC_SESSION_INVALID;
+        return;
+    }
+
+    ctx->status = NGX_HTTP_UC_SESSION_VALID;
+}
+
+
+static void
+ngx_http_uc_session_renew(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    int64_t ttl)
+{
+    u_char                    key[UC_KEY_MAX], now[NGX_INT64_LEN],
+                              ms[NGX_INT64_LEN];
+    size_t                    lens[6];
+    const char               *argv[6];
+    ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_renew_reply, NULL);
+    if (op == NULL) {
+        return;
+    }
+
+    argv[0] = "EVAL";
+    lens[0] = 4;
+    argv[1] = uc_session_renew_script;
+    lens[1] = ngx_strlen(uc_session_renew_script);
+    argv[2] = "1";
+    lens[2] = 1;
+    argv[3] = (const char *) key;
+    lens[3] = uc_key_session((char *) key,
+                             (const char *) umcf->redis.prefix.data,
+                             umcf->redis.prefix.len,
+                             (const char *) ctx->sid.data, ctx->sid.len);
+    argv[4] = (const char *) now;
+    lens[4] = ngx_sprintf(now, "%T", ngx_time()) - now;
+    argv[5] = (const char *) ms;
+    lens[5] = ngx_sprintf(ms, "%L", ttl * 1000) - ms;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "usercenter: renewing session %V for %Ls", &ctx->sid,
+                   ttl);
+
+    (void) ngx_http_uc_redis_send(op, 6, argv, lens);
+}
+
+
+static void
+ngx_http_uc_renew_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
+{
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, op->redis->log, 0,
+                      "usercenter: session renewal failed: %s", reply->str);
+    }
+}
+
+
+static void
+ngx_http_uc_cleanup(void *data)
+{
+    ngx_http_uc_ctx_t  *ctx = data;
+
+    if (ctx->op != NULL) {
+        ngx_http_uc_redis_detach(ctx->op);
+        ctx->op = NULL;
+    }
+}

@@ -1,0 +1,21 @@
+
+/*
+ * usercenter gateway module: the session check in the ACCESS phase.
+ */
+
+
+#ifndef _NGX_HTTP_USERCENTER_SESSION_H_INCLUDED_
+#define _NGX_HTTP_USERCENTER_SESSION_H_INCLUDED_
+
+
+#include "ngx_http_usercenter_module.h"
+
+
+ngx_int_t ngx_http_uc_access_handler(ngx_http_request_t *r);
+
+/* Sends {"error":{"code":..,"message":..}}; the caller finalizes. */
+ngx_int_t ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message);
+
+
+#endif /* _NGX_HTTP_USERCENTER_SESSION_H_INCLUDED_ */

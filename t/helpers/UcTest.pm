@@ -1,0 +1,113 @@
+package UcTest;
+
+# Fixtures for usercenter's Test::Nginx suites: sessions minted with the
+# real ucctl into the real Redis started by tools/test.sh, and a few probes
+# (Redis command counters, worker memory, a keep-alive HTTP client).
+
+use strict;
+use warnings;
+
+use IO::Socket::INET;
+use base 'Exporter';
+
+our @EXPORT = qw(redis_cli ucctl new_session redis_calls http_get
+                 worker_rss session_key sid_of);
+
+sub redis_cli {
+    my @args = @_;
+    my $port = $ENV{TEST_NGINX_REDIS_PORT} or die "TEST_NGINX_REDIS_PORT unset";
+    open my $fh, '-|', 'redis-cli', '-p', $port, @args
+        or die "redis-cli: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    chomp $out;
+    return $out;
+}
+
+sub ucctl {
+    my @args = @_;
+    open my $fh, '-|', $ENV{TEST_NGINX_UCCTL},
+        '--redis', "127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT}",
+        '--secret', $ENV{TEST_NGINX_SECRET}, @args
+        or die "ucctl: $!";
+    my @lines = <$fh>;
+    close $fh;
+    die "ucctl @args failed" if $?;
+    chomp @lines;
+    return wantarray ? @lines : $lines[0];
+}
+
+# new_session(user => 42, level => 2, line => 'mall', ...): a token
+sub new_session {
+    my %o = @_;
+    my @args = ('session', 'create', '--user', $o{user} // 42);
+    push @args, '--level', $o{level} if defined $o{level};
+    push @args, '--line', $o{line} if defined $o{line};
+    push @args, '--merchant', $o{merchant} if defined $o{merchant};
+    push @args, '--ttl', $o{ttl} if defined $o{ttl};
+    push @args, '--idle', $o{idle} if defined $o{idle};
+    push @args, '--count', $o{count} if defined $o{count};
+    return ucctl(@args);
+}
+
+sub sid_of {
+    my $token = shift;
+    return (split /\./, $token)[2];
+}
+
+sub session_key {
+    return 'uc:{s:' . sid_of(shift) . '}';
+}
+
+# Calls of one Redis command since the last CONFIG RESETSTAT.
+sub redis_calls {
+    my $cmd = lc shift;
+    my $stats = redis_cli('INFO', 'commandstats');
+    return $stats =~ /^cmdstat_\Q$cmd\E:calls=(\d+)/m ? $1 : 0;
+}
+
+# A keep-alive client for loops of many requests: returns the status codes.
+sub http_get {
+    my ($n, $path, $headers) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $ENV{TEST_NGINX_SERVER_PORT},
+                                     Proto => 'tcp')
+        or die "connect: $!";
+    my @codes;
+    my $buf = '';
+    for my $i (1 .. $n) {
+        my $h = ref $headers eq 'CODE' ? $headers->($i) : ($headers // '');
+        print $sock "GET $path HTTP/1.1\r\nHost: localhost\r\n$h\r\n";
+        while (1) {
+            my $end = index $buf, "\r\n\r\n";
+            if ($end >= 0) {
+                my $head = substr $buf, 0, $end;
+                my ($len) = $head =~ /^content-length:\s*(\d+)/mi;
+                $len //= 0;
+                if (length($buf) >= $end + 4 + $len) {
+                    push @codes, $head =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+                    substr($buf, 0, $end + 4 + $len) = '';
+                    last;
+                }
+            }
+            my $got = sysread $sock, my $chunk, 65536;
+            die "connection closed after $i requests" unless $got;
+            $buf .= $chunk;
+        }
+    }
+    close $sock;
+    return @codes;
+}
+
+# Resident memory (kB) of the nginx process that serves requests.
+sub worker_rss {
+    my $pid = shift;
+    open my $fh, '<', "/proc/$pid/status" or die "no process $pid";
+    while (<$fh>) {
+        return $1 if /^VmRSS:\s+(\d+)/;
+    }
+    die "no VmRSS for $pid";
+}
+
+1;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the Debian packages the build, the demo and the tests need, and
+# nothing when they are all present already. Package names are Debian 12's.
+set -eu
+
+packages="build-essential nginx nginx-dev libhiredis-dev libssl-dev
+redis-server redis-tools curl perl tini wrk libnginx-mod-http-lua
+lua-nginx-redis"
+
+missing=
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'
+    then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages:$missing (run as root or apt-get install them)" >&2
+    exit 1
+fi
+
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# Debian starts the packaged services on install; ours are private
+# instances, so leave the system ones as they were before (stopped).
+for svc in nginx redis-server; do
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        systemctl stop "$svc" 2>/dev/null || true
+    fi
+done

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Runs every suite against private instances: a redis-server on a loopback
+# port of its own and the nginx instances Test::Nginx starts under
+# build/test. Nothing of the system's services is used or touched.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+work=$top/build/test
+redis_port=${UC_TEST_REDIS_PORT:-16390}
+nginx_port=${UC_TEST_NGINX_PORT:-19840}
+
+rm -rf "$work"
+mkdir -p "$work"
+
+redis_pid=
+cleanup() {
+    if [ -n "$redis_pid" ]; then
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT INT TERM
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+    --appendonly no --dir "$work" --logfile "$work/redis.log" &
+redis_pid=$!
+
+tries=0
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ $tries -gt 100 ] || ! kill -0 "$redis_pid" 2>/dev/null; then
+        echo "test: redis-server did not start on port $redis_port" >&2
+        cat "$work/redis.log" >&2
+        exit 1
+    fi
+    sleep 0.05
+done
+
+"$top/build/ucctl" keys generate "$work/keys" --kid test1 >/dev/null
+
+export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
+export TEST_NGINX_LOAD_MODULES="$top/build/nginx/ngx_http_usercenter_module.so"
+export TEST_NGINX_SERVROOT="$work/servroot"
+export TEST_NGINX_PORT="$nginx_port"
+export TEST_NGINX_ECHO_PORT=$((nginx_port + 1))
+export TEST_NGINX_REDIS_PORT="$redis_port"
+export TEST_NGINX_SECRET="$work/keys"
+export TEST_NGINX_UCCTL="$top/build/ucctl"
+export TEST_NGINX_WORK="$work"
+
+# The project's runner only where the real Test::Nginx is absent.
+if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
+    export PERL5LIB="$top/t/lib${PERL5LIB:+:$PERL5LIB}"
+fi
+
+reaper=
+if command -v tini >/dev/null 2>&1; then
+    reaper="tini -s --"
+fi
+
+status=0
+$reaper prove --exec '' build/t/*.t || status=1
+$reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
+
+exit $status

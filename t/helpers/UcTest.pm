@@ -11,7 +11,8 @@ use IO::Socket::INET;
 use base 'Exporter';
 
 our @EXPORT = qw(redis_cli ucctl new_session redis_calls http_get
-                 worker_rss session_key sid_of);
+                 worker_rss session_key sid_of nginx_pids wait_until
+                 pid_alive);
 
 sub redis_cli {
     my @args = @_;
@@ -61,10 +62,48 @@ sub session_key {
 }
 
 # Calls of one Redis command since the last CONFIG RESETSTAT.
+# redis_calls('*'): every command but the probes' own (INFO, CONFIG).
 sub redis_calls {
     my $cmd = lc shift;
     my $stats = redis_cli('INFO', 'commandstats');
-    return $stats =~ /^cmdstat_\Q$cmd\E:calls=(\d+)/m ? $1 : 0;
+    my $n = 0;
+    while ($stats =~ /^cmdstat_([\w|]+):calls=(\d+)/mg) {
+        next if $1 eq 'info' || $1 =~ /^config/;
+        $n += $2 if $cmd eq '*' || $1 eq $cmd;
+    }
+    return $n;
+}
+
+# The nginx master's pid and its workers' pids.
+sub nginx_pids {
+    open my $fh, '<', "$ENV{TEST_NGINX_SERVROOT}/logs/nginx.pid" or die $!;
+    chomp(my $master = <$fh>);
+    my @workers;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $s, '<', $stat or next;
+        my $line = <$s> // next;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+        push @workers, $pid if $ppid == $master && $line !~ /^\d+ \(.*\) Z/;
+    }
+    return ($master, @workers);
+}
+
+# A process that exists and is not a zombie.
+sub pid_alive {
+    my $pid = shift;
+    open my $fh, '<', "/proc/$pid/stat" or return 0;
+    my $line = <$fh> // return 0;
+    return $line !~ /^\d+ \(.*\) Z/;
+}
+
+# Waits (bounded) until pred returns true; returns whether it did.
+sub wait_until {
+    my ($pred, $tries) = @_;
+    for (1 .. ($tries // 200)) {
+        return 1 if $pred->();
+        select undef, undef, undef, 0.025;
+    }
+    return 0;
 }
 
 # A keep-alive client for loops of many requests: returns the status codes.

@@ -1,0 +1,128 @@
+#!/bin/sh
+# The benchmark table: one run, its own Redis and nginx (1 worker) on
+# loopback, wrk against the same location answered three ways:
+#   none    no check (the ceiling)
+#   module  the usercenter session check (HMAC + one HMGET)
+#   lua     the same check written with lua-resty-redis (keepalive pool)
+# Each row rotates over SESSIONS seeded sessions. Printed: requests/s, p99,
+# the ratio to "none" of this run, Redis commands per request, and CPU time
+# of nginx + Redis per request (from /proc, the steadiest figure here).
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bench=$top/build/bench
+redis_port=${BENCH_REDIS_PORT:-16395}
+port=${BENCH_PORT:-18095}
+duration=${BENCH_DURATION:-10}
+connections=${BENCH_CONNECTIONS:-32}
+sessions=${BENCH_SESSIONS:-100000}
+nginx=${NGINX:-/usr/sbin/nginx}
+hz=$(getconf CLK_TCK)
+
+rm -rf "$bench"
+mkdir -p "$bench/logs" "$bench/conf" "$bench/temp"
+
+redis_pid=
+cleanup() {
+    if [ -f "$bench/logs/nginx.pid" ]; then
+        "$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log -s stop \
+            2>/dev/null || true
+    fi
+    if [ -n "$redis_pid" ]; then
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT INT TERM
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+    --appendonly no --dir "$bench" --logfile "$bench/logs/redis.log" &
+redis_pid=$!
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+
+ucctl="$top/build/ucctl --redis 127.0.0.1:$redis_port --secret $bench/keys"
+"$top/build/ucctl" keys generate "$bench/keys" --kid bench1 >/dev/null
+$ucctl session create --user 10001 --level 2 --count "$sessions" \
+    > "$bench/tokens"
+echo "seeded $(wc -l < "$bench/tokens") sessions"
+
+sed -e "s|@TOP@|$top|g" -e "s|@BENCH@|$bench|g" \
+    -e "s|@REDIS_PORT@|$redis_port|g" -e "s|@PORT@|$port|g" \
+    "$top/tools/bench/nginx.conf.in" > "$bench/conf/nginx.conf"
+"$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log
+
+master=$(cat "$bench/logs/nginx.pid")
+worker=$(ps -o pid= --ppid "$master" | tr -d ' ' | head -n 1)
+
+ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+redis_commands() {
+    redis-cli -p "$redis_port" info commandstats \
+        | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" \
+                         && $1 !~ /^cmdstat_config/ { n += $3 } END { print n + 0 }'
+}
+
+export TOKENS="$bench/tokens"
+
+run_wrk() {
+    wrk -t1 -c"$connections" -d"$1"s -s "$top/tools/bench/rotate.lua" \
+        "http://127.0.0.1:$port/$2"
+}
+
+# warm every path (connections, pools, Lua code cache)
+for loc in none module lua; do
+    run_wrk 2 "$loc" > /dev/null
+done
+
+printf '%s\n' "row rps p99_us cmds_per_req nginx_us redis_us" \
+    > "$bench/results"
+
+for loc in none module lua; do
+    redis-cli -p "$redis_port" config resetstat >/dev/null
+    n0=$(ticks "$worker")
+    r0=$(ticks "$redis_pid")
+    out=$(run_wrk "$duration" "$loc")
+    n1=$(ticks "$worker")
+    r1=$(ticks "$redis_pid")
+    cmds=$(redis_commands)
+
+    echo "$out" > "$bench/wrk-$loc.txt"
+    rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
+    result=$(echo "$out" | grep '^RESULT')
+    requests=$(echo "$result" | sed 's/.*requests=\([0-9]*\).*/\1/')
+    errors=$(echo "$result" | sed 's/.*errors=\([0-9]*\).*/\1/')
+    non2xx=$(echo "$result" | sed 's/.*non2xx=\([0-9]*\).*/\1/')
+    p99=$(echo "$result" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
+
+    if [ "$errors" -ne 0 ] || [ "$non2xx" -ne 0 ]; then
+        echo "bench: $loc had $errors socket errors and $non2xx non-2xx" \
+             "answers; see $bench/logs/error.log" >&2
+        exit 1
+    fi
+
+    awk -v row="$loc" -v rps="$rps" -v p99="$p99" -v cmds="$cmds" \
+        -v req="$requests" -v dn="$((n1 - n0))" -v dr="$((r1 - r0))" \
+        -v hz="$hz" 'BEGIN {
+        printf "%s %.0f %d %.3f %.2f %.2f\n", row, rps, p99, cmds / req,
+               dn * 1000000 / hz / req, dr * 1000000 / hz / req }' \
+        >> "$bench/results"
+done
+
+echo
+echo "usercenter session check, 1 nginx worker, $connections connections," \
+     "${duration}s per row, $sessions sessions rotated"
+awk 'NR == 1 { next }
+     { row[NR] = $1; rps[NR] = $2; p99[NR] = $3; cmd[NR] = $4
+       ngx[NR] = $5; red[NR] = $6
+       if ($1 == "none") base = $2; if ($1 == "lua") lua = $2 }
+     END {
+       printf "%-7s %8s %9s %7s %7s %9s %10s %10s %10s\n", "row",
+              "req/s", "p99 (ms)", "x none", "x lua", "cmd/req",
+              "nginx us", "redis us", "cpu us/req"
+       for (i = 2; i <= NR; i++)
+         printf "%-7s %8.0f %9.2f %7.2f %7.2f %9.3f %10.2f %10.2f %10.2f\n",
+                row[i], rps[i], p99[i] / 1000, rps[i] / base, rps[i] / lua,
+                cmd[i], ngx[i], red[i], ngx[i] + red[i]
+     }' "$bench/results"

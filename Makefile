@@ -23,7 +23,7 @@ MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
 UCCTL     = $(BUILD)/ucctl
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t
 
-.PHONY: all deps build run stop test test-unit test-nginx bench clean
+.PHONY: all deps build run stop test test-asan bench clean
 
 all: build
 
@@ -51,6 +51,20 @@ stop:
 
 test: deps build
 	@tools/test.sh
+
+# The same suites with the module built with AddressSanitizer and loaded
+# into the stock nginx through LD_PRELOAD (nginx itself is not rebuilt).
+ASAN_DIR = $(BUILD)/nginx-asan
+test-asan: deps build
+	@UC_MODULE_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
+	    tools/build-module.sh $(ASAN_DIR)
+	@printf '#!/bin/sh\nexport LD_PRELOAD=%s\nexport ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=1:log_path=%s/asan\nexec /usr/sbin/nginx "$$@"\n' \
+	    "$$($(CC) -print-file-name=libasan.so)" "$(ASAN_DIR)" > $(ASAN_DIR)/nginx
+	@chmod +x $(ASAN_DIR)/nginx
+	@rm -f $(ASAN_DIR)/asan.*
+	@UC_MODULE=$(ASAN_DIR)/ngx_http_usercenter_module.so \
+	    TEST_NGINX_BINARY=$(ASAN_DIR)/nginx UC_ASAN_LOG=$(ASAN_DIR)/asan \
+	    tools/test.sh
 
 bench: deps build
 	@tools/bench/bench.sh

@@ -35,7 +35,7 @@ add_block_preprocessor(sub {
     $block->set_value(request => "GET /p") unless defined $block->request;
 });
 
-plan tests => 3 * blocks() + blocks('response_headers') + 1;
+plan tests => 3 * blocks() + blocks('response_headers') + 3;
 
 
 run_tests();
@@ -225,3 +225,32 @@ UcTest::redis_cli('-a', 's3cret-pw', '--no-auth-warning', 'CONFIG', 'SET', 'requ
 "uid=42 lvl=2 bl= mid= sid=$::ValidSid deg=\n"
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: Redis closes the connection: the worker reconnects on the next request
+--- http_config eval: UcConfig::uc_http_config()
+--- config
+    location /p {
+        usercenter_auth required;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+--- init
+my $log = "$ENV{TEST_NGINX_SERVROOT}/logs/error.log";
+my $count = sub {
+    my $pat = shift;
+    open my $fh, '<', $log or return 0;
+    return scalar grep { index($_, $pat) >= 0 } <$fh>;
+};
+my @c = UcTest::http_get(1, '/p', "Authorization: Bearer $::Valid\r\n");
+Test::More::is($c[0], 200, 'connected and answered');
+UcTest::redis_cli('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+Test::More::ok(UcTest::wait_until(sub {
+    $count->('usercenter redis: connection closed') >= 1 }),
+    'the worker saw Redis close the connection');
+--- more_headers eval
+"Authorization: Bearer $::Valid"
+--- response_body eval
+"uid=42 lvl=2 bl= mid= sid=$::ValidSid deg=\n"
+--- error_log
+usercenter redis: ready -> idle on closed

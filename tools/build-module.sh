@@ -3,6 +3,7 @@
 # (package nginx-dev): the same configure flags as /usr/sbin/nginx, so the
 # module's binary signature matches and load_module accepts it.
 # Usage: tools/build-module.sh <build dir>
+# UC_MODULE_CFLAGS adds compiler flags (make test-asan uses it).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ build=$(cd "$build" && pwd)
 # conf_flags is a bash array; read it in bash and hand it back one per line
 flags=$(bash -c '. "$1"/conf_flags; printf "%s\n" "${NGX_CONF_FLAGS[@]}"' _ "$src")
 
-cflags="$(dpkg-buildflags --get CFLAGS) -fPIC"
+cflags="$(dpkg-buildflags --get CFLAGS) -fPIC ${UC_MODULE_CFLAGS:-}"
 ldflags="$(dpkg-buildflags --get LDFLAGS)"
 
 stamp="$build/.configured"

@@ -41,7 +41,7 @@ done
 "$top/build/ucctl" keys generate "$work/keys" --kid test1 >/dev/null
 
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
-export TEST_NGINX_LOAD_MODULES="$top/build/nginx/ngx_http_usercenter_module.so"
+export TEST_NGINX_LOAD_MODULES="${UC_MODULE:-$top/build/nginx/ngx_http_usercenter_module.so}"
 export TEST_NGINX_SERVROOT="$work/servroot"
 export TEST_NGINX_PORT="$nginx_port"
 export TEST_NGINX_ECHO_PORT=$((nginx_port + 1))
@@ -63,5 +63,15 @@ fi
 status=0
 $reaper prove --exec '' build/t/*.t || status=1
 $reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
+
+# test-asan: any report the sanitizer wrote fails the run
+if [ -n "${UC_ASAN_LOG:-}" ]; then
+    for f in "$UC_ASAN_LOG".*; do
+        [ -e "$f" ] || continue
+        echo "AddressSanitizer report: $f" >&2
+        cat "$f" >&2
+        status=1
+    done
+fi
 
 exit $status

@@ -38,6 +38,8 @@ static void ngx_http_uc_redis_handshake_handler(ngx_http_uc_redis_op_t *op,
     redisReply *reply);
 static void ngx_http_uc_redis_drop(ngx_http_uc_redis_t *redis,
     ngx_uint_t event);
+static void ngx_http_uc_redis_forget(ngx_http_uc_redis_t *redis,
+    ngx_uint_t event);
 static void ngx_http_uc_redis_arm(ngx_http_uc_redis_t *redis);
 static void ngx_http_uc_redis_release(ngx_http_uc_redis_op_t *op);
 static void ngx_http_uc_redis_reply(redisAsyncContext *ac, void *r,
@@ -458,6 +460,18 @@ ngx_http_uc_redis_drop(ngx_http_uc_redis_t *redis, ngx_uint_t event)
 
     ac = redis->ac;
 
+    ngx_http_uc_redis_forget(redis, event);
+
+    if (ac != NULL) {
+        redisAsyncFree(ac);
+    }
+}
+
+
+/* The context is gone or going: stop using it and move the state on. */
+static void
+ngx_http_uc_redis_forget(ngx_http_uc_redis_t *redis, ngx_uint_t event)
+{
     redis->ac = NULL;
     redis->c = NULL;
     redis->connected = 0;
@@ -467,10 +481,6 @@ ngx_http_uc_redis_drop(ngx_http_uc_redis_t *redis, ngx_uint_t event)
     }
 
     ngx_http_uc_redis_transition(redis, event);
-
-    if (ac != NULL) {
-        redisAsyncFree(ac);
-    }
 }
 
 
@@ -649,15 +659,7 @@ ngx_http_uc_redis_connected(const redisAsyncContext *ac, int status)
                       ac->errstr);
 
         /* hiredis frees the context after this callback returns */
-        redis->ac = NULL;
-        redis->c = NULL;
-
-        if (redis->timer.timer_set) {
-            ngx_del_timer(&redis->timer);
-        }
-
-        ngx_http_uc_redis_transition(redis,
-                                     NGX_HTTP_UC_REDIS_EV_CONNECT_FAILED);
+        ngx_http_uc_redis_forget(redis, NGX_HTTP_UC_REDIS_EV_CONNECT_FAILED);
         return;
     }
 
@@ -679,16 +681,7 @@ ngx_http_uc_redis_disconnected(const redisAsyncContext *ac, int status)
     }
 
     /* hiredis runs the cleanup hook first, which normally got here before */
-
-    redis->ac = NULL;
-    redis->c = NULL;
-    redis->connected = 0;
-
-    if (redis->timer.timer_set) {
-        ngx_del_timer(&redis->timer);
-    }
-
-    ngx_http_uc_redis_transition(redis, NGX_HTTP_UC_REDIS_EV_CLOSED);
+    ngx_http_uc_redis_forget(redis, NGX_HTTP_UC_REDIS_EV_CLOSED);
 }
 
 
@@ -757,15 +750,7 @@ ngx_http_uc_redis_cleanup(void *privdata)
                       "usercenter redis: connection closed: %s",
                       redis->ac->err ? redis->ac->errstr : "by peer");
 
-        redis->ac = NULL;
-        redis->c = NULL;
-        redis->connected = 0;
-
-        if (redis->timer.timer_set) {
-            ngx_del_timer(&redis->timer);
-        }
-
-        ngx_http_uc_redis_transition(redis, NGX_HTTP_UC_REDIS_EV_CLOSED);
+        ngx_http_uc_redis_forget(redis, NGX_HTTP_UC_REDIS_EV_CLOSED);
     }
 
     if (c->read->timer_set) {

@@ -6,6 +6,7 @@ use Test::Nginx::Socket;
 use lib 't/helpers';
 use UcTest;
 use UcConfig;
+use IO::Socket::INET;
 
 repeat_each(1);
 no_shuffle();
@@ -28,6 +29,19 @@ our $Wide = new_session(user => 51, level => 2);
 our $InDb3 = ucctl('--db', '3', 'session', 'create', '--user', '52');
 
 our $Down = '127.0.0.1:1';
+
+# A listener that never accepts or reads, its queue filled: a hung Redis.
+# (On loopback the kernel still completes the handshake, so this is the
+# command timeout; a connect that never completes needs a dropped SYN.)
+our @Stuck;
+our $Listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                      Listen => 0, Proto => 'tcp') or die $!;
+our $StuckPort = $Listener->sockport;
+for (1 .. 4) {
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $StuckPort, Blocking => 0);
+    push @Stuck, $c if $c;
+}
 our $Unavailable = qq{{"error":{"code":"session_store_unavailable","message":"sessions cannot be checked right now, try again shortly"}}\n};
 
 add_block_preprocessor(sub {
@@ -254,3 +268,21 @@ Test::More::ok(UcTest::wait_until(sub {
 "uid=42 lvl=2 bl= mid= sid=$::ValidSid deg=\n"
 --- error_log
 usercenter redis: ready -> idle on closed
+
+
+
+=== TEST 13: a server that accepts but never answers (a hung Redis): timeout, 503
+--- http_config eval
+UcConfig::uc_http_config(redis => "127.0.0.1:$::StuckPort",
+                         redis_opts => 'connect_timeout=200ms')
+--- config
+    location /p {
+        usercenter_auth required;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+--- more_headers eval
+"Authorization: Bearer $::Valid"
+--- error_code: 503
+--- response_body eval: $::Unavailable
+--- error_log
+usercenter redis: command timed out

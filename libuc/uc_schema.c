@@ -3,6 +3,7 @@
  * See uc_schema.h for the layout.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "uc_schema.h"
@@ -270,4 +271,42 @@ uc_session_renew_ttl(const uc_session_t *s, int64_t now)
     }
 
     return ttl > 0 ? ttl : 0;
+}
+
+
+int
+uc_session_hset_argv(uc_session_buf_t *buf, const char *prefix,
+    const char *sid, const char *uid, unsigned level, const char *lines,
+    const char *merchant, int64_t now, int64_t ttl, int64_t idle,
+    const char **argv, size_t *lens)
+{
+    int  i;
+
+    uc_key_session(buf->key, prefix, strlen(prefix), sid, strlen(sid));
+    snprintf(buf->level, sizeof(buf->level), "%u", level);
+    snprintf(buf->expires, sizeof(buf->expires), "%lld",
+             (long long) (now + ttl));
+    snprintf(buf->idle, sizeof(buf->idle), "%lld", (long long) idle);
+    snprintf(buf->now, sizeof(buf->now), "%lld", (long long) now);
+
+    argv[0] = "HSET";
+    argv[1] = buf->key;
+    argv[2 + 2 * UC_SF_UID + 1] = uid;
+    argv[2 + 2 * UC_SF_LEVEL + 1] = buf->level;
+    argv[2 + 2 * UC_SF_LINES + 1] = lines;
+    argv[2 + 2 * UC_SF_MERCHANT + 1] = merchant;
+    argv[2 + 2 * UC_SF_EXPIRES + 1] = buf->expires;
+    argv[2 + 2 * UC_SF_IDLE + 1] = buf->idle;
+    argv[2 + 2 * UC_SF_RENEWED + 1] = buf->now;
+    argv[2 + 2 * UC_SF_ISSUED + 1] = buf->now;
+
+    for (i = 0; i < UC_SF_ALL; i++) {
+        argv[2 + 2 * i] = uc_session_fields[i];
+    }
+
+    for (i = 0; i < UC_SESSION_HSET_ARGC; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+
+    return UC_SESSION_HSET_ARGC;
 }

@@ -114,4 +114,26 @@ int uc_session_has_line(const uc_session_t *s, const char *line,
  */
 int64_t uc_session_renew_ttl(const uc_session_t *s, int64_t now);
 
+/*
+ * The one way a session record is written (gateway, backend and ucctl read
+ * the same fields): fills argv/lens with
+ *   HSET <key> uid .. lvl .. bl .. mid .. exp .. idle .. rn .. iat ..
+ * using buf for the key and the numbers, and returns argc. Set the key's
+ * TTL to idle seconds in the same MULTI.
+ */
+#define UC_SESSION_HSET_ARGC  (2 + 2 * UC_SF_ALL)
+
+typedef struct {
+    char            key[UC_KEY_MAX];
+    char            level[8];
+    char            expires[24];
+    char            idle[24];
+    char            now[24];
+} uc_session_buf_t;
+
+int uc_session_hset_argv(uc_session_buf_t *buf, const char *prefix,
+    const char *sid, const char *uid, unsigned level, const char *lines,
+    const char *merchant, int64_t now, int64_t ttl, int64_t idle,
+    const char **argv, size_t *lens);
+
 #endif /* UC_SCHEMA_H */

@@ -360,33 +360,27 @@ read_replies(redisContext *rc, long n)
 static void
 session_create(const ucctl_conf_t *conf, const ucctl_session_opts_t *o)
 {
-    char           token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
-    char           key[UC_KEY_MAX], index[UC_KEY_MAX];
-    char           level[8], exp[24], exp_ms[24], idle[24], now_s[24];
-    char           idle_ms[24];
-    long           i, queued;
-    time_t         now;
-    size_t         plen;
-    redisContext  *rc;
-    uc_keyring_t   ring;
-    const char    *argv[18];
-    size_t         lens[18];
+    int               argc;
+    char              token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
+    char              index[UC_KEY_MAX], exp_ms[24], idle_ms[24];
+    long              i, queued;
+    time_t            now;
+    redisContext     *rc;
+    uc_keyring_t      ring;
+    uc_session_buf_t  buf;
+    const char       *argv[UC_SESSION_HSET_ARGC];
+    size_t            lens[UC_SESSION_HSET_ARGC];
 
     load_keys(conf, &ring);
     rc = redis_connect(conf);
 
     now = time(NULL);
-    plen = strlen(conf->prefix);
 
-    snprintf(level, sizeof(level), "%ld", o->level);
-    snprintf(exp, sizeof(exp), "%lld", (long long) now + o->ttl);
     snprintf(exp_ms, sizeof(exp_ms), "%lld",
              ((long long) now + o->ttl) * 1000);
-    snprintf(idle, sizeof(idle), "%ld", o->idle);
     snprintf(idle_ms, sizeof(idle_ms), "%lld", (long long) o->idle * 1000);
-    snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
 
-    uc_key_user_sessions(index, conf->prefix, plen, o->user,
+    uc_key_user_sessions(index, conf->prefix, strlen(conf->prefix), o->user,
                          strlen(o->user));
 
     queued = 0;
@@ -396,28 +390,15 @@ session_create(const ucctl_conf_t *conf, const ucctl_session_opts_t *o)
             die("cannot mint a token (no randomness?)");
         }
 
-        uc_key_session(key, conf->prefix, plen, sid, UC_SID_LEN);
+        argc = uc_session_hset_argv(&buf, conf->prefix, sid, o->user,
+                                    (unsigned) o->level, o->lines,
+                                    o->merchant, now, o->ttl, o->idle,
+                                    argv, lens);
 
         redisAppendCommand(rc, "ZADD %s %s %s", index, exp_ms, sid);
         redisAppendCommand(rc, "MULTI");
-
-        argv[0] = "HSET";
-        argv[1] = key;
-        argv[2] = uc_session_fields[UC_SF_UID];      argv[3] = o->user;
-        argv[4] = uc_session_fields[UC_SF_LEVEL];    argv[5] = level;
-        argv[6] = uc_session_fields[UC_SF_LINES];    argv[7] = o->lines;
-        argv[8] = uc_session_fields[UC_SF_MERCHANT]; argv[9] = o->merchant;
-        argv[10] = uc_session_fields[UC_SF_EXPIRES]; argv[11] = exp;
-        argv[12] = uc_session_fields[UC_SF_IDLE];    argv[13] = idle;
-        argv[14] = uc_session_fields[UC_SF_RENEWED]; argv[15] = now_s;
-        argv[16] = uc_session_fields[UC_SF_ISSUED];  argv[17] = now_s;
-
-        for (size_t k = 0; k < 18; k++) {
-            lens[k] = strlen(argv[k]);
-        }
-
-        redisAppendCommandArgv(rc, 18, argv, lens);
-        redisAppendCommand(rc, "PEXPIRE %s %s", key, idle_ms);
+        redisAppendCommandArgv(rc, argc, argv, lens);
+        redisAppendCommand(rc, "PEXPIRE %s %s", buf.key, idle_ms);
         redisAppendCommand(rc, "EXEC");
         queued += 5;
 

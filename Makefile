@@ -21,6 +21,9 @@ MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
 UCCTL     = $(BUILD)/ucctl
+BACKEND   = $(BUILD)/uc-backend
+BACKEND_SRC = $(wildcard backend/*.c)
+BACKEND_HDR = $(wildcard backend/*.h)
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t
 
 .PHONY: all deps build run stop test test-asan bench clean
@@ -30,7 +33,12 @@ all: build
 deps:
 	@tools/deps.sh
 
-build: $(MODULE) $(UCCTL) $(UNIT_TESTS)
+build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
+
+$(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)
+	$(CC) $(UC_CFLAGS) -pthread -Ibackend -o $@ $(BACKEND_SRC) $(LIBUC_SRC) \
+	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx

@@ -5,7 +5,8 @@ set -eu
 
 packages="build-essential nginx nginx-dev libhiredis-dev libssl-dev
 redis-server redis-tools curl perl tini wrk libnginx-mod-http-lua
-lua-nginx-redis"
+lua-nginx-redis libmicrohttpd-dev libjansson-dev libsqlite3-dev
+libargon2-dev sqlite3"
 
 missing=
 for p in $packages; do

@@ -1,27 +1,56 @@
 #!/bin/sh
-# Starts (or stops) the demo: a private Redis and nginx with conf/, all
-# state under build/run. Loopback ports only; the system's services are
-# never used.
+# Starts (or stops) the whole stack with conf/: a private Redis, the
+# backend and nginx, all state under $UC_RUN_DIR (default build/run).
+# Loopback ports only; the system's services are never used. make test
+# starts a second stack with its own directory and ports for end-to-end
+# tests.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=$top/build/run
+run=${UC_RUN_DIR:-$top/build/run}
 redis_port=${UC_REDIS_PORT:-16379}
 gateway_port=${UC_GATEWAY_PORT:-8080}
 mall_port=${UC_MALL_PORT:-8081}
 pay_port=${UC_PAY_PORT:-8082}
+backend_port=${UC_BACKEND_PORT:-8090}
 nginx=${NGINX:-/usr/sbin/nginx}
+quiet=${UC_QUIET:-0}
 
 stop() {
     if [ -f "$run/logs/nginx.pid" ]; then
         "$nginx" -p "$run/" -c conf/nginx.conf -e logs/error.log -s quit \
             2>/dev/null || true
     fi
+    if [ -f "$run/backend.pid" ]; then
+        pid=$(cat "$run/backend.pid")
+        kill -TERM "$pid" 2>/dev/null || true
+        tries=0
+        while kill -0 "$pid" 2>/dev/null && [ $tries -lt 100 ]; do
+            tries=$((tries + 1))
+            sleep 0.05
+        done
+        rm -f "$run/backend.pid"
+    fi
     if [ -f "$run/redis.pid" ]; then
         redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
         rm -f "$run/redis.pid"
     fi
-    echo "stopped"
+    [ "$quiet" = 1 ] || echo "stopped"
+}
+
+wait_for() {
+    # wait_for WHAT COMMAND...: until the command succeeds, 5 s at most
+    what=$1
+    shift
+    tries=0
+    until "$@" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ $tries -gt 100 ]; then
+            echo "run: $what did not come up; see $run/logs/" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
 }
 
 start() {
@@ -31,11 +60,26 @@ start() {
         "$top/build/ucctl" keys generate "$run/keys" --kid demo1 >/dev/null
     fi
 
-    sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$run|g" \
-        -e "s|@REDIS_PORT@|$redis_port|g" \
-        -e "s|@GATEWAY_PORT@|$gateway_port|g" \
-        -e "s|@MALL_PORT@|$mall_port|g" -e "s|@PAY_PORT@|$pay_port|g" \
-        "$top/conf/nginx.conf.in" > "$run/conf/nginx.conf"
+    if [ ! -f "$run/gateway-secret" ]; then
+        (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' \
+            > "$run/gateway-secret")
+    fi
+    gateway_secret=$(cat "$run/gateway-secret")
+
+    render() {
+        sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$run|g" \
+            -e "s|@REDIS_PORT@|$redis_port|g" \
+            -e "s|@GATEWAY_PORT@|$gateway_port|g" \
+            -e "s|@MALL_PORT@|$mall_port|g" -e "s|@PAY_PORT@|$pay_port|g" \
+            -e "s|@BACKEND_PORT@|$backend_port|g" \
+            -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
+            -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-}|g" \
+            -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
+            -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" "$1"
+    }
+
+    (umask 077; render "$top/conf/backend.conf.in" > "$run/backend.conf")
+    render "$top/conf/nginx.conf.in" > "$run/conf/nginx.conf"
 
     cat > "$run/ucctl.conf" <<CONF
 redis = 127.0.0.1:$redis_port
@@ -47,12 +91,16 @@ CONF
             --daemonize yes --pidfile "$run/redis.pid" \
             --logfile "$run/logs/redis.log" --dir "$run" \
             --save 60 1000 --appendonly no
-        tries=0
-        until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
-            tries=$((tries + 1))
-            [ $tries -le 100 ] || { echo "redis did not start" >&2; exit 1; }
-            sleep 0.05
-        done
+        wait_for redis redis-cli -p "$redis_port" ping
+    fi
+
+    if [ ! -f "$run/backend.pid" ] \
+        || ! kill -0 "$(cat "$run/backend.pid")" 2>/dev/null
+    then
+        nohup "$top/build/uc-backend" -c "$run/backend.conf" \
+            >> "$run/logs/backend.log" 2>&1 &
+        echo $! > "$run/backend.pid"
+        wait_for backend curl -sf "http://127.0.0.1:$backend_port/uc/v1/health"
     fi
 
     if [ -f "$run/logs/nginx.pid" ] \
@@ -62,26 +110,34 @@ CONF
     else
         "$nginx" -p "$run/" -c conf/nginx.conf -e logs/error.log
     fi
+    wait_for nginx curl -sf "http://127.0.0.1:$gateway_port/healthz"
+
+    [ "$quiet" = 1 ] && return 0
 
     ucctl="$top/build/ucctl --config $run/ucctl.conf"
+    gw="http://127.0.0.1:$gateway_port"
     cat <<MSG
 
-usercenter demo is running:
-  gateway  http://127.0.0.1:$gateway_port   (business lines: mall, pay)
+usercenter is running:
+  gateway  $gw   (business lines: mall, pay; API under /uc/v1/)
+  backend  127.0.0.1:$backend_port, store $run/usercenter.db
   redis    127.0.0.1:$redis_port
   logs     $run/logs/
 
-Try it:
-  curl -s http://127.0.0.1:$gateway_port/mall/items          # anonymous is fine
-  curl -s http://127.0.0.1:$gateway_port/mall/cart           # 401 login_required
+Register and log in through the gateway (the dev sender keeps codes in Redis):
+  curl -s -XPOST $gw/uc/v1/codes -H 'Content-Type: application/json' \\
+       -d '{"to":"+8613800138000","purpose":"register"}'
+  redis-cli -p $redis_port lrange 'uc:dev:outbox:+8613800138000' -1 -1
+  curl -s -XPOST $gw/uc/v1/register -H 'Content-Type: application/json' \\
+       -d '{"login":"+8613800138000","password":"secret123","code":"<code>"}'
 
+Or mint a session directly and call the protected locations:
   TOKEN=\$($ucctl session create --user 10001 --level 2 --line mall,pay)
-  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$gateway_port/mall/cart
-  curl -s --cookie "uc_session=\$TOKEN" http://127.0.0.1:$gateway_port/pay/orders
-  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$gateway_port/pay/transfer   # 403: level 3 needed
-
+  curl -s -H "Authorization: Bearer \$TOKEN" $gw/mall/cart
+  curl -s --cookie "uc_session=\$TOKEN" $gw/pay/orders
+  curl -s -H "Authorization: Bearer \$TOKEN" $gw/pay/transfer      # 403: level 3 needed
   $ucctl session revoke \$TOKEN
-  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$gateway_port/mall/cart   # 401 again
+  curl -s -H "Authorization: Bearer \$TOKEN" $gw/mall/cart         # 401 again
 
 Stop it with: make stop
 MSG

@@ -14,8 +14,21 @@ nginx_port=${UC_TEST_NGINX_PORT:-19840}
 rm -rf "$work"
 mkdir -p "$work"
 
+# the end-to-end stack: conf/ as "make run" serves it, on its own ports
+export UC_RUN_DIR="$work/stack"
+export UC_REDIS_PORT=${UC_TEST_STACK_REDIS_PORT:-16391}
+export UC_GATEWAY_PORT=$((nginx_port + 20))
+export UC_MALL_PORT=$((nginx_port + 21))
+export UC_PAY_PORT=$((nginx_port + 22))
+export UC_BACKEND_PORT=$((nginx_port + 23))
+export UC_ADMIN_USERS=1
+# real argon2id, at a test-sized cost
+export UC_ARGON2_T=1 UC_ARGON2_M=8192
+export UC_QUIET=1
+
 redis_pid=
 cleanup() {
+    "$top/tools/run.sh" stop >/dev/null 2>&1 || true
     if [ -n "$redis_pid" ]; then
         kill "$redis_pid" 2>/dev/null || true
         wait "$redis_pid" 2>/dev/null || true
@@ -63,6 +76,13 @@ fi
 status=0
 $reaper prove --exec '' build/t/*.t || status=1
 $reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
+
+if "$top/tools/run.sh" start; then
+    $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t || status=1
+else
+    status=1
+fi
+"$top/tools/run.sh" stop
 
 # test-asan: any report the sanitizer wrote fails the run
 if [ -n "${UC_ASAN_LOG:-}" ]; then

@@ -1,0 +1,668 @@
+/*
+ * uc-backend: accounts. Codes, registration, login by password or by SMS
+ * code (login-or-register), logout, sessions, passwords, deactivation and
+ * the administrators' freeze.
+ *
+ * Enumeration: sending a code always answers the same; a wrong login and a
+ * wrong password answer the same, after the same argon2id work; whether an
+ * account exists is told only to whoever proved they own the address.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ucb.h"
+
+
+static char  dummy_hash[192];
+
+
+/* "phone" or "email" with the normalised value, or NULL. */
+static const char *
+login_kind(const char *login, char *norm, size_t size)
+{
+    size_t  i;
+
+    if (strlen(login) >= size) {
+        return NULL;
+    }
+
+    if (ucb_valid_phone(login)) {
+        strcpy(norm, login);
+        return "phone";
+    }
+
+    for (i = 0; login[i] != '\0'; i++) {
+        norm[i] = (char) tolower((unsigned char) login[i]);
+    }
+
+    norm[i] = '\0';
+
+    return ucb_valid_email(norm) ? "email" : NULL;
+}
+
+
+static void
+answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created)
+{
+    long   expires;
+    char   token[UC_TOKEN_MAX + 1];
+
+    if (ucb_session_create(u->id, u->level, req->ip, req->user_agent, token,
+                           &expires)
+        != 0)
+    {
+        ucb_error(req, 503, "unavailable", "sessions cannot be created now");
+        return;
+    }
+
+    ucb_set_session_cookie(req, token);
+    ucb_reply(req, status, json_pack("{s:s, s:s, s:I, s:i, s:b}",
+                                     "user_id", u->id, "token", token,
+                                     "expires_at", (json_int_t) expires,
+                                     "auth_level", u->level,
+                                     "new_user", created));
+
+    ucb_store_event("user.login", u->id,
+                    json_pack("{s:s}", "ip", req->ip));
+}
+
+
+static int
+new_password_hash(ucb_req_t *req, const char *password, char *hash,
+    size_t size)
+{
+    if (!ucb_valid_password(password)) {
+        ucb_error(req, 422, "weak_password",
+                  "passwords need 8 to 128 characters with a letter and a "
+                  "digit");
+        return -1;
+    }
+
+    if (ucb_password_hash(password, hash, size) != 0) {
+        ucb_error(req, 500, "internal_error", "cannot hash the password");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* POST /uc/v1/codes {"to": phone or e-mail, "purpose": ...} */
+void
+ucb_h_codes(ucb_req_t *req)
+{
+    char         norm[256];
+    const char  *to, *purpose, *kind;
+
+    if (ucb_body_string(req, "to", 254, 1, &to) != 0
+        || ucb_body_string(req, "purpose", 16, 1, &purpose) != 0)
+    {
+        return;
+    }
+
+    kind = login_kind(to, norm, sizeof(norm));
+
+    if (kind == NULL) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"to\" must be a mobile number (+861...) or an e-mail "
+                  "address");
+        return;
+    }
+
+    if (strcmp(purpose, "register") != 0 && strcmp(purpose, "login") != 0
+        && strcmp(purpose, "reset") != 0)
+    {
+        ucb_error(req, 400, "validation_failed",
+                  "\"purpose\" is one of register, login, reset");
+        return;
+    }
+
+    if (strcmp(purpose, "login") == 0 && strcmp(kind, "phone") != 0) {
+        ucb_error(req, 400, "validation_failed",
+                  "login codes go to mobile numbers");
+        return;
+    }
+
+    if (ucb_code_send(req, strcmp(kind, "phone") == 0 ? "sms" : "email",
+                      norm, purpose)
+        != 0)
+    {
+        return;
+    }
+
+    ucb_reply(req, 202, json_pack("{s:b, s:i}", "sent", 1, "resend_after",
+                                  ucb_conf.code_cooldown));
+}
+
+
+static int
+checked_code(ucb_req_t *req, const char *to, const char *purpose,
+    const char *code)
+{
+    int  rc;
+
+    rc = ucb_code_check(to, purpose, code);
+
+    if (rc < 0) {
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return -1;
+    }
+
+    if (rc == 0) {
+        ucb_error(req, 400, "invalid_code",
+                  "the code is wrong, used or expired");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* POST /uc/v1/register {"login", "password", "code"} */
+void
+ucb_h_register(ucb_req_t *req)
+{
+    int          rc;
+    char         norm[256], hash[192];
+    uint64_t     id;
+    ucb_user_t   u;
+    const char  *login, *password, *code, *kind;
+
+    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+        || ucb_body_string(req, "password", 128, 1, &password) != 0
+        || ucb_body_string(req, "code", 6, 1, &code) != 0)
+    {
+        return;
+    }
+
+    kind = login_kind(login, norm, sizeof(norm));
+    if (kind == NULL) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"login\" must be a mobile number (+861...) or an e-mail "
+                  "address");
+        return;
+    }
+
+    if (!ucb_valid_password(password)) {
+        ucb_error(req, 422, "weak_password",
+                  "passwords need 8 to 128 characters with a letter and a "
+                  "digit");
+        return;
+    }
+
+    if (checked_code(req, norm, "register", code) != 0
+        || new_password_hash(req, password, hash, sizeof(hash)) != 0)
+    {
+        return;
+    }
+
+    if (ucb_id_next(&id) != 0) {
+        ucb_error(req, 503, "unavailable", "ids cannot be issued now");
+        return;
+    }
+
+    /* a verified address: level 2 */
+    rc = ucb_store_register(id, kind, norm, hash, 2, req->ip, &u);
+
+    if (rc == UCB_CONFLICT) {
+        ucb_error(req, 409, "account_exists",
+                  "an account with this address exists; log in instead");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "the account was not created");
+        return;
+    }
+
+    answer_session(req, 201, &u, 1);
+}
+
+
+/* POST /uc/v1/login {"login", "password"} */
+void
+ucb_h_login(ucb_req_t *req)
+{
+    int          rc;
+    long         wait;
+    char         norm[256], hash[192];
+    ucb_user_t   u;
+    const char  *login, *password, *kind;
+
+    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+        || ucb_body_string(req, "password", 128, 1, &password) != 0)
+    {
+        return;
+    }
+
+    kind = login_kind(login, norm, sizeof(norm));
+    if (kind == NULL) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"login\" must be a mobile number (+861...) or an e-mail "
+                  "address");
+        return;
+    }
+
+    wait = ucb_login_blocked(norm, req->ip);
+    if (wait > 0) {
+        req->retry_after = wait;
+        ucb_error(req, 429, "too_many_attempts",
+                  "too many failed logins; try again later");
+        return;
+    }
+
+    rc = ucb_store_find_login(kind, norm, &u);
+
+    if (rc == UCB_ERROR) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    if (rc == UCB_NOT_FOUND || u.status == UCB_USER_DEACTIVATED
+        || u.password[0] == '\0')
+    {
+        (void) ucb_password_verify(dummy_hash, password);
+        ucb_login_failed(norm, req->ip);
+        ucb_error(req, 401, "invalid_credentials",
+                  "the login or the password is wrong");
+        return;
+    }
+
+    if (!ucb_password_verify(u.password, password)) {
+        ucb_login_failed(norm, req->ip);
+        ucb_error(req, 401, "invalid_credentials",
+                  "the login or the password is wrong");
+        return;
+    }
+
+    ucb_login_succeeded(norm, req->ip);
+
+    if (u.status == UCB_USER_FROZEN) {
+        ucb_error(req, 403, "account_frozen", "this account is frozen");
+        return;
+    }
+
+    if (ucb_password_needs_rehash(u.password)
+        && ucb_password_hash(password, hash, sizeof(hash)) == 0)
+    {
+        (void) ucb_store_set_password(u.id, hash, NULL);
+    }
+
+    answer_session(req, 200, &u, 0);
+}
+
+
+/* POST /uc/v1/login/code {"phone", "code"}: log in, or register */
+void
+ucb_h_login_code(ucb_req_t *req)
+{
+    int          rc, created;
+    uint64_t     id;
+    ucb_user_t   u;
+    const char  *phone, *code;
+
+    if (ucb_body_string(req, "phone", 16, 1, &phone) != 0
+        || ucb_body_string(req, "code", 6, 1, &code) != 0)
+    {
+        return;
+    }
+
+    if (!ucb_valid_phone(phone)) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"phone\" must be a mobile number (+861...)");
+        return;
+    }
+
+    if (checked_code(req, phone, "login", code) != 0) {
+        return;
+    }
+
+    created = 0;
+    rc = ucb_store_find_login("phone", phone, &u);
+
+    if (rc == UCB_NOT_FOUND) {
+        if (ucb_id_next(&id) != 0) {
+            ucb_error(req, 503, "unavailable", "ids cannot be issued now");
+            return;
+        }
+
+        rc = ucb_store_register(id, "phone", phone, NULL, 2, req->ip, &u);
+        created = 1;
+
+        if (rc == UCB_CONFLICT) {        /* registered meanwhile */
+            rc = ucb_store_find_login("phone", phone, &u);
+            created = 0;
+        }
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    if (u.status == UCB_USER_FROZEN) {
+        ucb_error(req, 403, "account_frozen", "this account is frozen");
+        return;
+    }
+
+    if (u.status == UCB_USER_DEACTIVATED) {
+        ucb_error(req, 403, "account_deactivated",
+                  "this account was deactivated");
+        return;
+    }
+
+    answer_session(req, created ? 201 : 200, &u, created);
+}
+
+
+/* POST /uc/v1/logout */
+void
+ucb_h_logout(ucb_req_t *req)
+{
+    if (ucb_session_revoke(req->uid, req->sid) < 0) {
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return;
+    }
+
+    ucb_clear_session_cookie(req);
+    ucb_reply(req, 204, NULL);
+}
+
+
+/* POST /uc/v1/logout/all */
+void
+ucb_h_logout_all(ucb_req_t *req)
+{
+    if (ucb_session_revoke_all(req->uid, NULL) != 0) {
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return;
+    }
+
+    ucb_clear_session_cookie(req);
+    ucb_reply(req, 204, NULL);
+}
+
+
+/* GET /uc/v1/sessions: my devices, newest first */
+void
+ucb_h_sessions(ucb_req_t *req)
+{
+    size_t       i;
+    char         index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
+    char         ip[64], ua[192];
+    long long    created;
+    json_t      *list;
+    redisReply  *r, *d;
+    const char  *sid, *desc;
+
+    uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                         req->uid, strlen(req->uid));
+    snprintf(devices, sizeof(devices), "%s:devices", index);
+
+    r = ucb_redis_command("ZREVRANGE %s 0 99 WITHSCORES", index);
+    d = ucb_redis_command("HGETALL %s", devices);
+
+    if (r == NULL || d == NULL || r->type != REDIS_REPLY_ARRAY
+        || d->type != REDIS_REPLY_ARRAY)
+    {
+        freeReplyObject(r);
+        freeReplyObject(d);
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return;
+    }
+
+    list = json_array();
+
+    for (i = 0; i + 1 < r->elements; i += 2) {
+        sid = r->element[i]->str;
+        desc = "";
+
+        for (size_t k = 0; k + 1 < d->elements; k += 2) {
+            if (strcmp(d->element[k]->str, sid) == 0) {
+                desc = d->element[k + 1]->str;
+                break;
+            }
+        }
+
+        created = 0;
+        ip[0] = '\0';
+        ua[0] = '\0';
+        sscanf(desc, "%lld|%63[^|]|%191[^\n]", &created, ip, ua);
+
+        json_array_append_new(list, json_pack(
+            "{s:s, s:b, s:I, s:I, s:s, s:s}", "id", sid,
+            "current", strcmp(sid, req->sid) == 0,
+            "created_at", (json_int_t) created,
+            "expires_at", (json_int_t) (atoll(r->element[i + 1]->str) / 1000),
+            "ip", ip, "user_agent", ua));
+    }
+
+    freeReplyObject(r);
+    freeReplyObject(d);
+
+    ucb_reply(req, 200, json_pack("{s:o, s:n}", "sessions", list,
+                                  "next_cursor"));
+}
+
+
+/* DELETE /uc/v1/sessions/{sid} */
+void
+ucb_h_session_delete(ucb_req_t *req)
+{
+    int  rc;
+
+    if (strlen(req->params[0]) != UC_SID_LEN) {
+        ucb_error(req, 404, "not_found", "no such session");
+        return;
+    }
+
+    rc = ucb_session_revoke(req->uid, req->params[0]);
+
+    if (rc < 0) {
+        ucb_error(req, 503, "unavailable", "try again shortly");
+    } else if (rc == 0) {
+        ucb_error(req, 404, "not_found", "no such session");
+    } else {
+        ucb_reply(req, 204, NULL);
+    }
+}
+
+
+/* POST /uc/v1/password {"old_password", "new_password"} */
+void
+ucb_h_password_change(ucb_req_t *req)
+{
+    char         hash[192];
+    ucb_user_t   u;
+    const char  *old, *new;
+
+    if (ucb_body_string(req, "old_password", 128, 1, &old) != 0
+        || ucb_body_string(req, "new_password", 128, 1, &new) != 0)
+    {
+        return;
+    }
+
+    if (ucb_store_get_user(req->uid, &u) != UCB_OK) {
+        ucb_error(req, 401, "login_required", "please log in");
+        return;
+    }
+
+    if (!ucb_password_verify(u.password, old)) {
+        ucb_error(req, 403, "wrong_password", "the current password is wrong");
+        return;
+    }
+
+    if (new_password_hash(req, new, hash, sizeof(hash)) != 0) {
+        return;
+    }
+
+    if (ucb_store_set_password(u.id, hash, "password.changed") != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "the password was not changed");
+        return;
+    }
+
+    /* every other device must log in again */
+    (void) ucb_session_revoke_all(u.id, req->sid);
+
+    ucb_reply(req, 204, NULL);
+}
+
+
+/* POST /uc/v1/password/reset {"login", "code", "new_password"} */
+void
+ucb_h_password_reset(ucb_req_t *req)
+{
+    char         norm[256], hash[192];
+    ucb_user_t   u;
+    const char  *login, *code, *new, *kind;
+
+    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+        || ucb_body_string(req, "code", 6, 1, &code) != 0
+        || ucb_body_string(req, "new_password", 128, 1, &new) != 0)
+    {
+        return;
+    }
+
+    kind = login_kind(login, norm, sizeof(norm));
+    if (kind == NULL) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"login\" must be a mobile number or an e-mail address");
+        return;
+    }
+
+    if (!ucb_valid_password(new)) {
+        ucb_error(req, 422, "weak_password",
+                  "passwords need 8 to 128 characters with a letter and a "
+                  "digit");
+        return;
+    }
+
+    if (checked_code(req, norm, "reset", code) != 0) {
+        return;
+    }
+
+    /* the code proved ownership of the address: the answer may tell */
+    if (ucb_store_find_login(kind, norm, &u) != UCB_OK
+        || u.status == UCB_USER_DEACTIVATED)
+    {
+        ucb_error(req, 404, "not_found", "no account uses this address");
+        return;
+    }
+
+    if (new_password_hash(req, new, hash, sizeof(hash)) != 0) {
+        return;
+    }
+
+    if (ucb_store_set_password(u.id, hash, "password.reset") != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "the password was not changed");
+        return;
+    }
+
+    (void) ucb_session_revoke_all(u.id, NULL);
+
+    ucb_reply(req, 204, NULL);
+}
+
+
+/* DELETE /uc/v1/me {"password"} */
+void
+ucb_h_deactivate(ucb_req_t *req)
+{
+    ucb_user_t   u;
+    const char  *password;
+
+    if (ucb_body_string(req, "password", 128, 0, &password) != 0) {
+        return;
+    }
+
+    if (ucb_store_get_user(req->uid, &u) != UCB_OK) {
+        ucb_error(req, 401, "login_required", "please log in");
+        return;
+    }
+
+    if (u.password[0] != '\0'
+        && (password == NULL || !ucb_password_verify(u.password, password)))
+    {
+        ucb_error(req, 403, "wrong_password", "confirm with your password");
+        return;
+    }
+
+    if (ucb_store_set_status(u.id, UCB_USER_DEACTIVATED, "user.deactivated",
+                             "self")
+        != UCB_OK)
+    {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    (void) ucb_session_revoke_all(u.id, NULL);
+    ucb_clear_session_cookie(req);
+    ucb_reply(req, 204, NULL);
+}
+
+
+static void
+admin_status(ucb_req_t *req, int status, const char *event)
+{
+    int  rc;
+
+    if (strspn(req->params[0], "0123456789") != strlen(req->params[0])
+        || strlen(req->params[0]) > UC_UID_MAX)
+    {
+        ucb_error(req, 404, "not_found", "no such user");
+        return;
+    }
+
+    rc = ucb_store_set_status(req->params[0], status, event, req->uid);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_found", "no such user");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    if (status == UCB_USER_FROZEN) {
+        (void) ucb_session_revoke_all(req->params[0], NULL);
+    }
+
+    ucb_reply(req, 204, NULL);
+}
+
+
+void
+ucb_h_admin_freeze(ucb_req_t *req)
+{
+    admin_status(req, UCB_USER_FROZEN, "user.frozen");
+}
+
+
+void
+ucb_h_admin_unfreeze(ucb_req_t *req)
+{
+    admin_status(req, UCB_USER_ACTIVE, "user.unfrozen");
+}
+
+
+void
+ucb_h_health(ucb_req_t *req)
+{
+    ucb_reply(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+
+int
+ucb_accounts_init(void)
+{
+    /* unknown logins cost the same argon2id work as known ones */
+    return ucb_password_hash("no-such-account-0", dummy_hash,
+                             sizeof(dummy_hash));
+}

@@ -1,0 +1,537 @@
+/*
+ * uc-backend: HTTP on libmicrohttpd. Bodies are collected up to max_body
+ * (413 beyond), must be JSON objects (415 for another content type, 400
+ * for malformed JSON), and routed through one table. Identity headers are
+ * believed only when the request carries the gateway's shared secret,
+ * compared in constant time.
+ */
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "ucb.h"
+
+
+typedef struct {
+    const char     *method;
+    const char     *pattern;      /* "{}" matches one path segment */
+    ucb_handler_pt  handler;
+    int             auth;         /* 1: needs a session, 2: needs an admin */
+} ucb_route_t;
+
+
+static const ucb_route_t  routes[] = {
+    { "GET",    "/uc/v1/health",                   ucb_h_health, 0 },
+    { "POST",   "/uc/v1/codes",                    ucb_h_codes, 0 },
+    { "POST",   "/uc/v1/register",                 ucb_h_register, 0 },
+    { "POST",   "/uc/v1/login",                    ucb_h_login, 0 },
+    { "POST",   "/uc/v1/login/code",               ucb_h_login_code, 0 },
+    { "POST",   "/uc/v1/password/reset",           ucb_h_password_reset, 0 },
+    { "POST",   "/uc/v1/logout",                   ucb_h_logout, 1 },
+    { "POST",   "/uc/v1/logout/all",               ucb_h_logout_all, 1 },
+    { "GET",    "/uc/v1/sessions",                 ucb_h_sessions, 1 },
+    { "DELETE", "/uc/v1/sessions/{}",              ucb_h_session_delete, 1 },
+    { "POST",   "/uc/v1/password",                 ucb_h_password_change, 1 },
+    { "GET",    "/uc/v1/me/profile",               ucb_h_profile_get, 1 },
+    { "PATCH",  "/uc/v1/me/profile",               ucb_h_profile_update, 1 },
+    { "DELETE", "/uc/v1/me",                       ucb_h_deactivate, 1 },
+    { "GET",    "/uc/v1/admin/stats",              ucb_h_admin_stats, 2 },
+    { "POST",   "/uc/v1/admin/users/{}/freeze",    ucb_h_admin_freeze, 2 },
+    { "POST",   "/uc/v1/admin/users/{}/unfreeze",  ucb_h_admin_unfreeze, 2 },
+};
+
+#define NROUTES  (sizeof(routes) / sizeof(routes[0]))
+
+
+typedef struct {
+    char           *body;
+    size_t          len;
+    int             too_large;
+} ucb_upload_t;
+
+
+static struct MHD_Daemon  *daemon_;
+
+
+/* ------------------------------------------------------------ answers */
+
+void
+ucb_error(ucb_req_t *req, int status, const char *code, const char *message)
+{
+    json_decref(req->reply);
+    req->status = status;
+    req->reply = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+                           "message", message);
+}
+
+
+void
+ucb_reply(ucb_req_t *req, int status, json_t *body)
+{
+    json_decref(req->reply);
+    req->status = status;
+    req->reply = body;
+}
+
+
+int
+ucb_body_string(ucb_req_t *req, const char *name, size_t max, int required,
+    const char **out)
+{
+    char     msg[160];
+    json_t  *v;
+
+    *out = NULL;
+    v = req->body != NULL ? json_object_get(req->body, name) : NULL;
+
+    if (v == NULL || json_is_null(v)) {
+        if (required) {
+            snprintf(msg, sizeof(msg), "\"%s\" is required", name);
+            ucb_error(req, 400, "validation_failed", msg);
+            return -1;
+        }
+
+        return 0;
+    }
+
+    if (!json_is_string(v) || json_string_length(v) > max
+        || strlen(json_string_value(v)) != json_string_length(v))
+    {
+        snprintf(msg, sizeof(msg), "\"%s\" must be a string of at most %zu "
+                 "bytes", name, max);
+        ucb_error(req, 400, "validation_failed", msg);
+        return -1;
+    }
+
+    *out = json_string_value(v);
+
+    return 0;
+}
+
+
+/* ------------------------------------------------------------ routing */
+
+static int
+match(const char *pattern, const char *path, const char **params,
+    char *buf, size_t buflen)
+{
+    int          n;
+    size_t       len, used;
+    const char  *seg;
+
+    n = 0;
+    used = 0;
+
+    while (*pattern != '\0') {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            seg = path;
+
+            while (*path != '\0' && *path != '/') {
+                path++;
+            }
+
+            len = (size_t) (path - seg);
+
+            if (len == 0 || len > 64 || used + len + 1 > buflen || n == 2) {
+                return 0;
+            }
+
+            memcpy(buf + used, seg, len);
+            buf[used + len] = '\0';
+            params[n++] = buf + used;
+            used += len + 1;
+            pattern += 2;
+            continue;
+        }
+
+        if (*pattern != *path) {
+            return 0;
+        }
+
+        pattern++;
+        path++;
+    }
+
+    return *path == '\0';
+}
+
+
+static int
+gateway_trusted(struct MHD_Connection *conn)
+{
+    size_t       a, b;
+    const char  *given;
+
+    given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                        "X-UC-Gateway-Secret");
+
+    if (given == NULL || ucb_conf.gateway_secret[0] == '\0') {
+        return 0;
+    }
+
+    a = strlen(given);
+    b = strlen(ucb_conf.gateway_secret);
+
+    return a == b && CRYPTO_memcmp(given, ucb_conf.gateway_secret, a) == 0;
+}
+
+
+static void
+read_identity(ucb_req_t *req, struct MHD_Connection *conn)
+{
+    const char  *uid, *sid, *level;
+
+    if (!gateway_trusted(conn)) {
+        return;
+    }
+
+    uid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-UC-User-Id");
+    sid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                      "X-UC-Session-Id");
+    level = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                        "X-UC-Auth-Level");
+
+    if (uid == NULL || sid == NULL || level == NULL
+        || strlen(uid) > UC_UID_MAX || strlen(sid) != UC_SID_LEN
+        || strspn(uid, "0123456789") != strlen(uid) || uid[0] == '\0')
+    {
+        return;
+    }
+
+    snprintf(req->uid, sizeof(req->uid), "%s", uid);
+    snprintf(req->sid, sizeof(req->sid), "%s", sid);
+    req->level = atoi(level);
+    req->authenticated = 1;
+}
+
+
+static int
+is_admin(const char *uid)
+{
+    size_t       len;
+    const char  *p, *comma;
+
+    len = strlen(uid);
+
+    for (p = ucb_conf.admin_users; *p != '\0'; p = comma + 1) {
+        comma = strchr(p, ',');
+        if (comma == NULL) {
+            comma = p + strlen(p);
+        }
+
+        if ((size_t) (comma - p) == len && memcmp(p, uid, len) == 0) {
+            return 1;
+        }
+
+        if (*comma == '\0') {
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+client_ip(ucb_req_t *req, struct MHD_Connection *conn)
+{
+    const char                *fwd;
+    const union MHD_ConnectionInfo  *info;
+    struct sockaddr_in        *sin;
+
+    /* behind the gateway, the client is the gateway's X-Real-IP */
+    fwd = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP");
+
+    if (fwd != NULL && gateway_trusted(conn)) {
+        snprintf(req->ip, sizeof(req->ip), "%s", fwd);
+        return;
+    }
+
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info != NULL && info->client_addr->sa_family == AF_INET) {
+        sin = (struct sockaddr_in *) info->client_addr;
+        inet_ntop(AF_INET, &sin->sin_addr, req->ip, sizeof(req->ip));
+    }
+}
+
+
+static void
+dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
+{
+    size_t             i;
+    char               buf[160];
+    const char        *ctype, *ua;
+    json_error_t       jerr;
+    const ucb_route_t *route, *path_match;
+
+    route = NULL;
+    path_match = NULL;
+
+    for (i = 0; i < NROUTES; i++) {
+        if (match(routes[i].pattern, req->path, req->params, buf,
+                  sizeof(buf)))
+        {
+            path_match = &routes[i];
+
+            if (strcmp(routes[i].method, req->method) == 0) {
+                route = &routes[i];
+                break;
+            }
+        }
+    }
+
+    if (route == NULL) {
+        if (path_match != NULL) {
+            ucb_error(req, 405, "method_not_allowed",
+                      "this method is not allowed here");
+        } else {
+            ucb_error(req, 404, "not_found", "no such endpoint");
+        }
+
+        return;
+    }
+
+    if (up->too_large) {
+        ucb_error(req, 413, "body_too_large", "the request body is too large");
+        return;
+    }
+
+    if (up->len > 0) {
+        ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                            "Content-Type");
+
+        if (ctype == NULL
+            || strncasecmp(ctype, "application/json", 16) != 0)
+        {
+            ucb_error(req, 415, "unsupported_media_type",
+                      "send the body as application/json");
+            return;
+        }
+
+        if (!ucb_valid_utf8(up->body, up->len)) {
+            ucb_error(req, 400, "malformed_json",
+                      "the body is not valid UTF-8");
+            return;
+        }
+
+        req->body = json_loadb(up->body, up->len, JSON_REJECT_DUPLICATES,
+                               &jerr);
+
+        if (req->body == NULL || !json_is_object(req->body)) {
+            ucb_error(req, 400, "malformed_json",
+                      "the body must be a JSON object");
+            return;
+        }
+    }
+
+    read_identity(req, conn);
+    client_ip(req, conn);
+
+    ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    snprintf(req->user_agent, sizeof(req->user_agent), "%s",
+             ua != NULL ? ua : "");
+
+    if (route->auth && !req->authenticated) {
+        ucb_error(req, 401, "login_required", "please log in");
+        return;
+    }
+
+    if (route->auth == 2 && !is_admin(req->uid)) {
+        ucb_error(req, 403, "admin_only", "this needs an administrator");
+        return;
+    }
+
+    for (i = 0; i < 2; i++) {
+        if (req->params[i] != NULL) {
+            req->params[i] = strdup(req->params[i]);
+        }
+    }
+
+    route->handler(req);
+}
+
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, ucb_req_t *req)
+{
+    char                  *text, retry[24];
+    enum MHD_Result        rc;
+    struct MHD_Response   *resp;
+
+    if (req->reply == NULL && req->status == 0) {
+        ucb_error(req, 500, "internal_error", "something went wrong");
+    }
+
+    if (req->reply != NULL) {
+        text = json_dumps(req->reply, JSON_COMPACT);
+        if (text == NULL) {
+            return MHD_NO;
+        }
+
+        resp = MHD_create_response_from_buffer(strlen(text), text,
+                                               MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *) "",
+                                               MHD_RESPMEM_PERSISTENT);
+    }
+
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+
+    if (req->set_cookie != NULL) {
+        MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
+    }
+
+    if (req->retry_after > 0) {
+        snprintf(retry, sizeof(retry), "%ld", req->retry_after);
+        MHD_add_response_header(resp, "Retry-After", retry);
+    }
+
+    rc = MHD_queue_response(conn, (unsigned int) req->status, resp);
+    MHD_destroy_response(resp);
+
+    return rc;
+}
+
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+    size_t           i;
+    enum MHD_Result  rc;
+    ucb_req_t        req;
+    ucb_upload_t    *up;
+
+    up = *con_cls;
+
+    if (up == NULL) {
+        up = calloc(1, sizeof(ucb_upload_t));
+        if (up == NULL) {
+            return MHD_NO;
+        }
+
+        *con_cls = up;
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        if (!up->too_large
+            && up->len + *upload_data_size <= ucb_conf.max_body)
+        {
+            char *p = realloc(up->body, up->len + *upload_data_size + 1);
+
+            if (p == NULL) {
+                up->too_large = 1;
+
+            } else {
+                up->body = p;
+                memcpy(up->body + up->len, upload_data, *upload_data_size);
+                up->len += *upload_data_size;
+                up->body[up->len] = '\0';
+            }
+
+        } else {
+            up->too_large = 1;
+        }
+
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.path = url;
+    req.conn = conn;
+
+    dispatch(&req, conn, up);
+
+    rc = respond(conn, &req);
+
+    ucb_log(req.status >= 500 ? UCB_ERROR : UCB_INFO, "request",
+            "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+            "\"user\":\"%s\",\"ip\":\"%s\"", method, url, req.status,
+            req.uid, req.ip);
+
+    json_decref(req.body);
+    json_decref(req.reply);
+    free(req.set_cookie);
+
+    for (i = 0; i < 2; i++) {
+        free((void *) req.params[i]);
+    }
+
+    return rc;
+}
+
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+    ucb_upload_t  *up = *con_cls;
+
+    if (up != NULL) {
+        free(up->body);
+        free(up);
+        *con_cls = NULL;
+    }
+}
+
+
+int
+ucb_http_start(void)
+{
+    struct sockaddr_in  sin;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t) ucb_conf.listen_port);
+
+    if (inet_pton(AF_INET, ucb_conf.listen_host, &sin.sin_addr) != 1) {
+        ucb_log(UCB_ERROR, "bad listen address", "\"listen\":\"%s\"",
+                ucb_conf.listen_host);
+        return -1;
+    }
+
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD
+                               | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+                               (uint16_t) ucb_conf.listen_port, NULL, NULL,
+                               on_request, NULL,
+                               MHD_OPTION_SOCK_ADDR, &sin,
+                               MHD_OPTION_THREAD_POOL_SIZE,
+                               (unsigned int) ucb_conf.threads,
+                               MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                               NULL,
+                               MHD_OPTION_CONNECTION_TIMEOUT,
+                               (unsigned int) 30,
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                               (size_t) 64 * 1024,
+                               MHD_OPTION_END);
+
+    return daemon_ != NULL ? 0 : -1;
+}
+
+
+/* Stops accepting and lets the requests being handled finish. */
+void
+ucb_http_stop(void)
+{
+    if (daemon_ != NULL) {
+        MHD_quiesce_daemon(daemon_);
+        MHD_stop_daemon(daemon_);
+        daemon_ = NULL;
+    }
+}

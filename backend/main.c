@@ -1,0 +1,121 @@
+/*
+ * uc-backend: start-up and shutdown.
+ *
+ *   uc-backend -c /etc/usercenter/backend.conf
+ *
+ * SIGTERM or SIGINT: stop accepting, finish the requests in flight, relay
+ * the events that committed, give back the worker id, exit 0.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ucb.h"
+
+
+uc_keyring_t  ucb_keys;
+
+int ucb_accounts_init(void);
+long ucb_profile_store_reads(void);
+
+
+/* GET /uc/v1/admin/stats */
+void
+ucb_h_admin_stats(ucb_req_t *req)
+{
+    int64_t  users, events;
+
+    if (ucb_store_count("users", &users) != UCB_OK
+        || ucb_store_count("outbox", &events) != UCB_OK)
+    {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    ucb_reply(req, 200, json_pack("{s:I, s:I, s:I}", "users",
+                                  (json_int_t) users, "events",
+                                  (json_int_t) events,
+                                  "profile_store_reads",
+                                  (json_int_t) ucb_profile_store_reads()));
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int         sig;
+    char        err[512];
+    sigset_t    set;
+    const char *conf;
+
+    conf = NULL;
+
+    if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+        conf = argv[2];
+
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: uc-backend [-c CONFIG]\n");
+        return 2;
+    }
+
+    if (ucb_config_load(conf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "uc-backend: %s\n", err);
+        return 1;
+    }
+
+    if (uc_keyring_load(&ucb_keys, ucb_conf.secret, err, sizeof(err)) != 0) {
+        fprintf(stderr, "uc-backend: secret: %s\n", err);
+        return 1;
+    }
+
+    if (ucb_conf.gateway_secret[0] == '\0') {
+        fprintf(stderr, "uc-backend: gateway_secret is not set; identity "
+                "headers would never be trusted\n");
+        return 1;
+    }
+
+    if (ucb_store_open(ucb_conf.database, err, sizeof(err)) != 0) {
+        fprintf(stderr, "uc-backend: store: %s\n", err);
+        return 1;
+    }
+
+    /* every thread inherits this mask; main waits for the signals */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (ucb_accounts_init() != 0 || ucb_ids_start() != 0
+        || ucb_outbox_start() != 0)
+    {
+        fprintf(stderr, "uc-backend: start-up failed (is Redis up?)\n");
+        return 1;
+    }
+
+    if (ucb_http_start() != 0) {
+        fprintf(stderr, "uc-backend: cannot listen on %s:%d\n",
+                ucb_conf.listen_host, ucb_conf.listen_port);
+        return 1;
+    }
+
+    ucb_log(UCB_INFO, "started", "\"listen\":\"%s:%d\",\"threads\":%d",
+            ucb_conf.listen_host, ucb_conf.listen_port, ucb_conf.threads);
+
+    sigwait(&set, &sig);
+
+    ucb_log(UCB_INFO, "stopping", "\"signal\":%d", sig);
+
+    ucb_http_stop();
+    ucb_outbox_stop();
+    ucb_ids_stop();
+    ucb_store_thread_close();
+    uc_keyring_free(&ucb_keys);
+
+    ucb_log(UCB_INFO, "stopped", NULL);
+
+    return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * uc-backend: this thread's Redis connection (hiredis, synchronous, with
+ * timeouts). Opened on first use; dropped and reopened after an error.
+ */
+
+#include <stdarg.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ucb.h"
+
+
+static __thread redisContext  *rc;
+
+
+redisContext *
+ucb_redis(void)
+{
+    redisReply      *r;
+    struct timeval   tv = { 1, 0 };
+
+    if (rc != NULL) {
+        return rc;
+    }
+
+    rc = redisConnectWithTimeout(ucb_conf.redis_host, ucb_conf.redis_port,
+                                 tv);
+
+    if (rc == NULL || rc->err) {
+        ucb_log(UCB_ERROR, "redis connect failed", "\"error\":\"%s\"",
+                rc != NULL ? rc->errstr : "out of memory");
+        redisFree(rc);
+        rc = NULL;
+        return NULL;
+    }
+
+    redisSetTimeout(rc, tv);
+
+    if (ucb_conf.redis_password[0] != '\0') {
+        r = redisCommand(rc, "AUTH %s", ucb_conf.redis_password);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            ucb_log(UCB_ERROR, "redis AUTH refused", NULL);
+            freeReplyObject(r);
+            ucb_redis_drop();
+            return NULL;
+        }
+        freeReplyObject(r);
+    }
+
+    if (ucb_conf.redis_db > 0) {
+        r = redisCommand(rc, "SELECT %d", ucb_conf.redis_db);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            freeReplyObject(r);
+            ucb_redis_drop();
+            return NULL;
+        }
+        freeReplyObject(r);
+    }
+
+    return rc;
+}
+
+
+void
+ucb_redis_drop(void)
+{
+    if (rc != NULL) {
+        redisFree(rc);
+        rc = NULL;
+    }
+}
+
+
+/* A reply, or NULL (connection dropped, so the next call reconnects). */
+void *
+ucb_redis_command(const char *fmt, ...)
+{
+    va_list      ap;
+    redisReply  *r;
+
+    if (ucb_redis() == NULL) {
+        return NULL;
+    }
+
+    va_start(ap, fmt);
+    r = redisvCommand(rc, fmt, ap);
+    va_end(ap);
+
+    if (r == NULL) {
+        ucb_log(UCB_ERROR, "redis command failed", "\"error\":\"%s\"",
+                rc->errstr);
+        ucb_redis_drop();
+    }
+
+    return r;
+}
+
+
+void *
+ucb_redis_argv(int argc, const char **argv, const size_t *lens)
+{
+    redisReply  *r;
+
+    if (ucb_redis() == NULL) {
+        return NULL;
+    }
+
+    r = redisCommandArgv(rc, argc, argv, lens);
+
+    if (r == NULL) {
+        ucb_log(UCB_ERROR, "redis command failed", "\"error\":\"%s\"",
+                rc->errstr);
+        ucb_redis_drop();
+    }
+
+    return r;
+}

@@ -1,0 +1,86 @@
+/*
+ * uc-backend: the store, the source of truth. One narrow interface; each
+ * call is one transaction, and every state change writes its outbox event
+ * in the same transaction, so an event exists exactly when its change
+ * committed. SQLite (WAL) is the embedded implementation.
+ */
+
+#ifndef UCB_STORE_H
+#define UCB_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+
+#define UCB_OK          0
+#define UCB_NOT_FOUND   1
+#define UCB_CONFLICT    2
+#define UCB_ERROR       (-1)
+
+#define UCB_USER_ACTIVE       0
+#define UCB_USER_FROZEN       1
+#define UCB_USER_DEACTIVATED  2
+
+
+typedef struct {
+    char            id[24];
+    int64_t         seq;            /* dense, for bitmaps */
+    int             status;
+    int             level;
+    char            password[192];  /* argon2id encoded, "" when none */
+} ucb_user_t;
+
+
+typedef struct {
+    char            nickname[65];   /* up to 64 bytes of UTF-8 */
+    char            avatar[513];
+    char            gender[8];      /* "", "male", "female", "other" */
+    char            birthday[11];   /* "", or YYYY-MM-DD */
+    char            region[7];      /* "", or a 6-digit GB/T 2260 code */
+    int64_t         updated_at;
+} ucb_profile_t;
+
+
+typedef struct {
+    int64_t         id;
+    char            type[32];
+    char            user_id[24];
+    char           *data;           /* JSON text, malloc'ed */
+    int64_t         created_at;
+} ucb_event_t;
+
+
+/* Opens the database and runs pending migrations (at start, one thread). */
+int ucb_store_open(const char *path, char *err, size_t errlen);
+void ucb_store_thread_close(void);
+
+/* kind: "phone" or "email" */
+int ucb_store_find_login(const char *kind, const char *value, ucb_user_t *u);
+int ucb_store_get_user(const char *uid, ucb_user_t *u);
+
+/* users + identity + credential + profile + user.registered, or nothing */
+int ucb_store_register(uint64_t id, const char *kind, const char *value,
+    const char *password_hash, int level, const char *ip, ucb_user_t *out);
+
+int ucb_store_set_password(const char *uid, const char *hash,
+    const char *event);
+int ucb_store_set_status(const char *uid, int status, const char *event,
+    const char *actor);
+int ucb_store_event(const char *type, const char *uid, json_t *data);
+
+int ucb_store_profile_get(const char *uid, ucb_profile_t *p);
+int ucb_store_profile_update(const char *uid, const ucb_profile_t *p);
+
+/* Up to max unrelayed events, oldest first; free with ucb_store_events_free. */
+int ucb_store_outbox_fetch(ucb_event_t *rows, int max, int *n);
+int ucb_store_outbox_done(int64_t id);
+void ucb_store_events_free(ucb_event_t *rows, int n);
+
+/* Reserves [*first, *first + size) of a named sequence. */
+int ucb_store_serial_segment(const char *name, int size, int64_t *first);
+
+/* Counts, for tests and the admin API. */
+int ucb_store_count(const char *what, int64_t *n);
+
+#endif /* UCB_STORE_H */

@@ -1,0 +1,181 @@
+/*
+ * uc-backend: types and entry points shared by the backend's files.
+ *
+ * One process, libmicrohttpd's thread pool; each pool thread owns its SQL
+ * and Redis connections (thread-local, opened on first use), so handlers
+ * never share a connection or take a lock around I/O.
+ */
+
+#ifndef UCB_H
+#define UCB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "uc_schema.h"
+#include "uc_token.h"
+
+
+/* ------------------------------------------------------------ config */
+
+typedef struct {
+    char            listen_host[64];
+    int             listen_port;
+    int             threads;
+    size_t          max_body;
+
+    char            database[512];
+
+    char            redis_host[64];
+    int             redis_port;
+    char            redis_password[128];
+    int             redis_db;
+    char            prefix[UC_PREFIX_MAX + 1];
+
+    char            secret[512];           /* session key file */
+    char            gateway_secret[128];   /* X-UC-Gateway-Secret */
+    char            admin_users[512];      /* comma-separated user ids */
+
+    char            cookie_name[64];
+    char            cookie_domain[128];
+    int             cookie_secure;
+
+    long            session_ttl;
+    long            session_idle;
+
+    uint32_t        argon2_t;
+    uint32_t        argon2_m_kib;
+    uint32_t        argon2_p;
+
+    char            sender[16];            /* "dev" */
+    int             code_ttl;
+    int             code_cooldown;
+    int             code_attempts;
+} ucb_config_t;
+
+extern ucb_config_t  ucb_conf;
+extern uc_keyring_t  ucb_keys;
+
+int ucb_config_load(const char *path, char *err, size_t errlen);
+
+
+/* ------------------------------------------------------------ logging */
+
+typedef enum { UCB_DEBUG, UCB_INFO, UCB_WARN, UCB_ERROR } ucb_level_e;
+
+/* One JSON object per line on stderr: {"ts":..,"level":..,"msg":..,...} */
+void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...);
+
+
+/* ------------------------------------------------------------ requests */
+
+#define UCB_ID_LEN  24
+
+typedef struct {
+    const char     *method;
+    const char     *path;
+    const char     *params[2];       /* {id} segments of the route */
+    json_t         *body;            /* parsed JSON object, or NULL */
+    void           *conn;            /* struct MHD_Connection */
+    char            ip[64];
+    char            user_agent[128];
+
+    /* identity, trusted only from the gateway */
+    int             authenticated;
+    char            uid[UC_UID_MAX + 1];
+    char            sid[UC_SID_LEN + 1];
+    int             level;
+
+    /* the answer */
+    int             status;
+    json_t         *reply;
+    char           *set_cookie;
+    long            retry_after;
+} ucb_req_t;
+
+typedef void (*ucb_handler_pt)(ucb_req_t *req);
+
+/* Error answers: {"error":{"code":..,"message":..}} */
+void ucb_error(ucb_req_t *req, int status, const char *code,
+    const char *message);
+void ucb_reply(ucb_req_t *req, int status, json_t *body);
+
+/* Body field helpers; on a bad field they answer 400 and return -1. */
+int ucb_body_string(ucb_req_t *req, const char *name, size_t max,
+    int required, const char **out);
+
+int ucb_http_start(void);
+void ucb_http_stop(void);
+
+
+/* ------------------------------------------------------------ pieces */
+
+#include "store.h"
+
+/* redis.c: this thread's synchronous connection (NULL when unreachable) */
+struct redisContext *ucb_redis(void);
+void *ucb_redis_command(const char *fmt, ...);
+void *ucb_redis_argv(int argc, const char **argv, const size_t *lens);
+void ucb_redis_drop(void);
+
+/* password.c: argon2id */
+int ucb_password_hash(const char *password, char *out, size_t outlen);
+int ucb_password_verify(const char *encoded, const char *password);
+int ucb_password_needs_rehash(const char *encoded);
+
+/* ids.c: 64-bit time-ordered ids on a worker id leased from Redis */
+int ucb_ids_start(void);
+void ucb_ids_stop(void);
+int ucb_id_next(uint64_t *id);
+
+/* sessions.c */
+int ucb_session_create(const char *uid, int level, const char *ip,
+    const char *ua, char *token, long *expires);
+int ucb_session_revoke(const char *uid, const char *sid);
+int ucb_session_revoke_all(const char *uid, const char *except_sid);
+void ucb_set_session_cookie(ucb_req_t *req, const char *token);
+void ucb_clear_session_cookie(ucb_req_t *req);
+
+/* codes.c: verification codes and the sender */
+int ucb_code_send(ucb_req_t *req, const char *channel, const char *to,
+    const char *purpose);
+int ucb_code_check(const char *to, const char *purpose, const char *code);
+
+/* guard.c: failed-login back-off */
+long ucb_login_blocked(const char *login, const char *ip);
+void ucb_login_failed(const char *login, const char *ip);
+void ucb_login_succeeded(const char *login, const char *ip);
+
+/* outbox.c: committed events to the Redis stream */
+int ucb_outbox_start(void);
+void ucb_outbox_stop(void);
+void ucb_outbox_kick(void);
+
+/* validate.c */
+int ucb_valid_phone(const char *s);
+int ucb_valid_email(const char *s);
+int ucb_valid_password(const char *s);
+int ucb_valid_utf8(const char *s, size_t len);
+
+/* handlers */
+void ucb_h_codes(ucb_req_t *req);
+void ucb_h_register(ucb_req_t *req);
+void ucb_h_login(ucb_req_t *req);
+void ucb_h_login_code(ucb_req_t *req);
+void ucb_h_logout(ucb_req_t *req);
+void ucb_h_logout_all(ucb_req_t *req);
+void ucb_h_sessions(ucb_req_t *req);
+void ucb_h_session_delete(ucb_req_t *req);
+void ucb_h_password_change(ucb_req_t *req);
+void ucb_h_password_reset(ucb_req_t *req);
+void ucb_h_deactivate(ucb_req_t *req);
+void ucb_h_profile_get(ucb_req_t *req);
+void ucb_h_profile_update(ucb_req_t *req);
+void ucb_h_admin_freeze(ucb_req_t *req);
+void ucb_h_admin_unfreeze(ucb_req_t *req);
+void ucb_h_health(ucb_req_t *req);
+void ucb_h_admin_stats(ucb_req_t *req);
+
+#endif /* UCB_H */

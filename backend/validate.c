@@ -1,0 +1,137 @@
+/*
+ * uc-backend: input validation shared by the handlers.
+ */
+
+#include <string.h>
+
+#include "ucb.h"
+
+
+/* Mainland China mobile numbers in E.164: +86 1[3-9]x xxxx xxxx. */
+int
+ucb_valid_phone(const char *s)
+{
+    size_t  i;
+
+    if (strncmp(s, "+861", 4) != 0 || strlen(s) != 14
+        || s[4] < '3' || s[4] > '9')
+    {
+        return 0;
+    }
+
+    for (i = 4; i < 14; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* A pragmatic address check: one '@', a dotted domain, no spaces, lower
+ * case (callers fold case first), at most 254 bytes. */
+int
+ucb_valid_email(const char *s)
+{
+    size_t       len;
+    const char  *at, *dot, *p;
+
+    len = strlen(s);
+    at = strchr(s, '@');
+
+    if (len < 3 || len > 254 || at == NULL || at == s
+        || strchr(at + 1, '@') != NULL)
+    {
+        return 0;
+    }
+
+    dot = strrchr(at, '.');
+    if (dot == NULL || dot == at + 1 || dot[1] == '\0') {
+        return 0;
+    }
+
+    for (p = s; *p != '\0'; p++) {
+        if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f
+            || *p == '"' || *p == '\\' || *p == '<' || *p == '>')
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* 8..128 bytes, at least one letter and one digit. */
+int
+ucb_valid_password(const char *s)
+{
+    size_t  len, i;
+    int     letter, digit;
+
+    len = strlen(s);
+    if (len < 8 || len > 128) {
+        return 0;
+    }
+
+    letter = 0;
+    digit = 0;
+
+    for (i = 0; i < len; i++) {
+        if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')) {
+            letter = 1;
+        } else if (s[i] >= '0' && s[i] <= '9') {
+            digit = 1;
+        }
+    }
+
+    return letter && digit;
+}
+
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+int
+ucb_valid_utf8(const char *s, size_t len)
+{
+    size_t          i, n, k;
+    unsigned int    c;
+    unsigned char   b;
+
+    for (i = 0; i < len; ) {
+        b = (unsigned char) s[i];
+
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+
+        if (b >= 0xc2 && b <= 0xdf) {
+            n = 1; c = b & 0x1f;
+        } else if (b >= 0xe0 && b <= 0xef) {
+            n = 2; c = b & 0x0f;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            n = 3; c = b & 0x07;
+        } else {
+            return 0;
+        }
+
+        for (k = 1; k <= n; k++) {
+            if (i + k >= len || ((unsigned char) s[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+
+            c = (c << 6) | ((unsigned char) s[i + k] & 0x3f);
+        }
+
+        if ((n == 2 && c < 0x800) || (n == 3 && (c < 0x10000 || c > 0x10ffff))
+            || (c >= 0xd800 && c <= 0xdfff))
+        {
+            return 0;
+        }
+
+        i += n + 1;
+    }
+
+    return 1;
+}

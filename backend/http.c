@@ -265,7 +265,6 @@ static void
 dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
 {
     size_t             i;
-    char               buf[160];
     const char        *ctype, *ua;
     json_error_t       jerr;
     const ucb_route_t *route, *path_match;
@@ -274,8 +273,8 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
     path_match = NULL;
 
     for (i = 0; i < NROUTES; i++) {
-        if (match(routes[i].pattern, req->path, req->params, buf,
-                  sizeof(buf)))
+        if (match(routes[i].pattern, req->path, req->params, req->param_buf,
+                  sizeof(req->param_buf)))
         {
             path_match = &routes[i];
 
@@ -347,12 +346,6 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
         return;
     }
 
-    for (i = 0; i < 2; i++) {
-        if (req->params[i] != NULL) {
-            req->params[i] = strdup(req->params[i]);
-        }
-    }
-
     route->handler(req);
 }
 
@@ -410,7 +403,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-    size_t           i;
     enum MHD_Result  rc;
     ucb_req_t        req;
     ucb_upload_t    *up;
@@ -469,10 +461,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     json_decref(req.reply);
     free(req.set_cookie);
 
-    for (i = 0; i < 2; i++) {
-        free((void *) req.params[i]);
-    }
-
     return rc;
 }
 
@@ -506,7 +494,7 @@ ucb_http_start(void)
         return -1;
     }
 
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC
                                | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
                                (uint16_t) ucb_conf.listen_port, NULL, NULL,
                                on_request, NULL,

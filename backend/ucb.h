@@ -77,6 +77,7 @@ typedef struct {
     const char     *method;
     const char     *path;
     const char     *params[2];       /* {id} segments of the route */
+    char            param_buf[160];  /* ... stored here */
     json_t         *body;            /* parsed JSON object, or NULL */
     void           *conn;            /* struct MHD_Connection */
     char            ip[64];

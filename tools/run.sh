@@ -16,6 +16,11 @@ backend_port=${UC_BACKEND_PORT:-8090}
 nginx=${NGINX:-/usr/sbin/nginx}
 quiet=${UC_QUIET:-0}
 
+# A process that runs (a zombie, killed but not yet reaped, does not).
+alive() {
+    [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"
+}
+
 stop() {
     if [ -f "$run/logs/nginx.pid" ]; then
         "$nginx" -p "$run/" -c conf/nginx.conf -e logs/error.log -s quit \
@@ -25,7 +30,7 @@ stop() {
         pid=$(cat "$run/backend.pid")
         kill -TERM "$pid" 2>/dev/null || true
         tries=0
-        while kill -0 "$pid" 2>/dev/null && [ $tries -lt 100 ]; do
+        while alive "$pid" && [ $tries -lt 100 ]; do
             tries=$((tries + 1))
             sleep 0.05
         done
@@ -94,8 +99,7 @@ CONF
         wait_for redis redis-cli -p "$redis_port" ping
     fi
 
-    if [ ! -f "$run/backend.pid" ] \
-        || ! kill -0 "$(cat "$run/backend.pid")" 2>/dev/null
+    if [ ! -f "$run/backend.pid" ] || ! alive "$(cat "$run/backend.pid")"
     then
         nohup "$top/build/uc-backend" -c "$run/backend.conf" \
             >> "$run/logs/backend.log" 2>&1 &
@@ -103,8 +107,7 @@ CONF
         wait_for backend curl -sf "http://127.0.0.1:$backend_port/uc/v1/health"
     fi
 
-    if [ -f "$run/logs/nginx.pid" ] \
-        && kill -0 "$(cat "$run/logs/nginx.pid")" 2>/dev/null
+    if [ -f "$run/logs/nginx.pid" ] && alive "$(cat "$run/logs/nginx.pid")"
     then
         "$nginx" -p "$run/" -c conf/nginx.conf -e logs/error.log -s reload
     else

@@ -25,6 +25,7 @@ export UC_ADMIN_USERS=1
 # real argon2id, at a test-sized cost
 export UC_ARGON2_T=1 UC_ARGON2_M=8192
 export UC_QUIET=1
+export TOP="$top"
 
 redis_pid=
 cleanup() {

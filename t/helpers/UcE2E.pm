@@ -42,7 +42,7 @@ sub stack_redis {
     local $/;
     my $out = <$fh> // '';
     close $fh;
-    chomp $out;
+    $out =~ s/\s+\z//;
     return $out;
 }
 
@@ -53,7 +53,7 @@ sub stack_sql {
     local $/;
     my $out = <$fh> // '';
     close $fh;
-    chomp $out;
+    $out =~ s/\s+\z//;
     return $out;
 }
 

@@ -60,6 +60,7 @@ is(api(GET => '/uc/v1/me/profile', undef, $token)->{json}{nickname}, 'fresh',
 
 # a session for an id with no user: the absence is cached
 my $ghost = ucctl_stack('session', 'create', '--user', '424242');
+stack_redis('DEL', 'uc:{u:424242}:profile');
 $before = store_reads();
 is(api(GET => '/uc/v1/me/profile', undef, $ghost)->{status}, 404, 'no profile: 404');
 is(api(GET => '/uc/v1/me/profile', undef, $ghost)->{status}, 404, '... again');

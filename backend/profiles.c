@@ -142,10 +142,17 @@ ucb_h_profile_get(ucb_req_t *req)
 
         if (r != NULL && r->type == REDIS_REPLY_STATUS) {
             freeReplyObject(r);
-            j = load_and_cache(req->uid, key, &found);
+
+            /* the previous holder may have filled it just now */
+            rc = cache_get(key, &j);
+
+            if (rc == 0) {
+                j = load_and_cache(req->uid, key, &found);
+                rc = found ? 1 : 2;
+            }
+
             r = ucb_redis_command("DEL %s", lock);
             freeReplyObject(r);
-            rc = found ? 1 : 2;
             break;
         }
 

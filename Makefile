@@ -24,7 +24,7 @@ UCCTL     = $(BUILD)/ucctl
 BACKEND   = $(BUILD)/uc-backend
 BACKEND_SRC = $(wildcard backend/*.c)
 BACKEND_HDR = $(wildcard backend/*.h)
-UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t
+UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t
 
 .PHONY: all deps build run stop test test-asan bench clean
 
@@ -46,6 +46,12 @@ $(MODULE): $(MODULE_SRC) tools/build-module.sh
 $(UCCTL): tools/ucctl.c $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -o $@ tools/ucctl.c $(LIBUC_SRC) -lhiredis -lcrypto
+
+$(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
+                      backend/validate.c $(BACKEND_HDR) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit -Ibackend -o $@ $< backend/formats.c \
+	    backend/validate.c
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

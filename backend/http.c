@@ -42,6 +42,7 @@ static const ucb_route_t  routes[] = {
     { "PATCH",  "/uc/v1/me/profile",               ucb_h_profile_update, 1 },
     { "DELETE", "/uc/v1/me",                       ucb_h_deactivate, 1 },
     { "GET",    "/uc/v1/admin/stats",              ucb_h_admin_stats, 2 },
+    { "POST",   "/uc/v1/admin/serials/{}",         ucb_h_admin_serial, 2 },
     { "POST",   "/uc/v1/admin/users/{}/freeze",    ucb_h_admin_freeze, 2 },
     { "POST",   "/uc/v1/admin/users/{}/unfreeze",  ucb_h_admin_unfreeze, 2 },
 };

@@ -24,7 +24,6 @@
 #include "ucb.h"
 
 
-#define EPOCH_MS     1704067200000LL
 #define WORKERS      1024
 #define LEASE_MS     30000
 #define RENEW_MS     10000
@@ -241,8 +240,7 @@ ucb_id_next(uint64_t *id)
     }
 
     last_ms = ms;
-    *id = ((uint64_t) (ms - EPOCH_MS) << 22) | ((uint64_t) worker << 12)
-          | (uint64_t) seq;
+    *id = ucb_id_compose(ms, worker, seq);
 
     pthread_mutex_unlock(&lock);
 

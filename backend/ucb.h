@@ -130,6 +130,8 @@ int ucb_password_needs_rehash(const char *encoded);
 int ucb_ids_start(void);
 void ucb_ids_stop(void);
 int ucb_id_next(uint64_t *id);
+uint64_t ucb_id_compose(int64_t ms, int worker, int seq);
+#define UCB_ID_EPOCH_MS  1704067200000LL    /* 2024-01-01T00:00:00Z */
 
 /* sessions.c */
 int ucb_session_create(const char *uid, int level, const char *ip,
@@ -153,6 +155,11 @@ void ucb_login_succeeded(const char *login, const char *ip);
 int ucb_outbox_start(void);
 void ucb_outbox_stop(void);
 void ucb_outbox_kick(void);
+
+/* serials.c: PREFIX + YYYYMMDD + 8 digits, from store segments */
+int ucb_serial_next(const char *prefix, char *out, size_t size);
+int ucb_serial_prefix_valid(const char *prefix);
+int ucb_serial_format(char *out, size_t size, const char *name, int64_t n);
 
 /* validate.c */
 int ucb_valid_phone(const char *s);
@@ -178,5 +185,6 @@ void ucb_h_admin_freeze(ucb_req_t *req);
 void ucb_h_admin_unfreeze(ucb_req_t *req);
 void ucb_h_health(ucb_req_t *req);
 void ucb_h_admin_stats(ucb_req_t *req);
+void ucb_h_admin_serial(ucb_req_t *req);
 
 #endif /* UCB_H */

@@ -8,6 +8,7 @@
  *   ucctl [global options] session revoke TOKEN
  *   ucctl keys generate FILE [--kid KID]
  *   ucctl keys rotate FILE [--kid KID]
+ *   ucctl [global options] dev outbox TO
  *
  * Global options: --redis HOST:PORT|unix:PATH (default 127.0.0.1:6379),
  * --password P, --db N, --prefix P (default uc:), --secret FILE, and
@@ -90,7 +91,8 @@ usage(void)
 "  session show TOKEN\n"
 "  session revoke TOKEN\n"
 "  keys generate FILE [--kid KID]      new key file (mode 600)\n"
-"  keys rotate FILE [--kid KID]        new signing key, keeps the previous\n",
+"  keys rotate FILE [--kid KID]        new signing key, keeps the previous\n"
+"  dev outbox TO                       messages the dev sender sent to TO\n",
         stderr);
 
     exit(2);
@@ -489,6 +491,32 @@ session_lookup(const ucctl_conf_t *conf, const char *token, int revoke)
 }
 
 
+/* What the backend's development sender "sent" to an address. */
+static void
+dev_outbox(const ucctl_conf_t *conf, const char *to)
+{
+    char           key[512];
+    size_t         i;
+    redisReply    *r;
+    redisContext  *rc;
+
+    rc = redis_connect(conf);
+    snprintf(key, sizeof(key), "%sdev:outbox:%s", conf->prefix, to);
+
+    r = redisCommand(rc, "LRANGE %s 0 -1", key);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        die("redis: %s", r ? r->str : rc->errstr);
+    }
+
+    for (i = 0; i < r->elements; i++) {
+        puts(r->element[i]->str);
+    }
+
+    freeReplyObject(r);
+    redisFree(rc);
+}
+
+
 static void
 write_key_line(FILE *f, const char *kid)
 {
@@ -632,6 +660,13 @@ main(int argc, char **argv)
         }
 
         keys_write(argv[i + 2], kid, argv[i + 1][0] == 'r');
+        return 0;
+    }
+
+    if (strcmp(argv[i], "dev") == 0 && strcmp(argv[i + 1], "outbox") == 0
+        && i + 3 == argc)
+    {
+        dev_outbox(&conf, argv[i + 2]);
         return 0;
     }
 

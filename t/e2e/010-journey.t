@@ -14,6 +14,8 @@ my $r = api(POST => '/uc/v1/codes', { to => $phone, purpose => 'register' });
 is($r->{status}, 202, 'a registration code is sent');
 my $code = last_code($phone);
 like($code, qr/^\d{6}$/, 'the dev sender got a 6-digit code');
+is((ucctl_stack('dev', 'outbox', $phone))[-1], "usercenter register code: $code",
+   'ucctl dev outbox shows the message');
 
 my $wrong = $code eq '000000' ? '111111' : '000000';
 $r = api(POST => '/uc/v1/register',

@@ -80,7 +80,10 @@ test-asan: deps build
 	    TEST_NGINX_BINARY=$(ASAN_DIR)/nginx UC_ASAN_LOG=$(ASAN_DIR)/asan \
 	    tools/test.sh
 
-bench: deps build
+$(BUILD)/argon2rate: tools/bench/argon2rate.c
+	$(CC) $(UC_CFLAGS) -pthread -o $@ $< -largon2
+
+bench: deps build $(BUILD)/argon2rate
 	@tools/bench/bench.sh
 
 clean:

@@ -20,7 +20,7 @@ defaults(void)
 
     strcpy(ucb_conf.listen_host, "127.0.0.1");
     ucb_conf.listen_port = 8090;
-    ucb_conf.threads = 4;
+    ucb_conf.threads = 256;         /* connections, a thread each */
     ucb_conf.max_body = 64 * 1024;
     strcpy(ucb_conf.database, "usercenter.db");
     strcpy(ucb_conf.redis_host, "127.0.0.1");
@@ -132,7 +132,7 @@ set(const char *name, const char *value)
     STR("cookie_name", cookie_name);
     STR("cookie_domain", cookie_domain);
     STR("sender", sender);
-    NUM("threads", threads, 1, 256);
+    NUM("threads", threads, 1, 4096);
     NUM("max_body", max_body, 1024, 16 * 1024 * 1024);
     NUM("redis_db", redis_db, 0, 65535);
     NUM("cookie_secure", cookie_secure, 0, 1);

@@ -495,12 +495,19 @@ ucb_http_start(void)
         return -1;
     }
 
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC
-                               | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+    /*
+     * A thread per connection: the gateway keeps a few keep-alive
+     * connections open, and a pool would bind two of them to one thread,
+     * where one login's argon2id would wait behind another's.
+     */
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD
+                               | MHD_USE_THREAD_PER_CONNECTION
+                               | MHD_USE_POLL | MHD_USE_ITC
+                               | MHD_USE_ERROR_LOG,
                                (uint16_t) ucb_conf.listen_port, NULL, NULL,
                                on_request, NULL,
                                MHD_OPTION_SOCK_ADDR, &sin,
-                               MHD_OPTION_THREAD_POOL_SIZE,
+                               MHD_OPTION_CONNECTION_LIMIT,
                                (unsigned int) ucb_conf.threads,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                NULL,

@@ -3,6 +3,7 @@
  * timeouts). Opened on first use; dropped and reopened after an error.
  */
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -12,6 +13,22 @@
 
 
 static __thread redisContext  *rc;
+static pthread_key_t           rc_key;
+static pthread_once_t          rc_once = PTHREAD_ONCE_INIT;
+
+
+static void
+rc_thread_exit(void *unused)
+{
+    ucb_redis_drop();
+}
+
+
+static void
+rc_key_create(void)
+{
+    (void) pthread_key_create(&rc_key, rc_thread_exit);
+}
 
 
 redisContext *
@@ -36,6 +53,9 @@ ucb_redis(void)
     }
 
     redisSetTimeout(rc, tv);
+
+    pthread_once(&rc_once, rc_key_create);
+    pthread_setspecific(rc_key, rc);
 
     if (ucb_conf.redis_password[0] != '\0') {
         r = redisCommand(rc, "AUTH %s", ucb_conf.redis_password);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "ucb.h"
@@ -148,6 +149,24 @@ static char                    db_path[512];
 static __thread sqlite3       *db;
 static __thread sqlite3_stmt  *stmts[S_NSTMTS];
 
+/* closes a thread's connection when the thread ends */
+static pthread_key_t           db_key;
+static pthread_once_t          db_once = PTHREAD_ONCE_INIT;
+
+
+static void
+db_thread_exit(void *unused)
+{
+    ucb_store_thread_close();
+}
+
+
+static void
+db_key_create(void)
+{
+    (void) pthread_key_create(&db_key, db_thread_exit);
+}
+
 
 static int
 db_open(void)
@@ -167,6 +186,9 @@ db_open(void)
         db = NULL;
         return -1;
     }
+
+    pthread_once(&db_once, db_key_create);
+    pthread_setspecific(db_key, db);
 
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",

@@ -22,8 +22,14 @@ hz=$(getconf CLK_TCK)
 rm -rf "$bench"
 mkdir -p "$bench/logs" "$bench/conf" "$bench/temp"
 
+backend_port=${BENCH_BACKEND_PORT:-18096}
+backend_pid=
 redis_pid=
 cleanup() {
+    if [ -n "$backend_pid" ]; then
+        kill "$backend_pid" 2>/dev/null || true
+        wait "$backend_pid" 2>/dev/null || true
+    fi
     if [ -f "$bench/logs/nginx.pid" ]; then
         "$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log -s stop \
             2>/dev/null || true
@@ -46,8 +52,27 @@ $ucctl session create --user 10001 --level 2 --count "$sessions" \
     > "$bench/tokens"
 echo "seeded $(wc -l < "$bench/tokens") sessions"
 
+gateway_secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+
+# the backend with the production password cost (argon2id t=2, 19 MiB)
+cat > "$bench/backend.conf" <<CONF
+listen = 127.0.0.1:$backend_port
+database = $bench/usercenter.db
+redis = 127.0.0.1:$redis_port
+secret = $bench/keys
+gateway_secret = $gateway_secret
+cookie_secure = 0
+CONF
+"$top/build/uc-backend" -c "$bench/backend.conf" 2> "$bench/logs/backend.log" &
+backend_pid=$!
+until curl -sf "http://127.0.0.1:$backend_port/uc/v1/health" >/dev/null; do
+    sleep 0.05
+done
+
 sed -e "s|@TOP@|$top|g" -e "s|@BENCH@|$bench|g" \
     -e "s|@REDIS_PORT@|$redis_port|g" -e "s|@PORT@|$port|g" \
+    -e "s|@BACKEND_PORT@|$backend_port|g" \
+    -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
     "$top/tools/bench/nginx.conf.in" > "$bench/conf/nginx.conf"
 "$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log
 
@@ -110,6 +135,61 @@ for loc in none module lua; do
         >> "$bench/results"
 done
 
+# --- the backend through the gateway: a registered user
+gw="http://127.0.0.1:$port"
+phone=+8613900000001
+curl -sf -XPOST "$gw/uc/v1/codes" -H 'Content-Type: application/json' \
+    -d "{\"to\":\"$phone\",\"purpose\":\"register\"}" >/dev/null
+code=$(redis-cli -p "$redis_port" lrange "uc:dev:outbox:$phone" -1 -1 \
+       | awk '{ print $NF }')
+token=$(curl -sf -XPOST "$gw/uc/v1/register" \
+        -H 'Content-Type: application/json' \
+        -d "{\"login\":\"$phone\",\"password\":\"bench-pass-1\",\"code\":\"$code\"}" \
+        | sed 's/.*"token":"\([^"]*\)".*/\1/')
+
+fixed_row() {
+    # fixed_row NAME PATH: one row with the same request every time
+    redis-cli -p "$redis_port" config resetstat >/dev/null
+    n0=$(ticks "$worker"); r0=$(ticks "$redis_pid")
+    out=$(wrk -t1 -c"$connections" -d"$duration"s \
+          -s "$top/tools/bench/fixed.lua" -H "Authorization: Bearer $token" \
+          "$gw$2")
+    n1=$(ticks "$worker"); r1=$(ticks "$redis_pid")
+    echo "$out" > "$bench/wrk-$1.txt"
+    rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
+    result=$(echo "$out" | grep '^RESULT')
+    requests=$(echo "$result" | sed 's/.*requests=\([0-9]*\).*/\1/')
+    non2xx=$(echo "$result" | sed 's/.*non2xx=\([0-9]*\).*/\1/')
+    p99=$(echo "$result" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
+    if [ "$non2xx" -ne 0 ]; then
+        echo "bench: $1 had $non2xx non-2xx answers" >&2
+        exit 1
+    fi
+    awk -v row="$1" -v rps="$rps" -v p99="$p99" -v cmds="$(redis_commands)" \
+        -v req="$requests" -v dn="$((n1 - n0))" -v dr="$((r1 - r0))" \
+        -v hz="$hz" 'BEGIN {
+        printf "%s %.0f %d %.3f %.2f %.2f\n", row, rps, p99, cmds / req,
+               dn * 1000000 / hz / req, dr * 1000000 / hz / req }' \
+        >> "$bench/results"
+}
+
+curl -sf -H "Authorization: Bearer $token" "$gw/uc/v1/me/profile" >/dev/null
+fixed_row profile /uc/v1/me/profile
+
+# --- password logins against the raw argon2id rate (the ceiling)
+cores=$(nproc)
+ceiling=$("$top/build/argon2rate" 2 19456 "$cores" 5)
+LOGIN_BODY="{\"login\":\"$phone\",\"password\":\"bench-pass-1\"}" \
+    wrk -t1 -c"$cores" -d"$duration"s -s "$top/tools/bench/login.lua" \
+    "$gw/uc/v1/login" > "$bench/wrk-login.txt"
+logins=$(awk '/^Requests\/sec/ { print $2 }' "$bench/wrk-login.txt")
+login_non2xx=$(grep '^RESULT' "$bench/wrk-login.txt" \
+               | sed 's/.*non2xx=\([0-9]*\).*/\1/')
+if [ "$login_non2xx" -ne 0 ]; then
+    echo "bench: $login_non2xx logins failed" >&2
+    exit 1
+fi
+
 echo
 echo "usercenter session check, 1 nginx worker, $connections connections," \
      "${duration}s per row, $sessions sessions rotated"
@@ -126,3 +206,11 @@ awk 'NR == 1 { next }
                 row[i], rps[i], p99[i] / 1000, rps[i] / base, rps[i] / lua,
                 cmd[i], ngx[i], red[i], ngx[i] + red[i]
      }' "$bench/results"
+echo "(profile: GET /uc/v1/me/profile through the gateway into the backend,"
+echo " served from the Redis cache; x none compares it with the unchecked row)"
+
+echo
+awk -v l="$logins" -v c="$ceiling" -v n="$cores" 'BEGIN {
+    printf "password logins: %.1f/s through the gateway; argon2id (t=2, 19 MiB)" \
+           " on %d threads: %.1f hashes/s; ratio %.2f\n", l, n, c, l / c }'
+

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -58,6 +59,7 @@ typedef struct {
 
 
 static struct MHD_Daemon  *daemon_;
+static long                inflight;      /* requests begun, not completed */
 
 
 /* ------------------------------------------------------------ answers */
@@ -416,6 +418,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
             return MHD_NO;
         }
 
+        __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
         *con_cls = up;
         return MHD_YES;
     }
@@ -476,6 +479,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(up->body);
         free(up);
         *con_cls = NULL;
+        __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -521,13 +525,27 @@ ucb_http_start(void)
 }
 
 
-/* Stops accepting and lets the requests being handled finish. */
+/*
+ * Stops accepting, lets the requests in flight finish and their answers
+ * leave (10 s at most), then closes the idle keep-alive connections.
+ */
 void
 ucb_http_stop(void)
 {
-    if (daemon_ != NULL) {
-        MHD_quiesce_daemon(daemon_);
-        MHD_stop_daemon(daemon_);
-        daemon_ = NULL;
+    int  i;
+
+    if (daemon_ == NULL) {
+        return;
     }
+
+    MHD_quiesce_daemon(daemon_);
+
+    for (i = 0; i < 1000
+                && __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > 0; i++)
+    {
+        usleep(10000);
+    }
+
+    MHD_stop_daemon(daemon_);
+    daemon_ = NULL;
 }

@@ -60,6 +60,34 @@ like(stack_sql($hash_sql), qr/^\$argon2id\$v=19\$m=@{[ $m + 1024 ]},/,
 is(api(POST => '/uc/v1/login', { login => $phone, password => 'rehash-pass-1' })->{status},
    200, 'and still logs in');
 
+# SIGTERM while a request is half received: it is finished and answered
+{
+    use IO::Socket::INET;
+    open my $fh, '<', "$ENV{UC_RUN_DIR}/backend.pid" or die $!;
+    chomp(my $pid = <$fh>);
+    my $body = qq{{"login":"$phone","password":"rehash-pass-1"}};
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $ENV{UC_BACKEND_PORT}) or die $!;
+    print $s "POST /uc/v1/login HTTP/1.1\r\nHost: x\r\n"
+           . "Content-Type: application/json\r\nConnection: close\r\n"
+           . "Content-Length: " . length($body) . "\r\n\r\n"
+           . substr($body, 0, 10);
+    my $log = "$ENV{UC_RUN_DIR}/logs/backend.log";
+    my $stops = sub { open my $l, '<', $log or return 0;
+                      scalar grep { /"msg":"stopping"/ } <$l> };
+    my $before = $stops->();
+    kill 'TERM', $pid;
+    ok(wait_for(sub { $stops->() > $before }), 'the backend began to stop');
+    print $s substr($body, 10);
+    local $/;
+    my $resp = <$s> // '';
+    like($resp, qr{^HTTP/1\.1 200 .*"user_id":"$uid"}s,
+         'the request in flight was finished and answered');
+    ok(wait_for(sub { !-e "/proc/$pid" || `cat /proc/$pid/stat` =~ /\) Z / }, 400),
+       '... and then the backend exited');
+    system("$ENV{TOP}/tools/run.sh", 'start') == 0 or die 'restart failed';
+}
+
 restart_backend();    # back to the suite's parameters
 is(api(GET => '/uc/v1/health')->{status}, 200, 'the backend is up again');
 

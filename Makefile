@@ -24,7 +24,8 @@ UCCTL     = $(BUILD)/ucctl
 BACKEND   = $(BUILD)/uc-backend
 BACKEND_SRC = $(wildcard backend/*.c)
 BACKEND_HDR = $(wildcard backend/*.h)
-UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t
+UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
+             $(BUILD)/t/serials.t
 
 .PHONY: all deps build run stop test test-asan bench clean
 
@@ -52,6 +53,16 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -It/unit -Ibackend -o $@ $< backend/formats.c \
 	    backend/validate.c
+
+# the store and serial segments against a real SQLite file
+SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/formats.c \
+              backend/log.c backend/config.c backend/outbox.c \
+              backend/redis.c backend/validate.c
+$(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
+                      $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -pthread -It/unit -Ibackend -o $@ $< $(SERIALS_SRC) \
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lhiredis -lcrypto
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

@@ -606,52 +606,6 @@ ucb_h_deactivate(ucb_req_t *req)
 }
 
 
-static void
-admin_status(ucb_req_t *req, int status, const char *event)
-{
-    int  rc;
-
-    if (strspn(req->params[0], "0123456789") != strlen(req->params[0])
-        || strlen(req->params[0]) > UC_UID_MAX)
-    {
-        ucb_error(req, 404, "not_found", "no such user");
-        return;
-    }
-
-    rc = ucb_store_set_status(req->params[0], status, event, req->uid);
-
-    if (rc == UCB_NOT_FOUND) {
-        ucb_error(req, 404, "not_found", "no such user");
-        return;
-    }
-
-    if (rc != UCB_OK) {
-        ucb_error(req, 500, "internal_error", "try again shortly");
-        return;
-    }
-
-    if (status == UCB_USER_FROZEN) {
-        (void) ucb_session_revoke_all(req->params[0], NULL);
-    }
-
-    ucb_reply(req, 204, NULL);
-}
-
-
-void
-ucb_h_admin_freeze(ucb_req_t *req)
-{
-    admin_status(req, UCB_USER_FROZEN, "user.frozen");
-}
-
-
-void
-ucb_h_admin_unfreeze(ucb_req_t *req)
-{
-    admin_status(req, UCB_USER_ACTIVE, "user.unfrozen");
-}
-
-
 void
 ucb_h_health(ucb_req_t *req)
 {

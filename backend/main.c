@@ -19,28 +19,6 @@
 uc_keyring_t  ucb_keys;
 
 int ucb_accounts_init(void);
-long ucb_profile_store_reads(void);
-
-
-/* GET /uc/v1/admin/stats */
-void
-ucb_h_admin_stats(ucb_req_t *req)
-{
-    int64_t  users, events;
-
-    if (ucb_store_count("users", &users) != UCB_OK
-        || ucb_store_count("outbox", &events) != UCB_OK)
-    {
-        ucb_error(req, 500, "internal_error", "try again shortly");
-        return;
-    }
-
-    ucb_reply(req, 200, json_pack("{s:I, s:I, s:I}", "users",
-                                  (json_int_t) users, "events",
-                                  (json_int_t) events,
-                                  "profile_store_reads",
-                                  (json_int_t) ucb_profile_store_reads()));
-}
 
 
 int

@@ -94,24 +94,3 @@ ucb_serial_next(const char *prefix, char *out, size_t size)
 
     return ucb_serial_format(out, size, name, n);
 }
-
-
-/* POST /uc/v1/admin/serials/{prefix} */
-void
-ucb_h_admin_serial(ucb_req_t *req)
-{
-    char  serial[48];
-
-    if (!ucb_serial_prefix_valid(req->params[0])) {
-        ucb_error(req, 400, "validation_failed",
-                  "the prefix is 1 to 8 capital letters");
-        return;
-    }
-
-    if (ucb_serial_next(req->params[0], serial, sizeof(serial)) != 0) {
-        ucb_error(req, 503, "unavailable", "try again shortly");
-        return;
-    }
-
-    ucb_reply(req, 201, json_pack("{s:s}", "serial", serial));
-}

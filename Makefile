@@ -15,8 +15,8 @@ CFLAGS   ?= -O2 -g
 UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
 
-LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c
-LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h
+LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c
+LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)

@@ -46,6 +46,44 @@ login_kind(const char *login, char *norm, size_t size)
 }
 
 
+/* Reads a login field (phone or e-mail); answers 400 and returns NULL. */
+static const char *
+body_login(ucb_req_t *req, const char *field, char *norm, size_t size)
+{
+    char         msg[128];
+    const char  *value, *kind;
+
+    if (ucb_body_string(req, field, 254, 1, &value) != 0) {
+        return NULL;
+    }
+
+    kind = login_kind(value, norm, size);
+
+    if (kind == NULL) {
+        snprintf(msg, sizeof(msg), "\"%s\" must be a mobile number "
+                 "(+861...) or an e-mail address", field);
+        ucb_error(req, 400, "validation_failed", msg);
+    }
+
+    return kind;
+}
+
+
+/* Answers 422 for a password too weak to set; 0 when it is fine. */
+static int
+weak_password(ucb_req_t *req, const char *password)
+{
+    if (ucb_valid_password(password)) {
+        return 0;
+    }
+
+    ucb_error(req, 422, "weak_password",
+              "passwords need 8 to 128 characters with a letter and a digit");
+
+    return -1;
+}
+
+
 static void
 answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created)
 {
@@ -76,10 +114,7 @@ static int
 new_password_hash(ucb_req_t *req, const char *password, char *hash,
     size_t size)
 {
-    if (!ucb_valid_password(password)) {
-        ucb_error(req, 422, "weak_password",
-                  "passwords need 8 to 128 characters with a letter and a "
-                  "digit");
+    if (weak_password(req, password) != 0) {
         return -1;
     }
 
@@ -97,20 +132,13 @@ void
 ucb_h_codes(ucb_req_t *req)
 {
     char         norm[256];
-    const char  *to, *purpose, *kind;
+    const char  *purpose, *kind;
 
-    if (ucb_body_string(req, "to", 254, 1, &to) != 0
+    kind = body_login(req, "to", norm, sizeof(norm));
+
+    if (kind == NULL
         || ucb_body_string(req, "purpose", 16, 1, &purpose) != 0)
     {
-        return;
-    }
-
-    kind = login_kind(to, norm, sizeof(norm));
-
-    if (kind == NULL) {
-        ucb_error(req, 400, "validation_failed",
-                  "\"to\" must be a mobile number (+861...) or an e-mail "
-                  "address");
         return;
     }
 
@@ -171,27 +199,19 @@ ucb_h_register(ucb_req_t *req)
     char         norm[256], hash[192];
     uint64_t     id;
     ucb_user_t   u;
-    const char  *login, *password, *code, *kind;
+    const char  *password, *code, *kind;
 
-    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+    kind = body_login(req, "login", norm, sizeof(norm));
+
+    if (kind == NULL
         || ucb_body_string(req, "password", 128, 1, &password) != 0
         || ucb_body_string(req, "code", 6, 1, &code) != 0)
     {
         return;
     }
 
-    kind = login_kind(login, norm, sizeof(norm));
-    if (kind == NULL) {
-        ucb_error(req, 400, "validation_failed",
-                  "\"login\" must be a mobile number (+861...) or an e-mail "
-                  "address");
-        return;
-    }
-
-    if (!ucb_valid_password(password)) {
-        ucb_error(req, 422, "weak_password",
-                  "passwords need 8 to 128 characters with a letter and a "
-                  "digit");
+    /* a weak password must not use up the code */
+    if (weak_password(req, password) != 0) {
         return;
     }
 
@@ -232,19 +252,13 @@ ucb_h_login(ucb_req_t *req)
     long         wait;
     char         norm[256], hash[192];
     ucb_user_t   u;
-    const char  *login, *password, *kind;
+    const char  *password, *kind;
 
-    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+    kind = body_login(req, "login", norm, sizeof(norm));
+
+    if (kind == NULL
         || ucb_body_string(req, "password", 128, 1, &password) != 0)
     {
-        return;
-    }
-
-    kind = login_kind(login, norm, sizeof(norm));
-    if (kind == NULL) {
-        ucb_error(req, 400, "validation_failed",
-                  "\"login\" must be a mobile number (+861...) or an e-mail "
-                  "address");
         return;
     }
 
@@ -519,26 +533,15 @@ ucb_h_password_reset(ucb_req_t *req)
 {
     char         norm[256], hash[192];
     ucb_user_t   u;
-    const char  *login, *code, *new, *kind;
+    const char  *code, *new, *kind;
 
-    if (ucb_body_string(req, "login", 254, 1, &login) != 0
+    kind = body_login(req, "login", norm, sizeof(norm));
+
+    if (kind == NULL
         || ucb_body_string(req, "code", 6, 1, &code) != 0
-        || ucb_body_string(req, "new_password", 128, 1, &new) != 0)
+        || ucb_body_string(req, "new_password", 128, 1, &new) != 0
+        || weak_password(req, new) != 0)
     {
-        return;
-    }
-
-    kind = login_kind(login, norm, sizeof(norm));
-    if (kind == NULL) {
-        ucb_error(req, 400, "validation_failed",
-                  "\"login\" must be a mobile number or an e-mail address");
-        return;
-    }
-
-    if (!ucb_valid_password(new)) {
-        ucb_error(req, 422, "weak_password",
-                  "passwords need 8 to 128 characters with a letter and a "
-                  "digit");
         return;
     }
 

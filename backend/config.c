@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uc_config.h"
 #include "ucb.h"
 
 
@@ -157,7 +158,7 @@ ucb_config_load(const char *path, char *err, size_t errlen)
 {
     int      rc;
     FILE    *f;
-    char     line[1024], *p, *eq, *end, *value;
+    char     line[1024], *name, *value;
     size_t   lineno;
 
     defaults();
@@ -177,42 +178,24 @@ ucb_config_load(const char *path, char *err, size_t errlen)
     while (fgets(line, sizeof(line), f) != NULL) {
         lineno++;
 
-        for (p = line; *p == ' ' || *p == '\t'; p++) { /* void */ }
+        rc = uc_config_split(line, &name, &value);
 
-        if (*p == '#' || *p == '\n' || *p == '\0') {
+        if (rc == 0) {
             continue;
         }
 
-        eq = strchr(p, '=');
-        if (eq == NULL) {
+        if (rc < 0) {
             snprintf(err, errlen, "%s:%zu: expected \"name = value\"", path,
                      lineno);
             fclose(f);
             return -1;
         }
 
-        for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t');
-             end--)
-        { /* void */ }
-        *end = '\0';
-
-        for (value = eq + 1; *value == ' ' || *value == '\t'; value++) {
-            /* void */
-        }
-
-        end = value + strlen(value);
-        while (end > value && (end[-1] == '\n' || end[-1] == '\r'
-                               || end[-1] == ' ' || end[-1] == '\t'))
-        {
-            end--;
-        }
-        *end = '\0';
-
-        rc = set(p, value);
+        rc = set(name, value);
 
         if (rc != 0) {
             snprintf(err, errlen, "%s:%zu: %s \"%s\"", path, lineno,
-                     rc == -2 ? "unknown setting" : "invalid value for", p);
+                     rc == -2 ? "unknown setting" : "invalid value for", name);
             fclose(f);
             return -1;
         }

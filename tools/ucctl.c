@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "uc_config.h"
 #include "uc_schema.h"
 #include "uc_token.h"
 
@@ -159,8 +160,9 @@ set_conf(ucctl_conf_t *conf, const char *name, const char *value)
 static void
 read_config(ucctl_conf_t *conf, const char *path)
 {
+    int      rc;
     FILE    *f;
-    char     line[1024], *p, *eq, *name, *value, *end;
+    char     line[1024], *name, *value;
     size_t   lineno;
 
     f = fopen(path, "r");
@@ -173,34 +175,15 @@ read_config(ucctl_conf_t *conf, const char *path)
     while (fgets(line, sizeof(line), f) != NULL) {
         lineno++;
 
-        for (p = line; *p == ' ' || *p == '\t'; p++) { /* void */ }
+        rc = uc_config_split(line, &name, &value);
 
-        if (*p == '#' || *p == '\n' || *p == '\0') {
+        if (rc == 0) {
             continue;
         }
 
-        eq = strchr(p, '=');
-        if (eq == NULL) {
+        if (rc < 0) {
             die("%s:%zu: expected \"name = value\"", path, lineno);
         }
-
-        name = p;
-        for (end = eq; end > name && (end[-1] == ' ' || end[-1] == '\t');
-             end--)
-        { /* void */ }
-        *end = '\0';
-
-        for (value = eq + 1; *value == ' ' || *value == '\t'; value++) {
-            /* void */
-        }
-
-        end = value + strlen(value);
-        while (end > value && (end[-1] == '\n' || end[-1] == '\r'
-                               || end[-1] == ' ' || end[-1] == '\t'))
-        {
-            end--;
-        }
-        *end = '\0';
 
         set_conf(conf, name, value);
     }

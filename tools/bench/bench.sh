@@ -179,8 +179,8 @@ fixed_row profile /uc/v1/me/profile
 # --- password logins against the raw argon2id rate (the ceiling)
 cores=$(nproc)
 ceiling=$("$top/build/argon2rate" 2 19456 "$cores" 5)
-LOGIN_BODY="{\"login\":\"$phone\",\"password\":\"bench-pass-1\"}" \
-    wrk -t1 -c"$cores" -d"$duration"s -s "$top/tools/bench/login.lua" \
+BODY="{\"login\":\"$phone\",\"password\":\"bench-pass-1\"}" \
+    wrk -t1 -c"$cores" -d"$duration"s -s "$top/tools/bench/fixed.lua" \
     "$gw/uc/v1/login" > "$bench/wrk-login.txt"
 logins=$(awk '/^Requests\/sec/ { print $2 }' "$bench/wrk-login.txt")
 login_non2xx=$(grep '^RESULT' "$bench/wrk-login.txt" \

@@ -59,7 +59,18 @@ typedef struct {
 
 
 static struct MHD_Daemon  *daemon_;
-static long                inflight;      /* requests begun, not completed */
+
+/*
+ * What shutdown waits for: requests begun and not completed, and new
+ * connections whose first request has not completed (it may be only
+ * partly received). Idle keep-alive connections are not waited for.
+ */
+static long                inflight;
+static long                fresh;
+
+typedef struct {
+    int             fresh;
+} ucb_conn_t;
 
 
 /* ------------------------------------------------------------ answers */
@@ -473,13 +484,53 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-    ucb_upload_t  *up = *con_cls;
+    ucb_conn_t                       *uc;
+    ucb_upload_t                     *up = *con_cls;
+    const union MHD_ConnectionInfo   *info;
 
     if (up != NULL) {
         free(up->body);
         free(up);
         *con_cls = NULL;
         __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+    }
+
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    uc = info != NULL ? info->socket_context : NULL;
+
+    if (uc != NULL && uc->fresh) {
+        uc->fresh = 0;
+        __atomic_sub_fetch(&fresh, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+    ucb_conn_t  *uc;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        uc = calloc(1, sizeof(ucb_conn_t));
+        if (uc != NULL) {
+            uc->fresh = 1;
+            __atomic_add_fetch(&fresh, 1, __ATOMIC_SEQ_CST);
+        }
+
+        *socket_context = uc;
+        return;
+    }
+
+    uc = *socket_context;
+
+    if (uc != NULL) {
+        if (uc->fresh) {
+            __atomic_sub_fetch(&fresh, 1, __ATOMIC_SEQ_CST);
+        }
+
+        free(uc);
+        *socket_context = NULL;
     }
 }
 
@@ -515,6 +566,8 @@ ucb_http_start(void)
                                (unsigned int) ucb_conf.threads,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                NULL,
+                               MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+                               NULL,
                                MHD_OPTION_CONNECTION_TIMEOUT,
                                (unsigned int) 30,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -526,8 +579,9 @@ ucb_http_start(void)
 
 
 /*
- * Stops accepting, lets the requests in flight finish and their answers
- * leave (10 s at most), then closes the idle keep-alive connections.
+ * Stops accepting, lets the requests in flight (and the first request of
+ * connections just accepted) finish and their answers leave, 10 s at most,
+ * then closes the idle keep-alive connections.
  */
 void
 ucb_http_stop(void)
@@ -541,7 +595,8 @@ ucb_http_stop(void)
     MHD_quiesce_daemon(daemon_);
 
     for (i = 0; i < 1000
-                && __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > 0; i++)
+                && (__atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > 0
+                    || __atomic_load_n(&fresh, __ATOMIC_SEQ_CST) > 0); i++)
     {
         usleep(10000);
     }

@@ -22,6 +22,6 @@ my $sig = `strings -a $so | grep -E '^[0-9],[0-9],[0-9],[01]{30,}\$'`;
 my $bin = `strings -a /usr/sbin/nginx | grep -E '^[0-9],[0-9],[0-9],[01]{30,}\$'`;
 chomp($sig, $bin);
 ok(length $sig, "the module has a binary signature ($sig)");
-is($sig, $bin, 'and it is the signature of Debian's /usr/sbin/nginx');
+is($sig, $bin, q{and it is the signature of Debian's /usr/sbin/nginx});
 
 done_testing();

@@ -72,6 +72,11 @@ is(api(POST => '/uc/v1/login', { login => $phone, password => 'rehash-pass-1' })
            . "Content-Type: application/json\r\nConnection: close\r\n"
            . "Content-Length: " . length($body) . "\r\n\r\n"
            . substr($body, 0, 10);
+    # until the backend has accepted it (the listen queue is empty): a
+    # connection still in the kernel's queue is refused by any shutdown
+    ok(wait_for(sub {
+        my ($q) = `ss -ltnH 'sport = :$ENV{UC_BACKEND_PORT}'` =~ /^\S+\s+(\d+)/;
+        defined $q && $q == 0 }), 'the backend accepted the connection');
     my $log = "$ENV{UC_RUN_DIR}/logs/backend.log";
     my $stops = sub { open my $l, '<', $log or return 0;
                       scalar grep { /"msg":"stopping"/ } <$l> };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
+#include <microhttpd.h>
 
 #include "ucb.h"
 
@@ -402,23 +403,64 @@ ucb_h_logout_all(ucb_req_t *req)
 }
 
 
-/* GET /uc/v1/sessions: my devices, newest first */
+/* A query argument as a number in [min, max], or def when absent. */
+static long
+query_long(ucb_req_t *req, const char *name, long def, long min, long max,
+    int *bad)
+{
+    long         v;
+    char        *end;
+    const char  *s;
+
+    s = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (s == NULL) {
+        return def;
+    }
+
+    v = strtol(s, &end, 10);
+
+    if (end == s || *end != '\0' || v < min || v > max) {
+        *bad = 1;
+    }
+
+    return v;
+}
+
+
+/*
+ * GET /uc/v1/sessions?limit=N&cursor=C: my devices, newest first. The
+ * cursor is opaque to clients (today an offset in the newest-first list).
+ */
 void
 ucb_h_sessions(ucb_req_t *req)
 {
-    size_t       i;
+    int          bad;
+    long         limit, cursor;
+    size_t       i, k;
     char         index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
     char         ip[64], ua[192];
     long long    created;
-    json_t      *list;
+    json_t      *list, *next;
     redisReply  *r, *d;
     const char  *sid, *desc;
+
+    bad = 0;
+    limit = query_long(req, "limit", 20, 1, 100, &bad);
+    cursor = query_long(req, "cursor", 0, 0, 100000, &bad);
+
+    if (bad) {
+        ucb_error(req, 400, "validation_failed",
+                  "limit is 1 to 100; cursor comes from next_cursor");
+        return;
+    }
 
     uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
                          req->uid, strlen(req->uid));
     snprintf(devices, sizeof(devices), "%s:devices", index);
 
-    r = ucb_redis_command("ZREVRANGE %s 0 99 WITHSCORES", index);
+    /* one more than asked: whether a next page exists */
+    r = ucb_redis_command("ZREVRANGE %s %ld %ld WITHSCORES", index, cursor,
+                          cursor + limit);
     d = ucb_redis_command("HGETALL %s", devices);
 
     if (r == NULL || d == NULL || r->type != REDIS_REPLY_ARRAY
@@ -432,11 +474,11 @@ ucb_h_sessions(ucb_req_t *req)
 
     list = json_array();
 
-    for (i = 0; i + 1 < r->elements; i += 2) {
+    for (i = 0; i + 1 < r->elements && i / 2 < (size_t) limit; i += 2) {
         sid = r->element[i]->str;
         desc = "";
 
-        for (size_t k = 0; k + 1 < d->elements; k += 2) {
+        for (k = 0; k + 1 < d->elements; k += 2) {
             if (strcmp(d->element[k]->str, sid) == 0) {
                 desc = d->element[k + 1]->str;
                 break;
@@ -456,11 +498,14 @@ ucb_h_sessions(ucb_req_t *req)
             "ip", ip, "user_agent", ua));
     }
 
+    next = r->elements / 2 > (size_t) limit
+           ? json_sprintf("%ld", cursor + limit) : json_null();
+
     freeReplyObject(r);
     freeReplyObject(d);
 
-    ucb_reply(req, 200, json_pack("{s:o, s:n}", "sessions", list,
-                                  "next_cursor"));
+    ucb_reply(req, 200, json_pack("{s:o, s:o}", "sessions", list,
+                                  "next_cursor", next));
 }
 
 

@@ -109,6 +109,13 @@ set(const char *name, const char *value)
                         rc = set_long(&v, value, lo, hi); ucb_conf.f = v; \
                         return rc; }
 
+    if (strcmp(name, "listen") == 0 && strncmp(value, "unix:", 5) == 0) {
+        return value[5] == '/'
+               ? set_string(ucb_conf.listen_unix, sizeof(ucb_conf.listen_unix),
+                            value + 5)
+               : -1;
+    }
+
     if (strcmp(name, "listen") == 0) {
         return set_address(ucb_conf.listen_host, sizeof(ucb_conf.listen_host),
                            &ucb_conf.listen_port, value);

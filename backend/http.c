@@ -7,6 +7,10 @@
  */
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,10 +539,43 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 }
 
 
-int
-ucb_http_start(void)
+/* The listening socket: TCP on a numeric address, or a unix socket. */
+static int
+listen_socket(void)
 {
+    int                 fd, one;
+    struct stat         st;
     struct sockaddr_in  sin;
+    struct sockaddr_un  sun;
+
+    if (ucb_conf.listen_unix[0] != '\0') {
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+                 ucb_conf.listen_unix);
+
+        /* a socket left by a previous run; never remove anything else */
+        if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            unlink(sun.sun_path);
+        }
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd == -1
+            || bind(fd, (struct sockaddr *) &sun, sizeof(sun)) == -1
+            || chmod(sun.sun_path, 0660) == -1
+            || listen(fd, 511) == -1)
+        {
+            ucb_log(UCB_ERROR, "cannot listen", "\"listen\":\"unix:%s\","
+                    "\"error\":\"%s\"", ucb_conf.listen_unix,
+                    strerror(errno));
+            if (fd != -1) {
+                close(fd);
+            }
+            return -1;
+        }
+
+        return fd;
+    }
 
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
@@ -547,6 +584,37 @@ ucb_http_start(void)
     if (inet_pton(AF_INET, ucb_conf.listen_host, &sin.sin_addr) != 1) {
         ucb_log(UCB_ERROR, "bad listen address", "\"listen\":\"%s\"",
                 ucb_conf.listen_host);
+        return -1;
+    }
+
+    one = 1;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd == -1
+        || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1
+        || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == -1
+        || listen(fd, 511) == -1)
+    {
+        ucb_log(UCB_ERROR, "cannot listen", "\"listen\":\"%s:%d\","
+                "\"error\":\"%s\"", ucb_conf.listen_host,
+                ucb_conf.listen_port, strerror(errno));
+        if (fd != -1) {
+            close(fd);
+        }
+        return -1;
+    }
+
+    return fd;
+}
+
+
+int
+ucb_http_start(void)
+{
+    int  fd;
+
+    fd = listen_socket();
+    if (fd == -1) {
         return -1;
     }
 
@@ -559,9 +627,8 @@ ucb_http_start(void)
                                | MHD_USE_THREAD_PER_CONNECTION
                                | MHD_USE_POLL | MHD_USE_ITC
                                | MHD_USE_ERROR_LOG,
-                               (uint16_t) ucb_conf.listen_port, NULL, NULL,
-                               on_request, NULL,
-                               MHD_OPTION_SOCK_ADDR, &sin,
+                               0, NULL, NULL, on_request, NULL,
+                               MHD_OPTION_LISTEN_SOCKET, fd,
                                MHD_OPTION_CONNECTION_LIMIT,
                                (unsigned int) ucb_conf.threads,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed,
@@ -574,7 +641,12 @@ ucb_http_start(void)
                                (size_t) 64 * 1024,
                                MHD_OPTION_END);
 
-    return daemon_ != NULL ? 0 : -1;
+    if (daemon_ == NULL) {
+        close(fd);
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -586,13 +658,21 @@ ucb_http_start(void)
 void
 ucb_http_stop(void)
 {
-    int  i;
+    int         i;
+    MHD_socket  fd;
 
     if (daemon_ == NULL) {
         return;
     }
 
-    MHD_quiesce_daemon(daemon_);
+    fd = MHD_quiesce_daemon(daemon_);
+    if (fd != MHD_INVALID_SOCKET) {
+        close(fd);
+    }
+
+    if (ucb_conf.listen_unix[0] != '\0') {
+        unlink(ucb_conf.listen_unix);
+    }
 
     for (i = 0; i < 1000
                 && (__atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > 0

@@ -75,13 +75,17 @@ main(int argc, char **argv)
     }
 
     if (ucb_http_start() != 0) {
-        fprintf(stderr, "uc-backend: cannot listen on %s:%d\n",
-                ucb_conf.listen_host, ucb_conf.listen_port);
+        fprintf(stderr, "uc-backend: cannot listen (see the log above)\n");
         return 1;
     }
 
-    ucb_log(UCB_INFO, "started", "\"listen\":\"%s:%d\",\"threads\":%d",
-            ucb_conf.listen_host, ucb_conf.listen_port, ucb_conf.threads);
+    if (ucb_conf.listen_unix[0] != '\0') {
+        ucb_log(UCB_INFO, "started", "\"listen\":\"unix:%s\"",
+                ucb_conf.listen_unix);
+    } else {
+        ucb_log(UCB_INFO, "started", "\"listen\":\"%s:%d\"",
+                ucb_conf.listen_host, ucb_conf.listen_port);
+    }
 
     sigwait(&set, &sig);
 

@@ -23,6 +23,7 @@
 typedef struct {
     char            listen_host[64];
     int             listen_port;
+    char            listen_unix[108];      /* "unix:/path" when set */
     int             threads;
     size_t          max_body;
 

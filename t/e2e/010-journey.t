@@ -52,6 +52,18 @@ is($r->{status}, 200, 'the device list');
 is(scalar @{ $r->{json}{sessions} }, 2, 'two sessions listed');
 is(scalar(grep { $_->{current} } @{ $r->{json}{sessions} }), 1,
    'one of them is the current one');
+is($r->{json}{next_cursor}, undef, 'no next page');
+
+$r = api(GET => '/uc/v1/sessions?limit=1', undef, $token1);
+is(scalar @{ $r->{json}{sessions} }, 1, 'a page of one');
+my $page2 = api(GET => "/uc/v1/sessions?limit=1&cursor=$r->{json}{next_cursor}",
+                undef, $token1);
+is(scalar @{ $page2->{json}{sessions} }, 1, 'the next page has the other');
+isnt($page2->{json}{sessions}[0]{id}, $r->{json}{sessions}[0]{id},
+     '... a different session');
+is($page2->{json}{next_cursor}, undef, '... and is the last');
+is(api(GET => '/uc/v1/sessions?limit=1000', undef, $token1)->{status}, 400,
+   'a limit above 100 is refused');
 
 $r = api(POST => '/uc/v1/password',
          { old_password => 'not-it-123', new_password => 'second-pass-2' },

@@ -29,8 +29,9 @@ ucb_valid_phone(const char *s)
 }
 
 
-/* A pragmatic address check: one '@', a dotted domain, no spaces, lower
- * case (callers fold case first), at most 254 bytes. */
+/* A pragmatic address check: one '@', a dotted domain, no spaces, quotes,
+ * angle brackets or braces (they would change a Redis key's hash tag), at
+ * most 254 bytes. Callers fold case first. */
 int
 ucb_valid_email(const char *s)
 {
@@ -53,7 +54,8 @@ ucb_valid_email(const char *s)
 
     for (p = s; *p != '\0'; p++) {
         if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f
-            || *p == '"' || *p == '\\' || *p == '<' || *p == '>')
+            || *p == '"' || *p == '\\' || *p == '<' || *p == '>'
+            || *p == '{' || *p == '}')
         {
             return 0;
         }

@@ -24,6 +24,7 @@ test_phone_email(void)
     ok(!ucb_valid_email("a b@example.com"), "a space");
     ok(!ucb_valid_email("a@example."), "trailing dot");
     ok(!ucb_valid_email("<a>@example.com"), "angle brackets");
+    ok(!ucb_valid_email("a{x}@example.com"), "braces (Redis hash tags)");
 }
 
 

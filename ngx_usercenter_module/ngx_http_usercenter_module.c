@@ -5,6 +5,7 @@
 
 
 #include "ngx_http_usercenter_module.h"
+#include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_variables.h"
@@ -99,6 +100,20 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_uc_loc_conf_t, cookie),
+      NULL },
+
+    { ngx_string("usercenter_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_uc_limit_zone_directive,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("usercenter_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_uc_limit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("usercenter_strip_identity"),
@@ -226,6 +241,10 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_UC_FAIL_CLOSED);
     ngx_conf_merge_str_value(conf->cookie, prev->cookie, "uc_session");
     ngx_conf_merge_value(conf->strip_identity, prev->strip_identity, 1);
+
+    if (conf->limits == NULL) {
+        conf->limits = prev->limits;
+    }
 
     if (conf->auth != NGX_HTTP_UC_AUTH_OFF || conf->level > 0) {
         umcf = ngx_http_conf_get_module_main_conf(cf,
@@ -556,7 +575,14 @@ ngx_http_uc_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_uc_access_handler;
 
-    return NGX_OK;
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_uc_limit_handler;
+
+    return ngx_http_uc_limit_init(cf);
 }
 
 
@@ -568,7 +594,7 @@ ngx_http_uc_init_process(ngx_cycle_t *cycle)
     umcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_usercenter_module);
 
-    if (umcf == NULL || umcf->keyring == NULL) {
+    if (umcf == NULL || umcf->redis_set == NGX_CONF_UNSET) {
         return NGX_OK;
     }
 

@@ -57,6 +57,7 @@ typedef struct {
     ngx_uint_t                    on_redis_error;
     ngx_str_t                     cookie;
     ngx_flag_t                    strip_identity;
+    ngx_array_t                  *limits;    /* ngx_shm_zone_t * */
 } ngx_http_uc_loc_conf_t;
 
 
@@ -79,8 +80,23 @@ typedef struct {
     ngx_str_t                     business_line;
     ngx_uint_t                    level;
     unsigned                      waiting:1;
-    unsigned                      done:1;
+    unsigned                      started:1;     /* session check began */
+    unsigned                      done:1;        /* ... and decided */
+
+    /* rate limits (PREACCESS) */
+    ngx_uint_t                    limit_status;
+    ngx_uint_t                    limit_pending; /* Redis replies awaited */
+    void                         *limit_ops;     /* ngx_array_t of ops */
+    ngx_msec_t                    limit_retry;   /* of the rejecting zone */
+    ngx_uint_t                    limit_max;
+    ngx_msec_t                    limit_reset;
+    unsigned                      limit_started:1;
+    unsigned                      limit_done:1;
+    unsigned                      limit_closed:1; /* Redis failed, closed */
 } ngx_http_uc_ctx_t;
+
+
+ngx_http_uc_ctx_t *ngx_http_uc_get_ctx(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_usercenter_module;

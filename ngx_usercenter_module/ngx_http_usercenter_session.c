@@ -38,6 +38,27 @@ static void ngx_http_uc_renew_reply(ngx_http_uc_redis_op_t *op,
 static void ngx_http_uc_cleanup(void *data);
 
 
+ngx_http_uc_ctx_t *
+ngx_http_uc_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_uc_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_uc_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ctx->request = r;
+        ngx_http_set_ctx(r, ctx, ngx_http_usercenter_module);
+    }
+
+    return ctx;
+}
+
+
 static ngx_str_t  ngx_http_uc_levels[] = {
     ngx_string("0"), ngx_string("1"), ngx_string("2"), ngx_string("3"),
     ngx_string("4")
@@ -65,9 +86,12 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+    ctx = ngx_http_uc_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    if (ctx != NULL) {
+    if (ctx->started) {
         if (!ctx->done) {
             return NGX_AGAIN;
         }
@@ -75,20 +99,15 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
         return ngx_http_uc_decide(r, ctx);
     }
 
+    ctx->started = 1;
+
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
     if (ulcf->strip_identity && ngx_http_uc_strip_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_uc_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->request = r;
     ctx->business_line = ulcf->business_line;
-    ngx_http_set_ctx(r, ctx, ngx_http_usercenter_module);
 
     if (ulcf->auth == NGX_HTTP_UC_AUTH_OFF) {
         ctx->done = 1;

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_usercenter_variables.h"
+#include "ngx_http_usercenter_limit.h"
 
 
 typedef enum {
@@ -43,6 +44,9 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
 
     { ngx_string("uc_session_status"), NULL, ngx_http_uc_variable,
       NGX_HTTP_UC_VAR_SESSION_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_limit_status"), NULL, ngx_http_uc_limit_status_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };

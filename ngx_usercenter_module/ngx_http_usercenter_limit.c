@@ -1,0 +1,992 @@
+
+/*
+ * usercenter gateway module: rate limits in the PREACCESS phase.
+ *
+ * Algorithm: GCRA (the generic cell rate algorithm). A key's state is one
+ * number, its theoretical arrival time TAT. With the emission interval
+ * T = 1/rate and the tolerance tau = burst * T, a request at time t is
+ * admitted when max(TAT, t) - t <= tau, and then TAT = max(TAT, t) + T.
+ * Over any interval of length L at most L/T + burst + 1 requests pass.
+ *
+ * local:  the state lives in this gateway's shared memory (all workers).
+ * global: the state lives in Redis and one script updates it atomically
+ *         with Redis's clock, so N gateways together admit at most
+ *         L/T + burst + 1. Each gateway also keeps the local state as a
+ *         pre-check: a key that is over the limit through this gateway
+ *         alone is refused without a Redis command.
+ */
+
+
+#include "ngx_http_usercenter_limit.h"
+#include "ngx_http_usercenter_redis.h"
+#include "ngx_http_usercenter_session.h"
+
+#include <ngx_md5.h>
+#include <openssl/evp.h>
+
+
+typedef struct {
+    u_char                        color;
+    u_char                        dummy;
+    u_short                       len;
+    ngx_queue_t                   queue;
+    ngx_msec_t                    last;
+    int64_t                       tat;       /* microseconds */
+    u_char                        data[1];
+} ngx_http_uc_limit_node_t;
+
+
+struct ngx_http_uc_limit_shctx_s {
+    ngx_rbtree_t                  rbtree;
+    ngx_rbtree_node_t             sentinel;
+    ngx_queue_t                   queue;
+};
+
+
+typedef struct {
+    ngx_http_uc_ctx_t            *ctx;
+    ngx_http_uc_limit_zone_t     *zone;
+    ngx_http_uc_redis_op_t       *op;
+    u_char                        key[UC_KEY_MAX];
+    size_t                        key_len;
+} ngx_http_uc_limit_call_t;
+
+
+static ngx_int_t ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone,
+    ngx_str_t *key, int64_t now, int64_t *wait, int64_t *used);
+static ngx_int_t ngx_http_uc_limit_send(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, ngx_http_uc_limit_zone_t *zone, ngx_str_t *key);
+static void ngx_http_uc_limit_reply(ngx_http_uc_redis_op_t *op,
+    redisReply *reply);
+static ngx_int_t ngx_http_uc_limit_decide(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static void ngx_http_uc_limit_reject_zone(ngx_http_uc_ctx_t *ctx,
+    ngx_http_uc_limit_zone_t *zone, int64_t wait, int64_t used);
+static void ngx_http_uc_limit_cleanup(void *data);
+static void ngx_http_uc_limit_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_uc_limit_expire(ngx_http_uc_limit_shctx_t *sh,
+    ngx_slab_pool_t *shpool, ngx_uint_t n);
+
+
+/*
+ * KEYS[1] the key; ARGV[1] T, ARGV[2] tau, both in microseconds.
+ * Returns {0, TAT - now} when admitted, {1, time to wait} when not.
+ */
+static const char  ngx_http_uc_limit_script[] =
+    "local t = redis.call('TIME') "
+    "local now = t[1] * 1000000 + t[2] "
+    "local T = tonumber(ARGV[1]) "
+    "local tau = tonumber(ARGV[2]) "
+    "local tat = tonumber(redis.call('GET', KEYS[1])) or now "
+    "if tat < now then tat = now end "
+    "if tat - now > tau then return {1, tat - now - tau} end "
+    "tat = tat + T "
+    "redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', "
+    "math.floor((tat - now) / 1000) + 1) "
+    "return {0, tat - now}";
+
+static char  ngx_http_uc_limit_sha[41];
+
+
+static ngx_str_t  ngx_http_uc_limit_status_names[] = {
+    ngx_null_string,
+    ngx_string("PASSED"),
+    ngx_string("REJECTED"),
+    ngx_string("REJECTED_DRY_RUN"),
+    ngx_string("ERROR")
+};
+
+
+ngx_int_t
+ngx_http_uc_limit_handler(ngx_http_request_t *r)
+{
+    int64_t                     now, wait, used;
+    ngx_str_t                   key;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    ngx_shm_zone_t            **zones;
+    ngx_http_uc_ctx_t          *ctx;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_uc_loc_conf_t     *ulcf;
+    ngx_http_uc_limit_zone_t   *zone;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    /* counted once, for the main request */
+    if (ulcf->limits == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_uc_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->limit_started) {
+        if (!ctx->limit_done) {
+            return NGX_AGAIN;
+        }
+
+        return ngx_http_uc_limit_decide(r, ctx);
+    }
+
+    ctx->limit_started = 1;
+    ctx->limit_status = NGX_HTTP_UC_LIMIT_PASSED;
+
+    now = (int64_t) ngx_time() * 1000000
+          + (int64_t) ngx_timeofday()->msec * 1000;
+
+    zones = ulcf->limits->elts;
+
+    /* every local verdict first: a refusal costs no Redis command */
+
+    for (i = 0; i < ulcf->limits->nelts; i++) {
+        zone = zones[i]->data;
+
+        if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (key.len == 0) {
+            continue;
+        }
+
+        if (key.len > 65535) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "usercenter: limit key of zone \"%V\" is longer "
+                          "than 65535 bytes, ignored", &zone->name);
+            continue;
+        }
+
+        rc = ngx_http_uc_limit_lookup(zone, &key, now, &wait, &used);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_BUSY) {
+            ngx_http_uc_limit_reject_zone(ctx, zone, wait, used);
+
+            if (!zone->dry_run) {
+                ctx->limit_done = 1;
+                return ngx_http_uc_limit_decide(r, ctx);
+            }
+        }
+    }
+
+    for (i = 0; i < ulcf->limits->nelts; i++) {
+        zone = zones[i]->data;
+
+        if (zone->mode != NGX_HTTP_UC_LIMIT_GLOBAL) {
+            continue;
+        }
+
+        if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (key.len == 0 || key.len > 65535) {
+            continue;
+        }
+
+        if (ctx->limit_ops == NULL) {
+            ctx->limit_ops = ngx_array_create(r->pool, 2,
+                                    sizeof(ngx_http_uc_limit_call_t *));
+            cln = ngx_pool_cleanup_add(r->pool, 0);
+
+            if (ctx->limit_ops == NULL || cln == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            cln->handler = ngx_http_uc_limit_cleanup;
+            cln->data = ctx;
+        }
+
+        if (ngx_http_uc_limit_send(r, ctx, zone, &key) != NGX_OK) {
+            /* Redis unusable right now: as on any Redis error */
+            if (zone->on_error == NGX_HTTP_UC_LIMIT_ERR_CLOSED) {
+                ctx->limit_closed = 1;
+                ctx->limit_status = NGX_HTTP_UC_LIMIT_ERROR;
+            }
+        }
+    }
+
+    if (ctx->limit_pending > 0) {
+        return NGX_AGAIN;
+    }
+
+    ctx->limit_done = 1;
+
+    return ngx_http_uc_limit_decide(r, ctx);
+}
+
+
+/* NGX_OK: admitted (and counted); NGX_BUSY: over the limit. */
+static ngx_int_t
+ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone, ngx_str_t *key,
+    int64_t now, int64_t *wait, int64_t *used)
+{
+    size_t                      size;
+    int64_t                     tat;
+    uint32_t                    hash;
+    ngx_int_t                   rc;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_uc_limit_node_t   *lr;
+    ngx_http_uc_limit_shctx_t  *sh;
+
+    hash = ngx_crc32_short(key->data, key->len);
+    sh = zone->sh;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    ngx_http_uc_limit_expire(sh, zone->shpool, 1);
+
+    node = sh->rbtree.root;
+    sentinel = sh->rbtree.sentinel;
+    lr = NULL;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        lr = (ngx_http_uc_limit_node_t *) &node->color;
+
+        rc = ngx_memn2cmp(key->data, lr->data, key->len, (size_t) lr->len);
+
+        if (rc == 0) {
+            break;
+        }
+
+        node = rc < 0 ? node->left : node->right;
+        lr = NULL;
+    }
+
+    if (lr == NULL) {
+        size = offsetof(ngx_rbtree_node_t, color)
+               + offsetof(ngx_http_uc_limit_node_t, data)
+               + key->len;
+
+        node = ngx_slab_alloc_locked(zone->shpool, size);
+
+        if (node == NULL) {
+            ngx_http_uc_limit_expire(sh, zone->shpool, 0);
+            node = ngx_slab_alloc_locked(zone->shpool, size);
+        }
+
+        if (node == NULL) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                          "usercenter: could not allocate a node in limit "
+                          "zone \"%V\"", &zone->name);
+            return NGX_ERROR;
+        }
+
+        node->key = hash;
+        lr = (ngx_http_uc_limit_node_t *) &node->color;
+        lr->len = (u_short) key->len;
+        lr->tat = now;
+        ngx_memcpy(lr->data, key->data, key->len);
+
+        ngx_rbtree_insert(&sh->rbtree, node);
+        ngx_queue_insert_head(&sh->queue, &lr->queue);
+
+    } else {
+        ngx_queue_remove(&lr->queue);
+        ngx_queue_insert_head(&sh->queue, &lr->queue);
+    }
+
+    lr->last = ngx_current_msec;
+
+    tat = lr->tat > now ? lr->tat : now;
+
+    if (tat - now > zone->tau) {
+        *wait = tat - now - zone->tau;
+        *used = tat - now;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_BUSY;
+    }
+
+    lr->tat = tat + zone->interval;
+    *used = lr->tat - now;
+    *wait = 0;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* Drops nodes idle for longer than their state matters (n = 0: up to 3). */
+static void
+ngx_http_uc_limit_expire(ngx_http_uc_limit_shctx_t *sh,
+    ngx_slab_pool_t *shpool, ngx_uint_t n)
+{
+    ngx_msec_t                 now;
+    ngx_queue_t               *q;
+    ngx_rbtree_node_t         *node;
+    ngx_http_uc_limit_node_t  *lr;
+
+    now = ngx_current_msec;
+
+    /* n == 1 is the routine sweep: only entries idle for a minute go */
+
+    while (n < 3) {
+
+        if (ngx_queue_empty(&sh->queue)) {
+            return;
+        }
+
+        q = ngx_queue_last(&sh->queue);
+        lr = ngx_queue_data(q, ngx_http_uc_limit_node_t, queue);
+
+        if (n++ != 0 && (ngx_msec_int_t) (now - lr->last) < 60000) {
+            return;
+        }
+
+        ngx_queue_remove(q);
+
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) lr - offsetof(ngx_rbtree_node_t, color));
+
+        ngx_rbtree_delete(&sh->rbtree, node);
+        ngx_slab_free_locked(shpool, node);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_uc_limit_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    ngx_http_uc_limit_zone_t *zone, ngx_str_t *key)
+{
+    u_char                      md[16], hex[33], t[NGX_INT64_LEN],
+                                tau[NGX_INT64_LEN];
+    size_t                      lens[6];
+    const char                 *argv[6];
+    ngx_md5_t                   md5;
+    ngx_http_uc_limit_call_t   *call, **slot;
+    ngx_http_uc_main_conf_t    *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->conn == NULL) {
+        return NGX_ERROR;
+    }
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_uc_limit_call_t));
+    slot = ngx_array_push(ctx->limit_ops);
+
+    if (call == NULL || slot == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_md5_init(&md5);
+    ngx_md5_update(&md5, key->data, key->len);
+    ngx_md5_final(md, &md5);
+    ngx_hex_dump(hex, md, 16);
+    hex[32] = '\0';
+
+    call->key_len = ngx_snprintf(call->key, UC_KEY_MAX, "%V{rl:%V:%s}",
+                                 &umcf->redis.prefix, &zone->name, hex)
+                    - call->key;
+    call->ctx = ctx;
+    call->zone = zone;
+
+    call->op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_limit_reply,
+                                    call);
+    if (call->op == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = "EVALSHA";
+    lens[0] = 7;
+    argv[1] = ngx_http_uc_limit_sha;
+    lens[1] = 40;
+    argv[2] = "1";
+    lens[2] = 1;
+    argv[3] = (const char *) call->key;
+    lens[3] = call->key_len;
+    argv[4] = (const char *) t;
+    lens[4] = ngx_sprintf(t, "%L", zone->interval) - t;
+    argv[5] = (const char *) tau;
+    lens[5] = ngx_sprintf(tau, "%L", zone->tau) - tau;
+
+    if (ngx_http_uc_redis_send(call->op, 6, argv, lens) != NGX_OK) {
+        call->op = NULL;
+        return NGX_ERROR;
+    }
+
+    *slot = call;
+    ctx->limit_pending++;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_uc_limit_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
+{
+    size_t                      lens[6];
+    const char                 *argv[6];
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_uc_ctx_t          *ctx;
+    ngx_http_uc_limit_call_t   *call;
+    u_char                      t[NGX_INT64_LEN], tau[NGX_INT64_LEN];
+
+    call = op->data;
+    ctx = call->ctx;
+    r = ctx->request;
+    call->op = NULL;
+
+    /* the first use on a Redis that has not seen the script yet */
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0)
+    {
+        call->op = ngx_http_uc_redis_op(op->redis, ngx_http_uc_limit_reply,
+                                        call);
+        if (call->op != NULL) {
+            argv[0] = "EVAL";
+            lens[0] = 4;
+            argv[1] = ngx_http_uc_limit_script;
+            lens[1] = sizeof(ngx_http_uc_limit_script) - 1;
+            argv[2] = "1";
+            lens[2] = 1;
+            argv[3] = (const char *) call->key;
+            lens[3] = call->key_len;
+            argv[4] = (const char *) t;
+            lens[4] = ngx_sprintf(t, "%L", call->zone->interval) - t;
+            argv[5] = (const char *) tau;
+            lens[5] = ngx_sprintf(tau, "%L", call->zone->tau) - tau;
+
+            if (ngx_http_uc_redis_send(call->op, 6, argv, lens) == NGX_OK) {
+                return;
+            }
+
+            call->op = NULL;
+        }
+
+        reply = NULL;
+    }
+
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 2
+        && reply->element[0]->type == REDIS_REPLY_INTEGER
+        && reply->element[1]->type == REDIS_REPLY_INTEGER)
+    {
+        if (reply->element[0]->integer == 1) {
+            ngx_http_uc_limit_reject_zone(ctx, call->zone,
+                                          reply->element[1]->integer,
+                                          call->zone->tau
+                                          + reply->element[1]->integer);
+        }
+
+    } else {
+        if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "usercenter: limit script failed: %s", reply->str);
+        }
+
+        /* local: the pre-check already admitted and counted it here */
+        if (call->zone->on_error == NGX_HTTP_UC_LIMIT_ERR_CLOSED) {
+            ctx->limit_closed = 1;
+            ctx->limit_status = NGX_HTTP_UC_LIMIT_ERROR;
+        }
+    }
+
+    if (--ctx->limit_pending > 0) {
+        return;
+    }
+
+    ctx->limit_done = 1;
+    c = r->connection;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_uc_limit_reject_zone(ngx_http_uc_ctx_t *ctx,
+    ngx_http_uc_limit_zone_t *zone, int64_t wait, int64_t used)
+{
+    ngx_uint_t  level;
+
+    level = zone->dry_run ? NGX_LOG_INFO : NGX_LOG_WARN;
+
+    ngx_log_error(level, ctx->request->connection->log, 0,
+                  "usercenter: limiting requests%s, zone \"%V\", "
+                  "retry in %Lus", zone->dry_run ? ", dry run" : "",
+                  &zone->name, wait);
+
+    if (zone->dry_run) {
+        if (ctx->limit_status == NGX_HTTP_UC_LIMIT_PASSED) {
+            ctx->limit_status = NGX_HTTP_UC_LIMIT_REJECTED_DRY_RUN;
+        }
+
+        return;
+    }
+
+    /* the zone that makes the client wait longest speaks */
+    if (ctx->limit_status == NGX_HTTP_UC_LIMIT_REJECTED
+        && (ngx_msec_t) (wait / 1000) <= ctx->limit_retry)
+    {
+        return;
+    }
+
+    ctx->limit_status = NGX_HTTP_UC_LIMIT_REJECTED;
+    ctx->limit_retry = (ngx_msec_t) (wait / 1000);
+    ctx->limit_max = zone->burst + 1;
+    ctx->limit_reset = (ngx_msec_t) (used / 1000);
+}
+
+
+static ngx_int_t
+ngx_http_uc_limit_header(ngx_http_request_t *r, const char *name,
+    ngx_uint_t value)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+
+    if (h == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%ui", value) - p;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_uc_limit_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->limit_status == NGX_HTTP_UC_LIMIT_REJECTED) {
+        /* whole seconds, rounded up: never invite a retry too early */
+        if (ngx_http_uc_limit_header(r, "Retry-After",
+                                     (ctx->limit_retry + 999) / 1000)
+               != NGX_OK
+            || ngx_http_uc_limit_header(r, "RateLimit-Limit", ctx->limit_max)
+               != NGX_OK
+            || ngx_http_uc_limit_header(r, "RateLimit-Remaining", 0)
+               != NGX_OK
+            || ngx_http_uc_limit_header(r, "RateLimit-Reset",
+                                        (ctx->limit_reset + 999) / 1000)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = ngx_http_uc_send_error(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                    "rate_limited",
+                                    "too many requests, slow down");
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    if (ctx->limit_closed) {
+        rc = ngx_http_uc_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "rate_limit_unavailable",
+                "requests cannot be counted right now, try again shortly");
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_uc_limit_cleanup(void *data)
+{
+    ngx_http_uc_ctx_t  *ctx = data;
+
+    ngx_uint_t                  i;
+    ngx_array_t                *ops;
+    ngx_http_uc_limit_call_t  **calls;
+
+    ops = ctx->limit_ops;
+    calls = ops->elts;
+
+    for (i = 0; i < ops->nelts; i++) {
+        if (calls[i]->op != NULL) {
+            ngx_http_uc_redis_detach(calls[i]->op);
+            calls[i]->op = NULL;
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_uc_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_uc_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+
+    if (ctx == NULL || ctx->limit_status == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ngx_http_uc_limit_status_names[ctx->limit_status].len;
+    v->data = ngx_http_uc_limit_status_names[ctx->limit_status].data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* ---------------------------------------------------- configuration */
+
+static void
+ngx_http_uc_limit_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_uc_limit_node_t   *lrn, *lrnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            lrn = (ngx_http_uc_limit_node_t *) &node->color;
+            lrnt = (ngx_http_uc_limit_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(lrn->data, lrnt->data, lrn->len, lrnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_int_t
+ngx_http_uc_limit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_uc_limit_zone_t  *octx = data;
+
+    size_t                      len;
+    ngx_http_uc_limit_zone_t   *zone;
+
+    zone = shm_zone->data;
+
+    if (octx) {
+        zone->sh = octx->sh;
+        zone->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zone->sh = zone->shpool->data;
+        return NGX_OK;
+    }
+
+    zone->sh = ngx_slab_alloc(zone->shpool,
+                              sizeof(ngx_http_uc_limit_shctx_t));
+    if (zone->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->shpool->data = zone->sh;
+
+    ngx_rbtree_init(&zone->sh->rbtree, &zone->sh->sentinel,
+                    ngx_http_uc_limit_rbtree_insert);
+    ngx_queue_init(&zone->sh->queue);
+
+    len = sizeof(" in usercenter limit zone \"\"") + shm_zone->shm.name.len;
+
+    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
+    if (zone->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zone->shpool->log_ctx, " in usercenter limit zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    return NGX_OK;
+}
+
+
+/*
+ * usercenter_limit_zone NAME key=<complex value> rate=Nr/s|Nr/m [burst=N]
+ *     [mode=global|local] [on_redis_error=local|open|closed] [size=10m]
+ *     [dry_run];
+ */
+char *
+ngx_http_uc_limit_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    u_char                            *p;
+    size_t                             len;
+    ssize_t                            size;
+    ngx_int_t                          rate, scale, burst;
+    ngx_str_t                         *value, name, s;
+    ngx_uint_t                         i, key_set;
+    ngx_shm_zone_t                    *shm_zone;
+    ngx_http_uc_limit_zone_t          *zone;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (!uc_line_valid((const char *) name.data, name.len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone name \"%V\": 1 to 32 of [a-z0-9_-]",
+                           &name);
+        return NGX_CONF_ERROR;
+    }
+
+    zone = ngx_pcalloc(cf->pool, sizeof(ngx_http_uc_limit_zone_t));
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zone->name = name;
+    zone->mode = NGX_HTTP_UC_LIMIT_GLOBAL;
+    zone->on_error = NGX_HTTP_UC_LIMIT_ERR_LOCAL;
+
+    size = 10 * 1024 * 1024;
+    rate = 0;
+    scale = 1;
+    burst = 0;
+    key_set = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            ccv.cf = cf;
+            ccv.value = &s;
+            ccv.complex_value = &zone->key;
+
+            if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            key_set = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            len = value[i].len;
+            p = value[i].data + len - 3;
+
+            if (ngx_strncmp(p, "r/s", 3) == 0) {
+                scale = 1;
+                len -= 3;
+
+            } else if (ngx_strncmp(p, "r/m", 3) == 0) {
+                scale = 60;
+                len -= 3;
+            }
+
+            rate = ngx_atoi(value[i].data + 5, len - 5);
+            if (rate <= 0 || rate > 1000000) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (burst < 0 || burst > 1000000) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            size = ngx_parse_size(&s);
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "mode=global") == 0) {
+            zone->mode = NGX_HTTP_UC_LIMIT_GLOBAL;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "mode=local") == 0) {
+            zone->mode = NGX_HTTP_UC_LIMIT_LOCAL;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_redis_error=local") == 0) {
+            zone->on_error = NGX_HTTP_UC_LIMIT_ERR_LOCAL;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_redis_error=open") == 0) {
+            zone->on_error = NGX_HTTP_UC_LIMIT_ERR_OPEN;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_redis_error=closed") == 0) {
+            zone->on_error = NGX_HTTP_UC_LIMIT_ERR_CLOSED;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "dry_run") == 0) {
+            zone->dry_run = 1;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (!key_set || rate == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs key= and rate=", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /* microseconds: 1,000,000 r/s is still one whole microsecond apart */
+    zone->interval = (int64_t) scale * 1000000 / rate;
+    zone->burst = (ngx_uint_t) burst;
+    zone->tau = zone->interval * burst;
+
+    shm_zone = ngx_shared_memory_add(cf, &name, (size_t) size,
+                                     &ngx_http_usercenter_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate usercenter limit zone \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_uc_limit_init_zone;
+    shm_zone->data = zone;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* usercenter_limit NAME; (several allowed) */
+char *
+ngx_http_uc_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_uc_loc_conf_t *ulcf = conf;
+
+    ngx_str_t        *value;
+    ngx_uint_t        i;
+    ngx_shm_zone_t   *shm_zone, **slot, **zones;
+
+    value = cf->args->elts;
+
+    shm_zone = ngx_shared_memory_add(cf, &value[1], 0,
+                                     &ngx_http_usercenter_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ulcf->limits == NULL) {
+        ulcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_shm_zone_t *));
+        if (ulcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    zones = ulcf->limits->elts;
+
+    for (i = 0; i < ulcf->limits->nelts; i++) {
+        if (zones[i] == shm_zone) {
+            return "is duplicate";
+        }
+    }
+
+    slot = ngx_array_push(ulcf->limits);
+    if (slot == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *slot = shm_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+/* The script's SHA1, for EVALSHA. */
+ngx_int_t
+ngx_http_uc_limit_init(ngx_conf_t *cf)
+{
+    u_char           md[EVP_MAX_MD_SIZE];
+    unsigned int     mdlen;
+
+    if (EVP_Digest(ngx_http_uc_limit_script,
+                   sizeof(ngx_http_uc_limit_script) - 1, md, &mdlen,
+                   EVP_sha1(), NULL) != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_hex_dump((u_char *) ngx_http_uc_limit_sha, md, 20);
+    ngx_http_uc_limit_sha[40] = '\0';
+
+    return NGX_OK;
+}

@@ -1,0 +1,54 @@
+
+/*
+ * usercenter gateway module: rate limits in the PREACCESS phase.
+ */
+
+
+#ifndef _NGX_HTTP_USERCENTER_LIMIT_H_INCLUDED_
+#define _NGX_HTTP_USERCENTER_LIMIT_H_INCLUDED_
+
+
+#include "ngx_http_usercenter_module.h"
+
+
+#define NGX_HTTP_UC_LIMIT_GLOBAL          0
+#define NGX_HTTP_UC_LIMIT_LOCAL           1
+
+#define NGX_HTTP_UC_LIMIT_ERR_LOCAL       0
+#define NGX_HTTP_UC_LIMIT_ERR_OPEN        1
+#define NGX_HTTP_UC_LIMIT_ERR_CLOSED      2
+
+/* $uc_limit_status */
+#define NGX_HTTP_UC_LIMIT_PASSED            1
+#define NGX_HTTP_UC_LIMIT_REJECTED          2
+#define NGX_HTTP_UC_LIMIT_REJECTED_DRY_RUN  3
+#define NGX_HTTP_UC_LIMIT_ERROR             4
+
+
+typedef struct ngx_http_uc_limit_shctx_s  ngx_http_uc_limit_shctx_t;
+
+typedef struct {
+    ngx_str_t                     name;
+    ngx_http_complex_value_t      key;
+    int64_t                       interval;   /* T, microseconds */
+    int64_t                       tau;        /* burst * T */
+    ngx_uint_t                    burst;
+    ngx_uint_t                    mode;
+    ngx_uint_t                    on_error;
+    ngx_flag_t                    dry_run;
+    ngx_http_uc_limit_shctx_t    *sh;
+    ngx_slab_pool_t              *shpool;
+} ngx_http_uc_limit_zone_t;
+
+
+ngx_int_t ngx_http_uc_limit_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_uc_limit_init(ngx_conf_t *cf);
+char *ngx_http_uc_limit_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_uc_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_uc_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#endif /* _NGX_HTTP_USERCENTER_LIMIT_H_INCLUDED_ */

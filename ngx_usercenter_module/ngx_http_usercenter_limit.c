@@ -382,11 +382,17 @@ ngx_http_uc_limit_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     }
 
     call = ngx_pcalloc(r->pool, sizeof(ngx_http_uc_limit_call_t));
-    slot = ngx_array_push(ctx->limit_ops);
-
-    if (call == NULL || slot == NULL) {
+    if (call == NULL) {
         return NGX_ERROR;
     }
+
+    /* listed at once: the cleanup walks every slot (call->op NULL: idle) */
+    slot = ngx_array_push(ctx->limit_ops);
+    if (slot == NULL) {
+        return NGX_ERROR;
+    }
+
+    *slot = call;
 
     ngx_md5_init(&md5);
     ngx_md5_update(&md5, key->data, key->len);
@@ -424,7 +430,6 @@ ngx_http_uc_limit_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    *slot = call;
     ctx->limit_pending++;
 
     return NGX_OK;

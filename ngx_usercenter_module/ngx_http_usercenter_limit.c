@@ -108,7 +108,9 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
     ngx_shm_zone_t            **zones;
     ngx_http_uc_ctx_t          *ctx;
     ngx_pool_cleanup_t         *cln;
+    ngx_uint_t                  redis_up;
     ngx_http_uc_loc_conf_t     *ulcf;
+    ngx_http_uc_main_conf_t    *umcf;
     ngx_http_uc_limit_zone_t   *zone;
 
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
@@ -136,6 +138,9 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
 
     now = (int64_t) ngx_time() * 1000000
           + (int64_t) ngx_timeofday()->msec * 1000;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+    redis_up = umcf->conn != NULL && !umcf->conn->failing;
 
     zones = ulcf->limits->elts;
 
@@ -165,6 +170,24 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /*
+         * With Redis known to be down a global zone does what its
+         * on_redis_error says: open admits, closed refuses; local keeps
+         * this gateway's verdict.
+         */
+        if (zone->mode == NGX_HTTP_UC_LIMIT_GLOBAL && !redis_up) {
+
+            if (zone->on_error == NGX_HTTP_UC_LIMIT_ERR_OPEN) {
+                continue;
+            }
+
+            if (zone->on_error == NGX_HTTP_UC_LIMIT_ERR_CLOSED) {
+                ctx->limit_closed = 1;
+                ctx->limit_status = NGX_HTTP_UC_LIMIT_ERROR;
+                continue;
+            }
+        }
+
         if (rc == NGX_BUSY) {
             ngx_http_uc_limit_reject_zone(ctx, zone, wait, used);
 
@@ -178,7 +201,11 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
     for (i = 0; i < ulcf->limits->nelts; i++) {
         zone = zones[i]->data;
 
-        if (zone->mode != NGX_HTTP_UC_LIMIT_GLOBAL) {
+        /* while backing off, no command; once the backoff ends one goes
+           out even though Redis is failing: that is how it comes back */
+        if (zone->mode != NGX_HTTP_UC_LIMIT_GLOBAL || umcf->conn == NULL
+            || umcf->conn->state == NGX_HTTP_UC_REDIS_BACKOFF)
+        {
             continue;
         }
 

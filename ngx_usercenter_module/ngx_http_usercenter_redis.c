@@ -187,10 +187,18 @@ ngx_http_uc_redis_transition(ngx_http_uc_redis_t *redis, ngx_uint_t event)
         return;
     }
 
+    if (event != NGX_HTTP_UC_REDIS_EV_CONNECTED
+        && event != NGX_HTTP_UC_REDIS_EV_CONNECT
+        && event != NGX_HTTP_UC_REDIS_EV_BACKOFF_DONE)
+    {
+        redis->failing = 1;
+    }
+
     switch (redis->state) {
 
     case NGX_HTTP_UC_REDIS_READY:
         redis->backoff_delay = 0;
+        redis->failing = 0;
         break;
 
     case NGX_HTTP_UC_REDIS_BACKOFF:

@@ -78,6 +78,8 @@ struct ngx_http_uc_redis_s {
 
     unsigned                       want_write:1;
     unsigned                       connected:1;
+    unsigned                       failing:1;  /* since the last failure,
+                                                  until a connect works */
 };
 
 

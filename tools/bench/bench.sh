@@ -97,14 +97,16 @@ run_wrk() {
 }
 
 # warm every path (connections, pools, Lua code cache)
-for loc in none module lua; do
+rows="none module lua limit_req limit_local limit_global"
+
+for loc in $rows; do
     run_wrk 2 "$loc" > /dev/null
 done
 
 printf '%s\n' "row rps p99_us cmds_per_req nginx_us redis_us" \
     > "$bench/results"
 
-for loc in none module lua; do
+for loc in $rows; do
     redis-cli -p "$redis_port" config resetstat >/dev/null
     n0=$(ticks "$worker")
     r0=$(ticks "$redis_pid")
@@ -196,16 +198,21 @@ echo "usercenter session check, 1 nginx worker, $connections connections," \
 awk 'NR == 1 { next }
      { row[NR] = $1; rps[NR] = $2; p99[NR] = $3; cmd[NR] = $4
        ngx[NR] = $5; red[NR] = $6
-       if ($1 == "none") base = $2; if ($1 == "lua") lua = $2 }
+       if ($1 == "none") base = $2; if ($1 == "lua") lua = $2
+       if ($1 == "limit_req") lreq = $2; if ($1 == "limit_local") lloc = $2 }
      END {
-       printf "%-7s %8s %9s %7s %7s %9s %10s %10s %10s\n", "row",
+       printf "%-12s %8s %9s %7s %7s %9s %10s %10s %10s\n", "row",
               "req/s", "p99 (ms)", "x none", "x lua", "cmd/req",
               "nginx us", "redis us", "cpu us/req"
        for (i = 2; i <= NR; i++)
-         printf "%-7s %8.0f %9.2f %7.2f %7.2f %9.3f %10.2f %10.2f %10.2f\n",
+         printf "%-12s %8.0f %9.2f %7.2f %7.2f %9.3f %10.2f %10.2f %10.2f\n",
                 row[i], rps[i], p99[i] / 1000, rps[i] / base, rps[i] / lua,
                 cmd[i], ngx[i], red[i], ngx[i] + red[i]
      }' "$bench/results"
+awk '$1 == "limit_req" { r = $2 } $1 == "limit_local" { l = $2 }
+     $1 == "limit_global" { g = $2 } $1 == "none" { n = $2 }
+     END { printf "rate limits: local %.2f x nginx limit_req, global %.2f x" \
+                  " none\n", l / r, g / n }' "$bench/results"
 echo "(profile: GET /uc/v1/me/profile through the gateway into the backend,"
 echo " served from the Redis cache; x none compares it with the unchecked row)"
 

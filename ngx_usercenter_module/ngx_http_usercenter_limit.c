@@ -52,6 +52,8 @@ typedef struct {
 } ngx_http_uc_limit_call_t;
 
 
+static ngx_int_t ngx_http_uc_limit_run(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, ngx_uint_t stage);
 static ngx_int_t ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone,
     ngx_str_t *key, int64_t now, int64_t *wait, int64_t *used);
 static ngx_int_t ngx_http_uc_limit_send(ngx_http_request_t *r,
@@ -101,17 +103,8 @@ static ngx_str_t  ngx_http_uc_limit_status_names[] = {
 ngx_int_t
 ngx_http_uc_limit_handler(ngx_http_request_t *r)
 {
-    int64_t                     now, wait, used;
-    ngx_str_t                   key;
-    ngx_int_t                   rc;
-    ngx_uint_t                  i;
-    ngx_shm_zone_t            **zones;
-    ngx_http_uc_ctx_t          *ctx;
-    ngx_pool_cleanup_t         *cln;
-    ngx_uint_t                  redis_up;
-    ngx_http_uc_loc_conf_t     *ulcf;
-    ngx_http_uc_main_conf_t    *umcf;
-    ngx_http_uc_limit_zone_t   *zone;
+    ngx_http_uc_ctx_t       *ctx;
+    ngx_http_uc_loc_conf_t  *ulcf;
 
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
@@ -125,6 +118,56 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    return ngx_http_uc_limit_run(r, ctx, 0);
+}
+
+
+/*
+ * Zones keyed by $uc_* variables run in the ACCESS phase once the session
+ * check has decided, from the session handler.
+ */
+ngx_int_t
+ngx_http_uc_limit_after_session(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ulcf->limits == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_uc_limit_run(r, ctx, 1);
+}
+
+
+static ngx_int_t
+ngx_http_uc_limit_run(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    ngx_uint_t stage)
+{
+    int64_t                     now, wait, used;
+    ngx_str_t                   key;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i, redis_up;
+    ngx_shm_zone_t            **zones;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_uc_loc_conf_t     *ulcf;
+    ngx_http_uc_main_conf_t    *umcf;
+    ngx_http_uc_limit_zone_t   *zone;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ctx->limit_stage > stage) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->limit_stage < stage) {
+        /* the PREACCESS zones admitted the request: the next stage */
+        ctx->limit_stage = stage;
+        ctx->limit_started = 0;
+        ctx->limit_done = 0;
+    }
+
     if (ctx->limit_started) {
         if (!ctx->limit_done) {
             return NGX_AGAIN;
@@ -134,7 +177,10 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
     }
 
     ctx->limit_started = 1;
-    ctx->limit_status = NGX_HTTP_UC_LIMIT_PASSED;
+
+    if (ctx->limit_status == 0) {
+        ctx->limit_status = NGX_HTTP_UC_LIMIT_PASSED;
+    }
 
     now = (int64_t) ngx_time() * 1000000
           + (int64_t) ngx_timeofday()->msec * 1000;
@@ -148,6 +194,10 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
 
     for (i = 0; i < ulcf->limits->nelts; i++) {
         zone = zones[i]->data;
+
+        if (zone->stage != stage) {
+            continue;
+        }
 
         if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -203,7 +253,8 @@ ngx_http_uc_limit_handler(ngx_http_request_t *r)
 
         /* while backing off, no command; once the backoff ends one goes
            out even though Redis is failing: that is how it comes back */
-        if (zone->mode != NGX_HTTP_UC_LIMIT_GLOBAL || umcf->conn == NULL
+        if (zone->stage != stage || zone->mode != NGX_HTTP_UC_LIMIT_GLOBAL
+            || umcf->conn == NULL
             || umcf->conn->state == NGX_HTTP_UC_REDIS_BACKOFF)
         {
             continue;
@@ -840,6 +891,13 @@ ngx_http_uc_limit_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
             if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
                 return NGX_CONF_ERROR;
+            }
+
+            /* the session's variables exist only after the ACCESS check */
+            if (ngx_strlcasestrn(s.data, s.data + s.len, (u_char *) "$uc_", 4 - 1)
+                != NULL)
+            {
+                zone->stage = 1;
             }
 
             key_set = 1;

@@ -36,12 +36,16 @@ typedef struct {
     ngx_uint_t                    mode;
     ngx_uint_t                    on_error;
     ngx_flag_t                    dry_run;
+    ngx_uint_t                    stage;      /* 1: keyed by $uc_*, runs
+                                                 after the session check */
     ngx_http_uc_limit_shctx_t    *sh;
     ngx_slab_pool_t              *shpool;
 } ngx_http_uc_limit_zone_t;
 
 
 ngx_int_t ngx_http_uc_limit_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_uc_limit_after_session(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
 ngx_int_t ngx_http_uc_limit_init(ngx_conf_t *cf);
 char *ngx_http_uc_limit_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -90,9 +90,11 @@ typedef struct {
     ngx_msec_t                    limit_retry;   /* of the rejecting zone */
     ngx_uint_t                    limit_max;
     ngx_msec_t                    limit_reset;
+    ngx_uint_t                    limit_stage;   /* 0 PREACCESS, 1 ACCESS */
     unsigned                      limit_started:1;
     unsigned                      limit_done:1;
     unsigned                      limit_closed:1; /* Redis failed, closed */
+    unsigned                      decided:1;     /* session verdict given */
 } ngx_http_uc_ctx_t;
 
 

@@ -13,9 +13,12 @@
 
 
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 
 
+static ngx_int_t ngx_http_uc_finish(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
 static ngx_int_t ngx_http_uc_decide(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx);
 static ngx_int_t ngx_http_uc_reject(ngx_http_request_t *r,
@@ -96,7 +99,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
             return NGX_AGAIN;
         }
 
-        return ngx_http_uc_decide(r, ctx);
+        return ngx_http_uc_finish(r, ctx);
     }
 
     ctx->started = 1;
@@ -111,13 +114,13 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
 
     if (ulcf->auth == NGX_HTTP_UC_AUTH_OFF) {
         ctx->done = 1;
-        return NGX_DECLINED;
+        return ngx_http_uc_finish(r, ctx);
     }
 
     if (ngx_http_uc_find_token(r, ulcf, &token) != NGX_OK) {
         ctx->status = NGX_HTTP_UC_SESSION_NONE;
         ctx->done = 1;
-        return ngx_http_uc_decide(r, ctx);
+        return ngx_http_uc_finish(r, ctx);
     }
 
     rc = uc_token_verify(umcf->keyring, (const char *) token.data, token.len,
@@ -129,7 +132,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
 
         ctx->status = NGX_HTTP_UC_SESSION_INVALID;
         ctx->done = 1;
-        return ngx_http_uc_decide(r, ctx);
+        return ngx_http_uc_finish(r, ctx);
     }
 
     ctx->sid.data = (u_char *) sid;
@@ -157,7 +160,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     if (ngx_http_uc_redis_send(op, 2 + UC_SF_READ, argv, lens) != NGX_OK) {
         ctx->status = NGX_HTTP_UC_SESSION_ERROR;
         ctx->done = 1;
-        return ngx_http_uc_decide(r, ctx);
+        return ngx_http_uc_finish(r, ctx);
     }
 
     cln->handler = ngx_http_uc_cleanup;
@@ -167,6 +170,29 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     ctx->waiting = 1;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * The session verdict is given once (it adds the identity headers); a
+ * request it admits then meets the rate limits keyed by $uc_* variables.
+ */
+static ngx_int_t
+ngx_http_uc_finish(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (!ctx->decided) {
+        rc = ngx_http_uc_decide(r, ctx);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        ctx->decided = 1;
+    }
+
+    return ngx_http_uc_limit_after_session(r, ctx);
 }
 
 

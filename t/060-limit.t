@@ -12,6 +12,8 @@ repeat_each(1);
 no_shuffle();
 
 our $Down = '127.0.0.1:1';
+our $UserA = new_session(user => 7001);
+our $UserB = new_session(user => 7002);
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -32,7 +34,7 @@ our $Unavail = qr/"rate_limit_unavailable"/;
 our $Headers = [ "", "", "",
     "Retry-After: 60\nRateLimit-Limit: 3\nRateLimit-Remaining: 0\nRateLimit-Reset: 180" ];
 
-plan tests => 2 * 16 + 3 * 12 + 2 * 6 + 3 + 4 + 2;
+plan tests => 2 * 16 + 4 * 12 + 2 * 6 + 3 + 4 + 2;
 
 our $Key = 'uc:{rl:g1:' . Digest::MD5::md5_hex(pack 'C4', 127, 0, 0, 1) . '}';
 # a fresh start for every zone of this file, whatever ran before
@@ -158,3 +160,20 @@ UcConfig::uc_http_config(redis => $::Down)
     location /p { usercenter_limit d1; empty_gif; }
 --- error_code eval: $::Four
 --- response_body_like eval: [ $::Gif, $::Gif, $::Gif, $::Lim ]
+
+
+
+=== TEST 10: keyed by $uc_user_id: counted per user after the session check
+--- zones
+    usercenter_limit_zone per_user key=$uc_user_id rate=1r/m burst=1;
+--- config
+    location /p {
+        usercenter_auth optional;
+        usercenter_limit per_user;
+        empty_gif;
+    }
+--- more_headers eval
+[ "Authorization: Bearer $::UserA", "Authorization: Bearer $::UserA",
+  "Authorization: Bearer $::UserA", "Authorization: Bearer $::UserB" ]
+--- error_code eval: [ 200, 200, 429, 200 ]
+--- response_body_like eval: [ $::Gif, $::Gif, $::Lim, $::Gif ]

@@ -29,7 +29,7 @@ for my $i (0, 1) {
     open my $c, '>', "$p/conf/nginx.conf" or die $!;
     print $c <<"CONF";
 load_module $top/build/nginx/ngx_http_usercenter_module.so;
-worker_processes 2;
+worker_processes 1;
 pid logs/nginx.pid;
 error_log logs/error.log warn;
 events { worker_connections 256; }

@@ -25,7 +25,7 @@ BACKEND   = $(BUILD)/uc-backend
 BACKEND_SRC = $(wildcard backend/*.c)
 BACKEND_HDR = $(wildcard backend/*.h)
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
-             $(BUILD)/t/serials.t
+             $(BUILD)/t/serials.t $(BUILD)/t/ids.t
 
 .PHONY: all deps build run stop test test-asan bench clean
 
@@ -63,6 +63,15 @@ $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit -Ibackend -o $@ $< $(SERIALS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lsqlite3 -lhiredis -lcrypto
+
+# the id generator against the Redis that make test runs
+IDS_SRC = backend/ids.c backend/redis.c backend/log.c backend/config.c \
+          backend/formats.c
+$(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
+                  $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -pthread -It/unit -Ibackend -o $@ $< $(IDS_SRC) \
+	    $(LIBUC_SRC) -ljansson -lhiredis -lcrypto
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

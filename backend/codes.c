@@ -90,7 +90,7 @@ dev_send(const char *channel, const char *to, const char *text)
     r = ucb_redis_command("EXPIRE %s 3600", key);
     freeReplyObject(r);
 
-    ucb_log(UCB_INFO, "code sent", "\"channel\":\"%s\",\"sender\":\"dev\"",
+    ucb_log(UCB_LOG_INFO, "code sent", "\"channel\":\"%s\",\"sender\":\"dev\"",
             channel);
 
     return 0;
@@ -181,7 +181,7 @@ ucb_code_check(const char *to, const char *purpose, const char *code)
     rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
 
     if (r->type == REDIS_REPLY_ERROR) {
-        ucb_log(UCB_ERROR, "code check failed", "\"error\":\"%s\"", r->str);
+        ucb_log(UCB_LOG_ERROR, "code check failed", "\"error\":\"%s\"", r->str);
         rc = -1;
     }
 

@@ -471,7 +471,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
     rc = respond(conn, &req);
 
-    ucb_log(req.status >= 500 ? UCB_ERROR : UCB_INFO, "request",
+    ucb_log(req.status >= 500 ? UCB_LOG_ERROR : UCB_LOG_INFO, "request",
             "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
             "\"user\":\"%s\",\"ip\":\"%s\"", method, url, req.status,
             req.uid, req.ip);
@@ -565,7 +565,7 @@ listen_socket(void)
             || chmod(sun.sun_path, 0660) == -1
             || listen(fd, 511) == -1)
         {
-            ucb_log(UCB_ERROR, "cannot listen", "\"listen\":\"unix:%s\","
+            ucb_log(UCB_LOG_ERROR, "cannot listen", "\"listen\":\"unix:%s\","
                     "\"error\":\"%s\"", ucb_conf.listen_unix,
                     strerror(errno));
             if (fd != -1) {
@@ -582,7 +582,7 @@ listen_socket(void)
     sin.sin_port = htons((uint16_t) ucb_conf.listen_port);
 
     if (inet_pton(AF_INET, ucb_conf.listen_host, &sin.sin_addr) != 1) {
-        ucb_log(UCB_ERROR, "bad listen address", "\"listen\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "bad listen address", "\"listen\":\"%s\"",
                 ucb_conf.listen_host);
         return -1;
     }
@@ -595,7 +595,7 @@ listen_socket(void)
         || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == -1
         || listen(fd, 511) == -1)
     {
-        ucb_log(UCB_ERROR, "cannot listen", "\"listen\":\"%s:%d\","
+        ucb_log(UCB_LOG_ERROR, "cannot listen", "\"listen\":\"%s:%d\","
                 "\"error\":\"%s\"", ucb_conf.listen_host,
                 ucb_conf.listen_port, strerror(errno));
         if (fd != -1) {

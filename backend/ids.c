@@ -87,14 +87,14 @@ acquire(void)
             freeReplyObject(r);
             worker = n;
             lease_until = now_ms() + LEASE_MS - RENEW_MS;
-            ucb_log(UCB_INFO, "worker id leased", "\"worker\":%d", n);
+            ucb_log(UCB_LOG_INFO, "worker id leased", "\"worker\":%d", n);
             return 0;
         }
 
         freeReplyObject(r);
     }
 
-    ucb_log(UCB_ERROR, "no free worker id", NULL);
+    ucb_log(UCB_LOG_ERROR, "no free worker id", NULL);
 
     return -1;
 }
@@ -141,7 +141,7 @@ renew_loop(void *arg)
             lease_until = now_ms() + LEASE_MS - RENEW_MS;
 
         } else if (worker >= 0) {
-            ucb_log(UCB_WARN, "worker id lease not renewed",
+            ucb_log(UCB_LOG_WARN, "worker id lease not renewed",
                     "\"worker\":%d", worker);
 
             if (now_ms() >= lease_until) {
@@ -204,6 +204,26 @@ ucb_ids_stop(void)
 }
 
 
+/*
+ * For tests: move the last issued time (a clock that jumped back), and
+ * read the leased worker id.
+ */
+void
+ucb_ids_test_set_last(int64_t ms)
+{
+    pthread_mutex_lock(&lock);
+    last_ms = ms;
+    pthread_mutex_unlock(&lock);
+}
+
+
+int
+ucb_ids_worker(void)
+{
+    return worker;
+}
+
+
 int
 ucb_id_next(uint64_t *id)
 {
@@ -215,13 +235,13 @@ ucb_id_next(uint64_t *id)
 
     if (worker < 0 || ms >= lease_until + RENEW_MS) {
         pthread_mutex_unlock(&lock);
-        ucb_log(UCB_ERROR, "no worker id lease: refusing to issue ids", NULL);
+        ucb_log(UCB_LOG_ERROR, "no worker id lease: refusing to issue ids", NULL);
         return -1;
     }
 
     if (ms < last_ms) {
         pthread_mutex_unlock(&lock);
-        ucb_log(UCB_ERROR, "clock went backwards: refusing to issue ids",
+        ucb_log(UCB_LOG_ERROR, "clock went backwards: refusing to issue ids",
                 "\"behind_ms\":%lld", (long long) (last_ms - ms));
         return -1;
     }

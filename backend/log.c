@@ -23,6 +23,10 @@ ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...)
     struct tm        tm;
     struct timespec  now;
 
+    if ((unsigned) level > UCB_LOG_ERROR) {
+        level = UCB_LOG_ERROR;
+    }
+
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -80,16 +80,16 @@ main(int argc, char **argv)
     }
 
     if (ucb_conf.listen_unix[0] != '\0') {
-        ucb_log(UCB_INFO, "started", "\"listen\":\"unix:%s\"",
+        ucb_log(UCB_LOG_INFO, "started", "\"listen\":\"unix:%s\"",
                 ucb_conf.listen_unix);
     } else {
-        ucb_log(UCB_INFO, "started", "\"listen\":\"%s:%d\"",
+        ucb_log(UCB_LOG_INFO, "started", "\"listen\":\"%s:%d\"",
                 ucb_conf.listen_host, ucb_conf.listen_port);
     }
 
     sigwait(&set, &sig);
 
-    ucb_log(UCB_INFO, "stopping", "\"signal\":%d", sig);
+    ucb_log(UCB_LOG_INFO, "stopping", "\"signal\":%d", sig);
 
     ucb_http_stop();
     ucb_outbox_stop();
@@ -97,7 +97,7 @@ main(int argc, char **argv)
     ucb_store_thread_close();
     uc_keyring_free(&ucb_keys);
 
-    ucb_log(UCB_INFO, "stopped", NULL);
+    ucb_log(UCB_LOG_INFO, "stopped", NULL);
 
     return 0;
 }

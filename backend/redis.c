@@ -45,7 +45,7 @@ ucb_redis(void)
                                  tv);
 
     if (rc == NULL || rc->err) {
-        ucb_log(UCB_ERROR, "redis connect failed", "\"error\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "redis connect failed", "\"error\":\"%s\"",
                 rc != NULL ? rc->errstr : "out of memory");
         redisFree(rc);
         rc = NULL;
@@ -60,7 +60,7 @@ ucb_redis(void)
     if (ucb_conf.redis_password[0] != '\0') {
         r = redisCommand(rc, "AUTH %s", ucb_conf.redis_password);
         if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            ucb_log(UCB_ERROR, "redis AUTH refused", NULL);
+            ucb_log(UCB_LOG_ERROR, "redis AUTH refused", NULL);
             freeReplyObject(r);
             ucb_redis_drop();
             return NULL;
@@ -108,7 +108,7 @@ ucb_redis_command(const char *fmt, ...)
     va_end(ap);
 
     if (r == NULL) {
-        ucb_log(UCB_ERROR, "redis command failed", "\"error\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "redis command failed", "\"error\":\"%s\"",
                 rc->errstr);
         ucb_redis_drop();
     }
@@ -129,7 +129,7 @@ ucb_redis_argv(int argc, const char **argv, const size_t *lens)
     r = redisCommandArgv(rc, argc, argv, lens);
 
     if (r == NULL) {
-        ucb_log(UCB_ERROR, "redis command failed", "\"error\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "redis command failed", "\"error\":\"%s\"",
                 rc->errstr);
         ucb_redis_drop();
     }

@@ -180,7 +180,7 @@ db_open(void)
                         | SQLITE_OPEN_NOMUTEX, NULL)
         != SQLITE_OK)
     {
-        ucb_log(UCB_ERROR, "store open failed", "\"error\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "store open failed", "\"error\":\"%s\"",
                 db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         db = NULL;
@@ -229,7 +229,7 @@ stmt(stmt_e i)
                                &stmts[i], NULL)
             != SQLITE_OK)
         {
-            ucb_log(UCB_ERROR, "store prepare failed",
+            ucb_log(UCB_LOG_ERROR, "store prepare failed",
                     "\"error\":\"%s\"", sqlite3_errmsg(db));
             return NULL;
         }
@@ -258,7 +258,7 @@ run(sqlite3_stmt *s)
     if (rc != SQLITE_DONE && rc != SQLITE_ROW
         && rc != SQLITE_CONSTRAINT)
     {
-        ucb_log(UCB_ERROR, "store statement failed", "\"error\":\"%s\"",
+        ucb_log(UCB_LOG_ERROR, "store statement failed", "\"error\":\"%s\"",
                 sqlite3_errmsg(db));
     }
 
@@ -452,7 +452,7 @@ ucb_store_open(const char *path, char *err, size_t errlen)
             return -1;
         }
 
-        ucb_log(UCB_INFO, "migration applied", "\"version\":%zu", i + 1);
+        ucb_log(UCB_LOG_INFO, "migration applied", "\"version\":%zu", i + 1);
     }
 
     return 0;

@@ -64,7 +64,9 @@ int ucb_config_load(const char *path, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ logging */
 
-typedef enum { UCB_DEBUG, UCB_INFO, UCB_WARN, UCB_ERROR } ucb_level_e;
+typedef enum {
+    UCB_LOG_DEBUG, UCB_LOG_INFO, UCB_LOG_WARN, UCB_LOG_ERROR
+} ucb_level_e;
 
 /* One JSON object per line on stderr: {"ts":..,"level":..,"msg":..,...} */
 void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...);
@@ -132,6 +134,8 @@ int ucb_ids_start(void);
 void ucb_ids_stop(void);
 int ucb_id_next(uint64_t *id);
 uint64_t ucb_id_compose(int64_t ms, int worker, int seq);
+void ucb_ids_test_set_last(int64_t ms);
+int ucb_ids_worker(void);
 #define UCB_ID_EPOCH_MS  1704067200000LL    /* 2024-01-01T00:00:00Z */
 
 /* sessions.c */

@@ -55,4 +55,30 @@ waitpid $pid, 0;
 is($?, 0, 'SIGTERM: exit status 0');
 ok(!-e $sock, 'the socket file is removed');
 
+# the same backend with its Redis unreachable: clear errors, no crash
+{
+    open my $c, '>>', "$dir/backend.conf" or die $!;
+    print $c "redis = 127.0.0.1:1\n";
+    close $c;
+}
+$pid = fork // die $!;
+if ($pid == 0) {
+    open STDERR, '>', "$dir/backend-noredis.log" or die $!;
+    exec "$ENV{TOP}/build/uc-backend", '-c', "$dir/backend.conf" or die $!;
+}
+ok(wait_for(sub { (curl('http://x/uc/v1/health'))[0] == 200 }),
+   'without Redis the backend still starts and answers its health check');
+($code, $body) = curl(q{-XPOST -H 'Content-Type: application/json'},
+                      q{-d '{"to":"+8613800000009","purpose":"register"}'},
+                      'http://x/uc/v1/codes');
+is($code, 503, 'a code cannot be sent without Redis: 503');
+like($body, qr/"error":\{"code":"unavailable"/, '... with the envelope');
+is((curl('http://x/uc/v1/health'))[0], 200, 'and the backend is still up');
+open my $l, '<', "$dir/backend-noredis.log" or die $!;
+ok(scalar(grep { /"level":"error","msg":"redis connect failed"/ } <$l>),
+   'the failure is logged as an error');
+kill 'TERM', $pid;
+waitpid $pid, 0;
+is($?, 0, 'and it stops cleanly');
+
 done_testing();

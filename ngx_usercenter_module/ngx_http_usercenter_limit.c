@@ -20,6 +20,7 @@
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_status.h"
 
 #include <ngx_md5.h>
 #include <openssl/evp.h>
@@ -610,6 +611,9 @@ ngx_http_uc_limit_reject_zone(ngx_http_uc_ctx_t *ctx,
                   "retry in %Lus", zone->dry_run ? ", dry run" : "",
                   &zone->name, wait);
 
+    ngx_http_uc_stat(zone->dry_run ? NGX_HTTP_UC_STAT_LIMIT_DRY_RUN
+                                   : NGX_HTTP_UC_STAT_LIMIT_REJECTED);
+
     if (zone->dry_run) {
         if (ctx->limit_status == NGX_HTTP_UC_LIMIT_PASSED) {
             ctx->limit_status = NGX_HTTP_UC_LIMIT_REJECTED_DRY_RUN;
@@ -688,6 +692,8 @@ ngx_http_uc_limit_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     }
 
     if (ctx->limit_closed) {
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_LIMIT_ERROR);
+
         rc = ngx_http_uc_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                     "rate_limit_unavailable",
                 "requests cannot be counted right now, try again shortly");

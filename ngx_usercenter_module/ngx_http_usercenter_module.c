@@ -8,6 +8,7 @@
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_status.h"
 #include "ngx_http_usercenter_variables.h"
 
 
@@ -113,6 +114,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_uc_limit_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("usercenter_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_uc_status_directive,
+      0,
       0,
       NULL },
 
@@ -581,6 +589,10 @@ ngx_http_uc_postconfiguration(ngx_conf_t *cf)
     }
 
     *h = ngx_http_uc_limit_handler;
+
+    if (ngx_http_uc_status_zone(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return ngx_http_uc_limit_init(cf);
 }

@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 
 #include "ngx_http_usercenter_redis.h"
+#include "ngx_http_usercenter_status.h"
 
 
 #define NGX_HTTP_UC_REDIS_EV_CONNECT  NGX_HTTP_UC_REDIS_NEVENTS
@@ -306,6 +307,7 @@ ngx_http_uc_redis_send(ngx_http_uc_redis_op_t *op, int argc,
     op->deadline = ngx_current_msec + redis->conf->timeout;
     ngx_queue_insert_tail(&redis->pending, &op->queue);
     redis->commands++;
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_REDIS_COMMANDS);
 
     if (!redis->timer.timer_set) {
         ngx_http_uc_redis_arm(redis);
@@ -377,6 +379,7 @@ ngx_http_uc_redis_connect(ngx_http_uc_redis_t *redis)
     redis->connected = 0;
     redis->want_write = 0;
     redis->connects++;
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_REDIS_CONNECTS);
     redis->connect_deadline = ngx_current_msec + redis->conf->connect_timeout;
 
     ngx_http_uc_redis_transition(redis, NGX_HTTP_UC_REDIS_EV_CONNECT);
@@ -535,6 +538,7 @@ ngx_http_uc_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     if (r == NULL) {
         redis->failures++;
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_REDIS_FAILURES);
     }
 
     if (op->handler != NULL && redis->state != NGX_HTTP_UC_REDIS_EXITING) {

@@ -15,6 +15,7 @@
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
+#include "ngx_http_usercenter_status.h"
 
 
 static ngx_int_t ngx_http_uc_finish(ngx_http_request_t *r,
@@ -180,9 +181,16 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_uc_finish(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    ngx_http_uc_loc_conf_t  *ulcf;
 
     if (!ctx->decided) {
+        ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+        if (ulcf->auth != NGX_HTTP_UC_AUTH_OFF) {
+            ngx_http_uc_stat(NGX_HTTP_UC_STAT_SESSIONS + ctx->status);
+        }
+
         rc = ngx_http_uc_decide(r, ctx);
 
         if (rc != NGX_DECLINED) {

@@ -1,0 +1,31 @@
+
+/*
+ * usercenter gateway module: shared counters and the status location.
+ */
+
+
+#ifndef _NGX_HTTP_USERCENTER_STATUS_H_INCLUDED_
+#define _NGX_HTTP_USERCENTER_STATUS_H_INCLUDED_
+
+
+#include "ngx_http_usercenter_module.h"
+
+
+/* the first five follow ngx_http_uc_session_status_e */
+#define NGX_HTTP_UC_STAT_SESSIONS           0
+#define NGX_HTTP_UC_STAT_LIMIT_REJECTED     5
+#define NGX_HTTP_UC_STAT_LIMIT_DRY_RUN      6
+#define NGX_HTTP_UC_STAT_LIMIT_ERROR        7
+#define NGX_HTTP_UC_STAT_REDIS_COMMANDS     8
+#define NGX_HTTP_UC_STAT_REDIS_FAILURES     9
+#define NGX_HTTP_UC_STAT_REDIS_CONNECTS     10
+#define NGX_HTTP_UC_STAT_N                  11
+
+
+ngx_int_t ngx_http_uc_status_zone(ngx_conf_t *cf);
+void ngx_http_uc_stat(ngx_uint_t counter);
+char *ngx_http_uc_status_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#endif /* _NGX_HTTP_USERCENTER_STATUS_H_INCLUDED_ */

@@ -55,7 +55,8 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
 	    backend/validate.c
 
 # the store and serial segments against a real SQLite file
-SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/formats.c \
+SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/store_sql.c \
+              backend/formats.c \
               backend/log.c backend/config.c backend/outbox.c \
               backend/redis.c backend/validate.c
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \

@@ -25,7 +25,29 @@
 #define NGX_HTTP_UC_LIMIT_ERROR             4
 
 
-typedef struct ngx_http_uc_limit_shctx_s  ngx_http_uc_limit_shctx_t;
+/* a key's state in shared memory, after the rbtree node's key */
+typedef struct {
+    u_char                        color;
+    u_char                        dummy;
+    u_short                       len;
+    ngx_queue_t                   queue;
+    ngx_msec_t                    last;
+    int64_t                       tat;       /* microseconds */
+    u_char                        data[1];
+} ngx_http_uc_limit_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                  rbtree;
+    ngx_rbtree_node_t             sentinel;
+    ngx_queue_t                   queue;
+} ngx_http_uc_limit_shctx_t;
+
+
+
+/* the GCRA script (Redis side) and its SHA1 for EVALSHA */
+extern const char  ngx_http_uc_limit_script[];
+extern char        ngx_http_uc_limit_sha[41];
 
 typedef struct {
     ngx_str_t                     name;

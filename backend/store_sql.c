@@ -1,0 +1,127 @@
+/*
+ * uc-backend: the SQLite store's text: versioned migrations (applied in
+ * order at start, each in its own transaction) and every statement the
+ * store prepares. Keep the SQL portable: PostgreSQL comes next.
+ */
+
+#include "store_sql.h"
+
+
+/* ------------------------------------------------------------ migrations */
+
+const char *const  ucb_migrations[] = {
+
+    /* 1: accounts, profiles, audit, outbox, serial numbers */
+    "CREATE TABLE users ("
+    "  seq        INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id         INTEGER NOT NULL UNIQUE,"
+    "  status     INTEGER NOT NULL DEFAULT 0,"
+    "  level      INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE identities ("
+    "  kind       TEXT NOT NULL,"
+    "  value      TEXT NOT NULL,"
+    "  user_seq   INTEGER NOT NULL REFERENCES users(seq),"
+    "  verified   INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, value));"
+    "CREATE INDEX identities_user ON identities(user_seq);"
+    "CREATE TABLE credentials ("
+    "  user_seq   INTEGER PRIMARY KEY REFERENCES users(seq),"
+    "  password   TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE profiles ("
+    "  user_seq   INTEGER PRIMARY KEY REFERENCES users(seq),"
+    "  nickname   TEXT NOT NULL DEFAULT '',"
+    "  avatar     TEXT NOT NULL DEFAULT '',"
+    "  gender     TEXT NOT NULL DEFAULT '',"
+    "  birthday   TEXT NOT NULL DEFAULT '',"
+    "  region     TEXT NOT NULL DEFAULT '',"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE audit_log ("
+    "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  user_id    INTEGER NOT NULL,"
+    "  action     TEXT NOT NULL,"
+    "  actor      TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE outbox ("
+    "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  type       TEXT NOT NULL,"
+    "  user_id    INTEGER NOT NULL,"
+    "  data       TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  relayed_at INTEGER);"
+    "CREATE INDEX outbox_pending ON outbox(id) WHERE relayed_at IS NULL;"
+    "CREATE TABLE serials ("
+    "  name       TEXT PRIMARY KEY,"
+    "  next       INTEGER NOT NULL);",
+};
+
+const size_t  ucb_nmigrations = sizeof(ucb_migrations)
+                               / sizeof(ucb_migrations[0]);
+
+
+/* ------------------------------------------------------------ statements */
+
+
+
+const char *const  ucb_sql[S_NSTMTS] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_FIND_LOGIN] =
+        "SELECT u.id, u.seq, u.status, u.level, COALESCE(c.password, '')"
+        " FROM identities i JOIN users u ON u.seq = i.user_seq"
+        " LEFT JOIN credentials c ON c.user_seq = u.seq"
+        " WHERE i.kind = ?1 AND i.value = ?2",
+    [S_GET_USER] =
+        "SELECT u.id, u.seq, u.status, u.level, COALESCE(c.password, '')"
+        " FROM users u LEFT JOIN credentials c ON c.user_seq = u.seq"
+        " WHERE u.id = ?1",
+    [S_INSERT_USER] =
+        "INSERT INTO users (id, level, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?3)",
+    [S_INSERT_IDENTITY] =
+        "INSERT INTO identities (kind, value, user_seq, verified, created_at)"
+        " VALUES (?1, ?2, ?3, 1, ?4)",
+    [S_INSERT_CREDENTIAL] =
+        "INSERT INTO credentials (user_seq, password, updated_at)"
+        " VALUES (?1, ?2, ?3)",
+    [S_INSERT_PROFILE] =
+        "INSERT INTO profiles (user_seq, updated_at) VALUES (?1, ?2)",
+    [S_INSERT_OUTBOX] =
+        "INSERT INTO outbox (type, user_id, data, created_at)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [S_INSERT_AUDIT] =
+        "INSERT INTO audit_log (user_id, action, actor, created_at)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [S_SET_PASSWORD] =
+        "INSERT INTO credentials (user_seq, password, updated_at)"
+        " SELECT seq, ?2, ?3 FROM users WHERE id = ?1"
+        " ON CONFLICT (user_seq) DO UPDATE SET password = excluded.password,"
+        " updated_at = excluded.updated_at",
+    [S_SET_STATUS] =
+        "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1",
+    [S_PROFILE_GET] =
+        "SELECT p.nickname, p.avatar, p.gender, p.birthday, p.region,"
+        " p.updated_at FROM profiles p JOIN users u ON u.seq = p.user_seq"
+        " WHERE u.id = ?1 AND u.status <> 2",
+    [S_PROFILE_UPDATE] =
+        "UPDATE profiles SET nickname = ?2, avatar = ?3, gender = ?4,"
+        " birthday = ?5, region = ?6, updated_at = ?7"
+        " WHERE user_seq = (SELECT seq FROM users WHERE id = ?1)",
+    [S_OUTBOX_FETCH] =
+        "SELECT id, type, user_id, data, created_at FROM outbox"
+        " WHERE relayed_at IS NULL ORDER BY id LIMIT ?1",
+    [S_OUTBOX_DONE] =
+        "UPDATE outbox SET relayed_at = ?2 WHERE id = ?1",
+    [S_SERIAL_INIT] =
+        "INSERT INTO serials (name, next) VALUES (?1, 1)"
+        " ON CONFLICT (name) DO NOTHING",
+    [S_SERIAL_TAKE] =
+        "UPDATE serials SET next = next + ?2 WHERE name = ?1"
+        " RETURNING next - ?2",
+    [S_COUNT_USERS] = "SELECT COUNT(*) FROM users",
+    [S_COUNT_OUTBOX] = "SELECT COUNT(*) FROM outbox",
+};

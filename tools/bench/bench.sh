@@ -106,16 +106,18 @@ done
 printf '%s\n' "row rps p99_us cmds_per_req nginx_us redis_us" \
     > "$bench/results"
 
-for loc in $rows; do
+# measure ROW WRK-ARGS...: one row of the table from one wrk run
+measure() {
+    row=$1
+    shift
     redis-cli -p "$redis_port" config resetstat >/dev/null
     n0=$(ticks "$worker")
     r0=$(ticks "$redis_pid")
-    out=$(run_wrk "$duration" "$loc")
+    out=$(wrk -t1 -c"$connections" -d"$duration"s "$@")
     n1=$(ticks "$worker")
     r1=$(ticks "$redis_pid")
-    cmds=$(redis_commands)
 
-    echo "$out" > "$bench/wrk-$loc.txt"
+    echo "$out" > "$bench/wrk-$row.txt"
     rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
     result=$(echo "$out" | grep '^RESULT')
     requests=$(echo "$result" | sed 's/.*requests=\([0-9]*\).*/\1/')
@@ -124,17 +126,21 @@ for loc in $rows; do
     p99=$(echo "$result" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
 
     if [ "$errors" -ne 0 ] || [ "$non2xx" -ne 0 ]; then
-        echo "bench: $loc had $errors socket errors and $non2xx non-2xx" \
-             "answers; see $bench/logs/error.log" >&2
+        echo "bench: $row had $errors socket errors and $non2xx non-2xx" \
+             "answers; see $bench/logs/" >&2
         exit 1
     fi
 
-    awk -v row="$loc" -v rps="$rps" -v p99="$p99" -v cmds="$cmds" \
+    awk -v row="$row" -v rps="$rps" -v p99="$p99" -v cmds="$(redis_commands)" \
         -v req="$requests" -v dn="$((n1 - n0))" -v dr="$((r1 - r0))" \
         -v hz="$hz" 'BEGIN {
         printf "%s %.0f %d %.3f %.2f %.2f\n", row, rps, p99, cmds / req,
                dn * 1000000 / hz / req, dr * 1000000 / hz / req }' \
         >> "$bench/results"
+}
+
+for loc in $rows; do
+    measure "$loc" -s "$top/tools/bench/rotate.lua" "http://127.0.0.1:$port/$loc"
 done
 
 # --- the backend through the gateway: a registered user
@@ -149,34 +155,9 @@ token=$(curl -sf -XPOST "$gw/uc/v1/register" \
         -d "{\"login\":\"$phone\",\"password\":\"bench-pass-1\",\"code\":\"$code\"}" \
         | sed 's/.*"token":"\([^"]*\)".*/\1/')
 
-fixed_row() {
-    # fixed_row NAME PATH: one row with the same request every time
-    redis-cli -p "$redis_port" config resetstat >/dev/null
-    n0=$(ticks "$worker"); r0=$(ticks "$redis_pid")
-    out=$(wrk -t1 -c"$connections" -d"$duration"s \
-          -s "$top/tools/bench/fixed.lua" -H "Authorization: Bearer $token" \
-          "$gw$2")
-    n1=$(ticks "$worker"); r1=$(ticks "$redis_pid")
-    echo "$out" > "$bench/wrk-$1.txt"
-    rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
-    result=$(echo "$out" | grep '^RESULT')
-    requests=$(echo "$result" | sed 's/.*requests=\([0-9]*\).*/\1/')
-    non2xx=$(echo "$result" | sed 's/.*non2xx=\([0-9]*\).*/\1/')
-    p99=$(echo "$result" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
-    if [ "$non2xx" -ne 0 ]; then
-        echo "bench: $1 had $non2xx non-2xx answers" >&2
-        exit 1
-    fi
-    awk -v row="$1" -v rps="$rps" -v p99="$p99" -v cmds="$(redis_commands)" \
-        -v req="$requests" -v dn="$((n1 - n0))" -v dr="$((r1 - r0))" \
-        -v hz="$hz" 'BEGIN {
-        printf "%s %.0f %d %.3f %.2f %.2f\n", row, rps, p99, cmds / req,
-               dn * 1000000 / hz / req, dr * 1000000 / hz / req }' \
-        >> "$bench/results"
-}
-
 curl -sf -H "Authorization: Bearer $token" "$gw/uc/v1/me/profile" >/dev/null
-fixed_row profile /uc/v1/me/profile
+measure profile -s "$top/tools/bench/fixed.lua" \
+    -H "Authorization: Bearer $token" "$gw/uc/v1/me/profile"
 
 # --- password logins against the raw argon2id rate (the ceiling)
 cores=$(nproc)

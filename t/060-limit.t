@@ -17,7 +17,7 @@ our $UserB = new_session(user => 7002);
 
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value(http_config => uc_http_config() . ($block->zones // ''))
+    $block->set_value(http_config => uc_http_config())
         unless defined $block->http_config;
     $block->set_value(request => [ ("GET /p") x 4 ])
         unless defined $block->request;
@@ -52,8 +52,10 @@ Test::More::is($::G1Calls, '3 1',
 __DATA__
 
 === TEST 1: local: three pass, the fourth is refused with the headers
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone l1 key=$binary_remote_addr rate=1r/m burst=2 mode=local;
+_EOZ_
 --- config
     location /p { usercenter_limit l1; empty_gif; }
 --- error_code eval: $::Four
@@ -66,8 +68,10 @@ __DATA__
 --- init
 UcTest::redis_cli('SCRIPT', 'FLUSH');
 UcTest::redis_cli('CONFIG', 'RESETSTAT');
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone g1 key=$binary_remote_addr rate=1r/m burst=2;
+_EOZ_
 --- config
     location /p { usercenter_limit g1; empty_gif; }
 --- error_code eval: $::Four
@@ -79,8 +83,10 @@ UcTest::redis_cli('CONFIG', 'RESETSTAT');
 === TEST 3: a request argument as the key: each phone has its own budget
 --- init
 $::G1Calls = UcTest::redis_calls('evalsha') . ' ' . UcTest::redis_calls('eval');
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone sms key=$arg_phone rate=1r/m burst=0;
+_EOZ_
 --- config
     location /p { usercenter_limit sms; empty_gif; }
 --- request eval
@@ -91,9 +97,11 @@ $::G1Calls = UcTest::redis_calls('evalsha') . ' ' . UcTest::redis_calls('eval');
 
 
 === TEST 4: several zones: the strictest decides
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone wide key=$binary_remote_addr rate=100r/s burst=100 mode=local;
     usercenter_limit_zone narrow key=$http_x_device rate=1r/m burst=1 mode=local;
+_EOZ_
 --- config
     location /p { usercenter_limit wide; usercenter_limit narrow; empty_gif; }
 --- more_headers
@@ -104,9 +112,11 @@ X-Device: d-42
 
 
 === TEST 5: dry run: the first request passes
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone dry key=$binary_remote_addr rate=1r/m burst=0 mode=local dry_run;
     log_format lim 'limit=$uc_limit_status';
+_EOZ_
 --- config
     location /p { usercenter_limit dry; access_log logs/access.log lim; empty_gif; }
 --- request
@@ -164,8 +174,10 @@ UcConfig::uc_http_config(redis => $::Down)
 
 
 === TEST 10: keyed by $uc_user_id: counted per user after the session check
---- zones
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
     usercenter_limit_zone per_user key=$uc_user_id rate=1r/m burst=1;
+_EOZ_
 --- config
     location /p {
         usercenter_auth optional;

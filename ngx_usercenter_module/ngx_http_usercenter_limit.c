@@ -36,6 +36,10 @@ typedef struct {
 
 static ngx_int_t ngx_http_uc_limit_run(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx, ngx_uint_t stage);
+static ngx_int_t ngx_http_uc_limit_once(ngx_http_request_t *r,
+    ngx_uint_t stage);
+static void ngx_http_uc_limit_counted_pre(void *data);
+static void ngx_http_uc_limit_counted_post(void *data);
 static ngx_int_t ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone,
     ngx_str_t *key, int64_t now, int64_t *wait, int64_t *used);
 static ngx_int_t ngx_http_uc_limit_send(ngx_http_request_t *r,
@@ -154,6 +158,10 @@ ngx_http_uc_limit_run(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
         }
 
         return ngx_http_uc_limit_decide(r, ctx);
+    }
+
+    if (ngx_http_uc_limit_once(r, stage) != NGX_OK) {
+        return NGX_DECLINED;
     }
 
     ctx->limit_started = 1;
@@ -277,6 +285,52 @@ ngx_http_uc_limit_run(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     ctx->limit_done = 1;
 
     return ngx_http_uc_limit_decide(r, ctx);
+}
+
+
+/*
+ * An internal redirect (try_files, error_page, ...) clears the module's
+ * context and runs the phases again; like limit_req, a request is counted
+ * once. The mark is a do-nothing cleanup on the main request's pool, which
+ * outlives redirects. NGX_DECLINED: this stage already counted it.
+ */
+static ngx_int_t
+ngx_http_uc_limit_once(ngx_http_request_t *r, ngx_uint_t stage)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_pool_cleanup_pt     mark;
+
+    mark = stage == 0 ? ngx_http_uc_limit_counted_pre
+                      : ngx_http_uc_limit_counted_post;
+
+    for (cln = r->main->pool->cleanup; cln != NULL; cln = cln->next) {
+        if (cln->handler == mark) {
+            return NGX_DECLINED;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->main->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = mark;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_uc_limit_counted_pre(void *data)
+{
+    /* a mark only */
+}
+
+
+static void
+ngx_http_uc_limit_counted_post(void *data)
+{
+    /* a mark only */
 }
 
 

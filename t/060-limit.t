@@ -34,7 +34,7 @@ our $Unavail = qr/"rate_limit_unavailable"/;
 our $Headers = [ "", "", "",
     "Retry-After: 60\nRateLimit-Limit: 3\nRateLimit-Remaining: 0\nRateLimit-Reset: 180" ];
 
-plan tests => 2 * 16 + 4 * 12 + 2 * 6 + 3 + 4 + 2;
+plan tests => 2 * 16 + 4 * 12 + 2 * 6 + 3 + 4 + 2 + 9;
 
 our $Key = 'uc:{rl:g1:' . Digest::MD5::md5_hex(pack 'C4', 127, 0, 0, 1) . '}';
 # a fresh start for every zone of this file, whatever ran before
@@ -189,3 +189,18 @@ _EOZ_
   "Authorization: Bearer $::UserA", "Authorization: Bearer $::UserB" ]
 --- error_code eval: [ 200, 200, 429, 200 ]
 --- response_body_like eval: [ $::Gif, $::Gif, $::Lim, $::Gif ]
+
+
+
+=== TEST 11: an internal redirect does not count the request twice
+--- http_config eval
+UcConfig::uc_http_config() . <<'_EOZ_'
+    usercenter_limit_zone twice key=$binary_remote_addr rate=1r/m burst=1 mode=local;
+_EOZ_
+--- config
+    location /r { usercenter_limit twice; try_files /nothing-here @inner; }
+    location @inner { usercenter_limit twice; empty_gif; }
+--- request eval
+[ "GET /r", "GET /r", "GET /r" ]
+--- error_code eval: [ 200, 200, 429 ]
+--- response_body_like eval: [ $::Gif, $::Gif, $::Lim ]

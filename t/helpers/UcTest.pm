@@ -107,15 +107,20 @@ sub wait_until {
 }
 
 # A keep-alive client for loops of many requests: returns the status codes.
+# A fresh connection every 500 requests (nginx closes a keep-alive
+# connection after keepalive_requests, 1000 by default).
 sub http_get {
     my ($n, $path, $headers) = @_;
-    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $ENV{TEST_NGINX_SERVER_PORT},
-                                     Proto => 'tcp')
-        or die "connect: $!";
-    my @codes;
-    my $buf = '';
+    my (@codes, $sock, $buf);
     for my $i (1 .. $n) {
+        if (($i - 1) % 500 == 0) {
+            close $sock if $sock;
+            $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                          PeerPort => $ENV{TEST_NGINX_SERVER_PORT},
+                                          Proto => 'tcp')
+                or die "connect: $!";
+            $buf = '';
+        }
         my $h = ref $headers eq 'CODE' ? $headers->($i) : ($headers // '');
         print $sock "GET $path HTTP/1.1\r\nHost: localhost\r\n$h\r\n";
         while (1) {
@@ -135,7 +140,7 @@ sub http_get {
             $buf .= $chunk;
         }
     }
-    close $sock;
+    close $sock if $sock;
     return @codes;
 }
 

@@ -416,8 +416,6 @@ ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone, ngx_str_t *key,
         ngx_queue_insert_head(&sh->queue, &lr->queue);
     }
 
-    lr->last = ngx_current_msec;
-
     tat = lr->tat > now ? lr->tat : now;
 
     if (tat - now > zone->tau) {
@@ -437,19 +435,22 @@ ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone, ngx_str_t *key,
 }
 
 
-/* Drops nodes idle for longer than their state matters (n = 0: up to 3). */
+/*
+ * The routine sweep (n = 1) drops up to two least recently used keys whose
+ * state has drained (TAT in the past: forgetting them changes nothing).
+ * Under memory pressure (n = 0) the oldest goes regardless, then the sweep.
+ */
 static void
 ngx_http_uc_limit_expire(ngx_http_uc_limit_shctx_t *sh,
     ngx_slab_pool_t *shpool, ngx_uint_t n)
 {
-    ngx_msec_t                 now;
+    int64_t                    now;
     ngx_queue_t               *q;
     ngx_rbtree_node_t         *node;
     ngx_http_uc_limit_node_t  *lr;
 
-    now = ngx_current_msec;
-
-    /* n == 1 is the routine sweep: only entries idle for a minute go */
+    now = (int64_t) ngx_time() * 1000000
+          + (int64_t) ngx_timeofday()->msec * 1000;
 
     while (n < 3) {
 
@@ -460,7 +461,7 @@ ngx_http_uc_limit_expire(ngx_http_uc_limit_shctx_t *sh,
         q = ngx_queue_last(&sh->queue);
         lr = ngx_queue_data(q, ngx_http_uc_limit_node_t, queue);
 
-        if (n++ != 0 && (ngx_msec_int_t) (now - lr->last) < 60000) {
+        if (n++ != 0 && lr->tat > now) {
             return;
         }
 

@@ -31,7 +31,6 @@ typedef struct {
     u_char                        dummy;
     u_short                       len;
     ngx_queue_t                   queue;
-    ngx_msec_t                    last;
     int64_t                       tat;       /* microseconds */
     u_char                        data[1];
 } ngx_http_uc_limit_node_t;

@@ -5,6 +5,7 @@
 
 
 #include "ngx_http_usercenter_module.h"
+#include "ngx_http_usercenter_guard.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
@@ -43,6 +44,14 @@ static ngx_conf_enum_t  ngx_http_uc_auth_modes[] = {
 static ngx_conf_enum_t  ngx_http_uc_fail_modes[] = {
     { ngx_string("open"), NGX_HTTP_UC_FAIL_OPEN },
     { ngx_string("closed"), NGX_HTTP_UC_FAIL_CLOSED },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_uc_guard_modes[] = {
+    { ngx_string("off"), NGX_HTTP_UC_GUARD_OFF },
+    { ngx_string("on"), NGX_HTTP_UC_GUARD_ON },
+    { ngx_string("shadow"), NGX_HTTP_UC_GUARD_SHADOW },
     { ngx_null_string, 0 }
 };
 
@@ -114,6 +123,34 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_uc_limit_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("usercenter_register_guard"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard),
+      &ngx_http_uc_guard_modes },
+
+    { ngx_string("usercenter_guard_threshold"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard_threshold),
+      NULL },
+
+    { ngx_string("usercenter_guard_honeypot"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard_honeypot),
+      NULL },
+
+    { ngx_string("usercenter_guard_disposable"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_uc_guard_disposable_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
@@ -229,6 +266,8 @@ ngx_http_uc_create_loc_conf(ngx_conf_t *cf)
     ulcf->level = NGX_CONF_UNSET;
     ulcf->on_redis_error = NGX_CONF_UNSET_UINT;
     ulcf->strip_identity = NGX_CONF_UNSET;
+    ulcf->guard = NGX_CONF_UNSET_UINT;
+    ulcf->guard_threshold = NGX_CONF_UNSET_UINT;
 
     return ulcf;
 }
@@ -253,6 +292,12 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->limits == NULL) {
         conf->limits = prev->limits;
     }
+
+    ngx_conf_merge_uint_value(conf->guard, prev->guard, NGX_HTTP_UC_GUARD_OFF);
+    ngx_conf_merge_uint_value(conf->guard_threshold, prev->guard_threshold,
+                              60);
+    ngx_conf_merge_str_value(conf->guard_honeypot, prev->guard_honeypot,
+                             "website");
 
     if (conf->auth != NGX_HTTP_UC_AUTH_OFF || conf->level > 0) {
         umcf = ngx_http_conf_get_module_main_conf(cf,
@@ -582,6 +627,13 @@ ngx_http_uc_postconfiguration(ngx_conf_t *cf)
     }
 
     *h = ngx_http_uc_access_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_uc_guard_handler;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
     if (h == NULL) {

@@ -47,6 +47,7 @@ typedef struct {
     ngx_str_t                     secret_path;
     uc_keyring_t                 *keyring;
     ngx_http_uc_redis_t          *conn;      /* this worker's connection */
+    ngx_array_t                  *disposable; /* sorted ngx_str_t domains */
 } ngx_http_uc_main_conf_t;
 
 
@@ -58,6 +59,9 @@ typedef struct {
     ngx_str_t                     cookie;
     ngx_flag_t                    strip_identity;
     ngx_array_t                  *limits;    /* ngx_shm_zone_t * */
+    ngx_uint_t                    guard;
+    ngx_uint_t                    guard_threshold;
+    ngx_str_t                     guard_honeypot;
 } ngx_http_uc_loc_conf_t;
 
 
@@ -95,6 +99,14 @@ typedef struct {
     unsigned                      limit_done:1;
     unsigned                      limit_closed:1; /* Redis failed, closed */
     unsigned                      decided:1;     /* session verdict given */
+
+    /* registration guard */
+    ngx_uint_t                    guard_state;
+    ngx_uint_t                    guard_score;
+    ngx_uint_t                    guard_signals;
+    void                         *guard_op;
+    unsigned                      guard_redis_failed:1;
+    unsigned                      guard_logged:1;
 } ngx_http_uc_ctx_t;
 
 

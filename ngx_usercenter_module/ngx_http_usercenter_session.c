@@ -22,8 +22,6 @@ static ngx_int_t ngx_http_uc_finish(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx);
 static ngx_int_t ngx_http_uc_decide(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx);
-static ngx_int_t ngx_http_uc_reject(ngx_http_request_t *r,
-    ngx_uint_t status, const char *code, const char *message);
 static ngx_int_t ngx_http_uc_find_token(ngx_http_request_t *r,
     ngx_http_uc_loc_conf_t *ulcf, ngx_str_t *token);
 static ngx_int_t ngx_http_uc_strip_headers(ngx_http_request_t *r);
@@ -219,7 +217,7 @@ ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     case NGX_HTTP_UC_SESSION_VALID:
 
         if ((ngx_int_t) ctx->level < ulcf->level) {
-            return ngx_http_uc_reject(r, NGX_HTTP_FORBIDDEN,
+            return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
                                       "auth_level_too_low",
                 "this page needs a higher authentication level");
         }
@@ -229,7 +227,7 @@ ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     case NGX_HTTP_UC_SESSION_NONE:
 
         if (need_login) {
-            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+            return ngx_http_uc_reject_json(r, NGX_HTTP_UNAUTHORIZED,
                                       "login_required", "please log in");
         }
 
@@ -239,13 +237,13 @@ ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 
         if (ctx->uid.len && need_login) {
             /* a valid session of another business line */
-            return ngx_http_uc_reject(r, NGX_HTTP_FORBIDDEN,
+            return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
                                       "business_line_forbidden",
                 "the session is not valid for this business line");
         }
 
         if (need_login) {
-            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+            return ngx_http_uc_reject_json(r, NGX_HTTP_UNAUTHORIZED,
                                       "invalid_session",
                 "the session is invalid or has been revoked");
         }
@@ -256,7 +254,7 @@ ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     case NGX_HTTP_UC_SESSION_EXPIRED:
 
         if (need_login) {
-            return ngx_http_uc_reject(r, NGX_HTTP_UNAUTHORIZED,
+            return ngx_http_uc_reject_json(r, NGX_HTTP_UNAUTHORIZED,
                                       "session_expired",
                                       "the session has expired");
         }
@@ -269,15 +267,15 @@ ngx_http_uc_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
             return ngx_http_uc_set_headers(r, ctx);
         }
 
-        return ngx_http_uc_reject(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+        return ngx_http_uc_reject_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                   "session_store_unavailable",
                 "sessions cannot be checked right now, try again shortly");
     }
 }
 
 
-static ngx_int_t
-ngx_http_uc_reject(ngx_http_request_t *r, ngx_uint_t status,
+ngx_int_t
+ngx_http_uc_reject_json(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
     ngx_int_t  rc;

@@ -18,4 +18,9 @@ ngx_int_t ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message);
 
 
+/* Sends the error envelope, finalizes the request, returns NGX_DONE. */
+ngx_int_t ngx_http_uc_reject_json(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message);
+
+
 #endif /* _NGX_HTTP_USERCENTER_SESSION_H_INCLUDED_ */

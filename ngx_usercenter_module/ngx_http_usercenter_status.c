@@ -32,6 +32,10 @@ static const ngx_http_uc_metric_t  ngx_http_uc_metrics[NGX_HTTP_UC_STAT_N] = {
       "Commands that failed (timeout, disconnect, refused)." },
     { "usercenter_redis_connects_total",
       "Connection attempts to Redis." },
+    { "usercenter_guard_total{decision=\"allow\"}",
+      "Registration guard decisions (shadow mode included)." },
+    { "usercenter_guard_total{decision=\"deny\"}", NULL },
+    { "usercenter_guard_total{decision=\"error\"}", NULL },
 };
 
 

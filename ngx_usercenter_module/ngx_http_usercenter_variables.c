@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_usercenter_variables.h"
+#include "ngx_http_usercenter_guard.h"
 #include "ngx_http_usercenter_limit.h"
 
 
@@ -46,6 +47,9 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
       NGX_HTTP_UC_VAR_SESSION_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("uc_limit_status"), NULL, ngx_http_uc_limit_status_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_risk"), NULL, ngx_http_uc_guard_risk_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable

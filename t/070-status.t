@@ -35,6 +35,11 @@ usercenter_redis_failures_total 0
 # HELP usercenter_redis_connects_total .*
 # TYPE usercenter_redis_connects_total counter
 usercenter_redis_connects_total [12]
+# HELP usercenter_guard_total .*
+# TYPE usercenter_guard_total counter
+usercenter_guard_total\{decision="allow"\} 0
+usercenter_guard_total\{decision="deny"\} 0
+usercenter_guard_total\{decision="error"\} 0
 \z/;
 
 plan tests => 6 * 3 + 3;

@@ -102,6 +102,14 @@ $r = api(PATCH => '/uc/v1/me/profile',
 is($r->{status}, 200, 'valid profile values are saved');
 is($r->{json}{region_code}, '440305', '... and returned');
 
+# the gateway's registration guard, as conf/ configures it
+envelope_ok(api(POST => '/uc/v1/codes', { to => 'bot@mailinator.com', purpose => 'register' }),
+            403, 'registration_refused', 'a code for a disposable address');
+envelope_ok(api(POST => '/uc/v1/register',
+                { login => new_phone(), password => 'bot-pass-123', code => '123456',
+                  website => 'http://spam.example' }),
+            403, 'registration_refused', 'a sign-up that fills the honeypot');
+
 is(stack_sql('SELECT COUNT(*) FROM users') + 0, $users_before + 0,
    'no hostile request created a user');
 is(api(GET => '/uc/v1/health')->{status}, 200, 'the backend is still up');

@@ -1,0 +1,742 @@
+
+/*
+ * usercenter gateway module: the registration guard (first part).
+ *
+ * On the registration and code-sending locations the module reads the
+ * request body without blocking (JSON or form, at most 16 KB, in memory),
+ * scores the attempt and decides before the backend sees it:
+ *
+ *   honeypot field filled                     +100
+ *   disposable e-mail domain (a list file)    +60
+ *   IP, e-mail domain or phone prefix on a Redis block list   +100
+ *   IP on the Redis allow list                 score 0, whatever else
+ *
+ * A score at or above usercenter_guard_threshold (60) is refused with 403;
+ * in shadow mode every decision is logged and the request passes. Without
+ * Redis the guard fails closed (503), or passes in shadow mode. The body
+ * stays for the upstream (proxy_pass sends it on).
+ */
+
+
+#include "ngx_http_usercenter_guard.h"
+#include "ngx_http_usercenter_redis.h"
+#include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_status.h"
+
+#include <jansson.h>
+
+
+#define NGX_HTTP_UC_GUARD_BODY_MAX   16384
+
+#define NGX_HTTP_UC_GUARD_START      0
+#define NGX_HTTP_UC_GUARD_READING    1
+#define NGX_HTTP_UC_GUARD_READ       2
+#define NGX_HTTP_UC_GUARD_WAITING    3
+#define NGX_HTTP_UC_GUARD_DECIDED    4
+
+
+typedef struct {
+    ngx_str_t                     phone;
+    ngx_str_t                     email;
+    ngx_str_t                     domain;
+    ngx_uint_t                    honeypot;
+} ngx_http_uc_guard_fields_t;
+
+
+static void ngx_http_uc_guard_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_uc_guard_evaluate(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static ngx_int_t ngx_http_uc_guard_fields(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_http_uc_guard_fields_t *f);
+static void ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op,
+    redisReply *reply);
+static ngx_int_t ngx_http_uc_guard_decide(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static void ngx_http_uc_guard_cleanup(void *data);
+
+
+/*
+ * KEYS: block:ip, block:domain, block:prefix, allow:ip (one hash tag);
+ * ARGV: ip, e-mail domain, phone. Returns {ip, domain, prefix, allowed}.
+ */
+static const char  ngx_http_uc_guard_script[] =
+    "local r = {0, 0, 0, 0} "
+    "if ARGV[1] ~= '' then "
+    "r[1] = redis.call('SISMEMBER', KEYS[1], ARGV[1]) "
+    "r[4] = redis.call('SISMEMBER', KEYS[4], ARGV[1]) end "
+    "if ARGV[2] ~= '' then "
+    "r[2] = redis.call('SISMEMBER', KEYS[2], ARGV[2]) end "
+    "for i = 4, #ARGV[3] do "
+    "if redis.call('SISMEMBER', KEYS[3], string.sub(ARGV[3], 1, i)) == 1 "
+    "then r[3] = 1 break end end "
+    "return r";
+
+
+ngx_int_t
+ngx_http_uc_guard_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_http_uc_ctx_t       *ctx;
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ulcf->guard == NGX_HTTP_UC_GUARD_OFF || r != r->main
+        || r->method != NGX_HTTP_POST)
+    {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_uc_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (ctx->guard_state) {
+
+    case NGX_HTTP_UC_GUARD_START:
+
+        if (r->headers_in.content_length_n > NGX_HTTP_UC_GUARD_BODY_MAX) {
+            return ngx_http_uc_reject_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                           "body_too_large",
+                                           "the request body is too large");
+        }
+
+        ctx->guard_state = NGX_HTTP_UC_GUARD_READING;
+
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r,
+                                               ngx_http_uc_guard_body_handler);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        /* the body handler runs the phases again; drop read_body's count */
+        ngx_http_finalize_request(r, NGX_DONE);
+        return NGX_DONE;
+
+    case NGX_HTTP_UC_GUARD_READ:
+        return ngx_http_uc_guard_evaluate(r, ctx);
+
+    case NGX_HTTP_UC_GUARD_DECIDED:
+        return ngx_http_uc_guard_decide(r, ctx);
+
+    default: /* reading, waiting for Redis */
+        return NGX_AGAIN;
+    }
+}
+
+
+static void
+ngx_http_uc_guard_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_uc_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+    ctx->guard_state = NGX_HTTP_UC_GUARD_READ;
+
+    /* keep the body for the upstream */
+    r->preserve_body = 1;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    u_char                      *p;
+    size_t                       lens[8];
+    ngx_int_t                    rc;
+    ngx_str_t                    body, ip, *d;
+    ngx_uint_t                   lo, hi, mid;
+    ngx_chain_t                 *cl;
+    const char                  *argv[8];
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_uc_redis_op_t      *op;
+    ngx_http_uc_loc_conf_t      *ulcf;
+    ngx_http_uc_main_conf_t     *umcf;
+    ngx_http_uc_guard_fields_t   f;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    /* the body is in one memory buffer, or was too large for one */
+
+    if (r->request_body == NULL || r->request_body->temp_file != NULL) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "body_too_large",
+                                       "the request body is too large");
+    }
+
+    ngx_str_null(&body);
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        if (cl->buf->in_file) {
+            return ngx_http_uc_reject_json(r,
+                                           NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                           "body_too_large",
+                                           "the request body is too large");
+        }
+
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    if (body.len > NGX_HTTP_UC_GUARD_BODY_MAX) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "body_too_large",
+                                       "the request body is too large");
+    }
+
+    body.data = ngx_pnalloc(r->pool, body.len + 1);
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body.data;
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    *p = '\0';
+
+    ngx_memzero(&f, sizeof(ngx_http_uc_guard_fields_t));
+
+    rc = ngx_http_uc_guard_fields(r, &body, &f);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx->guard_score = 0;
+
+    if (f.honeypot) {
+        ctx->guard_score += 100;
+        ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_HONEYPOT;
+    }
+
+    /* the disposable list is sorted: binary search */
+    if (f.domain.len && umcf->disposable != NULL) {
+        d = umcf->disposable->elts;
+        lo = 0;
+        hi = umcf->disposable->nelts;
+
+        while (lo < hi) {
+            mid = (lo + hi) / 2;
+            rc = ngx_memn2cmp(f.domain.data, d[mid].data, f.domain.len,
+                              d[mid].len);
+
+            if (rc == 0) {
+                ctx->guard_score += 60;
+                ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_DISPOSABLE;
+                break;
+            }
+
+            if (rc < 0) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+    }
+
+    /* the lists in Redis */
+
+    ip = r->connection->addr_text;
+
+    argv[0] = "EVAL";
+    argv[1] = ngx_http_uc_guard_script;
+    argv[2] = "4";
+    argv[3] = (const char *) ngx_pnalloc(r->pool, 4 * UC_KEY_MAX);
+    if (argv[3] == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lens[3] = ngx_sprintf((u_char *) argv[3], "%V{guard}:block:ip",
+                          &umcf->redis.prefix) - (u_char *) argv[3];
+    argv[4] = argv[3] + UC_KEY_MAX;
+    lens[4] = ngx_sprintf((u_char *) argv[4], "%V{guard}:block:domain",
+                          &umcf->redis.prefix) - (u_char *) argv[4];
+    argv[5] = argv[4] + UC_KEY_MAX;
+    lens[5] = ngx_sprintf((u_char *) argv[5], "%V{guard}:block:prefix",
+                          &umcf->redis.prefix) - (u_char *) argv[5];
+    argv[6] = argv[5] + UC_KEY_MAX;
+    lens[6] = ngx_sprintf((u_char *) argv[6], "%V{guard}:allow:ip",
+                          &umcf->redis.prefix) - (u_char *) argv[6];
+
+    lens[0] = 4;
+    lens[1] = sizeof(ngx_http_uc_guard_script) - 1;
+    lens[2] = 1;
+
+    {
+        const char  *args[3 + 4 + 3];
+        size_t       alens[3 + 4 + 3];
+        ngx_uint_t   k;
+
+        for (k = 0; k < 7; k++) {
+            args[k] = argv[k];
+            alens[k] = lens[k];
+        }
+
+        args[7] = (const char *) ip.data;
+        alens[7] = ip.len;
+        args[8] = f.domain.len ? (const char *) f.domain.data : "";
+        alens[8] = f.domain.len;
+        args[9] = f.phone.len ? (const char *) f.phone.data : "";
+        alens[9] = f.phone.len;
+
+        if (umcf->conn == NULL) {
+            goto no_redis;
+        }
+
+        op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_guard_reply, ctx);
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+
+        if (op == NULL || cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_uc_redis_send(op, 10, args, alens) != NGX_OK) {
+            goto no_redis;
+        }
+
+        cln->handler = ngx_http_uc_guard_cleanup;
+        cln->data = ctx;
+        ctx->guard_op = op;
+    }
+
+    ctx->guard_state = NGX_HTTP_UC_GUARD_WAITING;
+
+    (void) ulcf;
+
+    return NGX_AGAIN;
+
+no_redis:
+
+    ctx->guard_redis_failed = 1;
+    ctx->guard_state = NGX_HTTP_UC_GUARD_DECIDED;
+
+    return ngx_http_uc_guard_decide(r, ctx);
+}
+
+
+/* The fields that matter, from JSON or a form; 400/415 for bad bodies. */
+static ngx_int_t
+ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_uc_guard_fields_t *f)
+{
+    u_char                  *at, *dst, *p, *last, *eq, *amp;
+    size_t                   i;
+    json_t                  *root, *v;
+    ngx_str_t                name, value;
+    ngx_str_t               *ctype;
+    const char              *key;
+    json_error_t             err;
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+    ctype = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                       : NULL;
+
+    if (ctype != NULL && ctype->len >= 16
+        && ngx_strncasecmp(ctype->data, (u_char *) "application/json", 16)
+           == 0)
+    {
+        root = json_loadb((const char *) body->data, body->len,
+                          JSON_REJECT_DUPLICATES, &err);
+
+        if (root == NULL || !json_is_object(root)) {
+            json_decref(root);
+            return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                           "malformed_json",
+                                           "the body must be a JSON object");
+        }
+
+        json_object_foreach(root, key, v) {
+            if (!json_is_string(v)) {
+                continue;
+            }
+
+            value.data = (u_char *) json_string_value(v);
+            value.len = json_string_length(v);
+
+            if (ngx_strcmp(key, ulcf->guard_honeypot.data) == 0) {
+                f->honeypot = value.len > 0;
+                continue;
+            }
+
+            if (ngx_strcmp(key, "phone") == 0 || ngx_strcmp(key, "to") == 0
+                || ngx_strcmp(key, "login") == 0
+                || ngx_strcmp(key, "email") == 0)
+            {
+                p = ngx_pnalloc(r->pool, value.len);
+                if (p == NULL) {
+                    json_decref(root);
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                ngx_memcpy(p, value.data, value.len);
+                value.data = p;
+
+                if (ngx_strlchr(p, p + value.len, '@') != NULL) {
+                    f->email = value;
+                } else {
+                    f->phone = value;
+                }
+            }
+        }
+
+        json_decref(root);
+
+    } else if (ctype != NULL && ctype->len >= 33
+               && ngx_strncasecmp(ctype->data,
+                                  (u_char *) "application/x-www-form-urlencoded",
+                                  33) == 0)
+    {
+        p = body->data;
+        last = body->data + body->len;
+
+        while (p < last) {
+            amp = ngx_strlchr(p, last, '&');
+            if (amp == NULL) {
+                amp = last;
+            }
+
+            eq = ngx_strlchr(p, amp, '=');
+
+            if (eq != NULL) {
+                name.data = p;
+                name.len = eq - p;
+
+                value.data = ngx_pnalloc(r->pool, amp - eq);
+                if (value.data == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                /* '+' is a space in forms; then %XX */
+                for (i = 0; i < (size_t) (amp - eq - 1); i++) {
+                    value.data[i] = eq[1 + i] == '+' ? ' ' : eq[1 + i];
+                }
+
+                dst = value.data;
+                p = value.data;
+                ngx_unescape_uri(&dst, &p, amp - eq - 1, 0);
+                value.len = dst - value.data;
+
+                if (name.len == ulcf->guard_honeypot.len
+                    && ngx_strncmp(name.data, ulcf->guard_honeypot.data,
+                                   name.len) == 0)
+                {
+                    f->honeypot = value.len > 0;
+
+                } else if ((name.len == 5
+                            && ngx_strncmp(name.data, "phone", 5) == 0)
+                           || (name.len == 5
+                               && ngx_strncmp(name.data, "email", 5) == 0)
+                           || (name.len == 2
+                               && ngx_strncmp(name.data, "to", 2) == 0)
+                           || (name.len == 5
+                               && ngx_strncmp(name.data, "login", 5) == 0))
+                {
+                    if (ngx_strlchr(value.data, value.data + value.len, '@')
+                        != NULL)
+                    {
+                        f->email = value;
+                    } else {
+                        f->phone = value;
+                    }
+                }
+            }
+
+            p = amp + 1;
+        }
+
+    } else {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       "unsupported_media_type",
+                                       "send JSON or a form");
+    }
+
+    /* the e-mail's domain, lower case, for the lists */
+
+    if (f->email.len) {
+        at = ngx_strlchr(f->email.data, f->email.data + f->email.len, '@');
+
+        while (at != NULL
+               && (p = ngx_strlchr(at + 1, f->email.data + f->email.len, '@'))
+                  != NULL)
+        {
+            at = p;
+        }
+
+        if (at != NULL && at + 1 < f->email.data + f->email.len) {
+            f->domain.len = f->email.data + f->email.len - at - 1;
+            f->domain.data = ngx_pnalloc(r->pool, f->domain.len);
+            if (f->domain.data == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ngx_strlow(f->domain.data, at + 1, f->domain.len);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
+{
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+    ngx_http_uc_ctx_t   *ctx;
+
+    ctx = op->data;
+    r = ctx->request;
+    ctx->guard_op = NULL;
+
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 4)
+    {
+        if (reply->element[3]->integer == 1) {
+            ctx->guard_score = 0;
+            ctx->guard_signals = NGX_HTTP_UC_SIGNAL_ALLOWED;
+
+        } else {
+            if (reply->element[0]->integer == 1) {
+                ctx->guard_score += 100;
+                ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_BLOCKED_IP;
+            }
+
+            if (reply->element[1]->integer == 1) {
+                ctx->guard_score += 100;
+                ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_BLOCKED_DOMAIN;
+            }
+
+            if (reply->element[2]->integer == 1) {
+                ctx->guard_score += 100;
+                ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_BLOCKED_PREFIX;
+            }
+        }
+
+    } else {
+        if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "usercenter guard: redis answered: %s",
+                          reply->str);
+        }
+
+        ctx->guard_redis_failed = 1;
+    }
+
+    ctx->guard_state = NGX_HTTP_UC_GUARD_DECIDED;
+
+    c = r->connection;
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_uint_t               deny, shadow, level;
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ctx->guard_logged) {
+        return NGX_DECLINED;
+    }
+
+    ctx->guard_logged = 1;
+
+    shadow = ulcf->guard == NGX_HTTP_UC_GUARD_SHADOW;
+    deny = ctx->guard_score >= ulcf->guard_threshold;
+
+    level = deny || ctx->guard_redis_failed ? NGX_LOG_WARN : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "usercenter guard: %s%s, score %ui, signals %xi%s",
+                  ctx->guard_redis_failed ? "no redis"
+                                          : (deny ? "deny" : "allow"),
+                  shadow ? " (shadow)" : "", ctx->guard_score,
+                  ctx->guard_signals,
+                  ctx->guard_redis_failed && !shadow ? ", refused" : "");
+
+    ngx_http_uc_stat(ctx->guard_redis_failed ? NGX_HTTP_UC_STAT_GUARD_ERROR
+                     : deny ? NGX_HTTP_UC_STAT_GUARD_DENY
+                            : NGX_HTTP_UC_STAT_GUARD_ALLOW);
+
+    if (shadow) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->guard_redis_failed) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "guard_unavailable",
+                "registrations cannot be checked right now, try again "
+                "shortly");
+    }
+
+    if (deny) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
+                                       "registration_refused",
+                "this registration was refused; contact support if this "
+                "is a mistake");
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_uc_guard_cleanup(void *data)
+{
+    ngx_http_uc_ctx_t  *ctx = data;
+
+    if (ctx->guard_op != NULL) {
+        ngx_http_uc_redis_detach(ctx->guard_op);
+        ctx->guard_op = NULL;
+    }
+}
+
+
+ngx_int_t
+ngx_http_uc_guard_risk_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char             *p;
+    ngx_http_uc_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+
+    if (ctx == NULL || ctx->guard_state != NGX_HTTP_UC_GUARD_DECIDED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx->guard_score) - p;
+    v->data = p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* usercenter_guard_disposable FILE; one domain a line, "#" comments */
+char *
+ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_uc_main_conf_t *umcf = conf;
+
+    u_char       *p, *last, *eol, *start;
+    ssize_t       n;
+    ngx_str_t    *value, *d;
+    ngx_file_t    file;
+    ngx_file_info_t  fi;
+
+    value = cf->args->elts;
+
+    if (ngx_conf_full_name(cf->cycle, &value[1], 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = value[1];
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(value[1].data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 16 * 1024 * 1024)
+    {
+        ngx_close_file(file.fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a readable list of at most 16 MB",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_pnalloc(cf->pool, ngx_file_size(&fi) + 1);
+    if (p == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, p, ngx_file_size(&fi), 0);
+    ngx_close_file(file.fd);
+
+    if (n == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    umcf->disposable = ngx_array_create(cf->pool, 1024, sizeof(ngx_str_t));
+    if (umcf->disposable == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    last = p + n;
+
+    while (p < last) {
+        eol = ngx_strlchr(p, last, '\n');
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        start = p;
+        while (start < eol && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (eol > start && (eol[-1] == ' ' || eol[-1] == '\r'
+                               || eol[-1] == '\t'))
+        {
+            eol--;
+        }
+
+        if (start < eol && *start != '#') {
+            d = ngx_array_push(umcf->disposable);
+            if (d == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            d->data = start;
+            d->len = eol - start;
+            ngx_strlow(d->data, d->data, d->len);
+        }
+
+        p = ngx_strlchr(p, last, '\n');
+        p = p == NULL ? last : p + 1;
+    }
+
+    ngx_sort(umcf->disposable->elts, umcf->disposable->nelts,
+             sizeof(ngx_str_t), ngx_http_uc_guard_cmp);
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_uc_guard_cmp(const void *one, const void *two)
+{
+    const ngx_str_t  *a = one, *b = two;
+
+    return ngx_memn2cmp(a->data, b->data, a->len, b->len);
+}

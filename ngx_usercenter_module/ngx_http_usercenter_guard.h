@@ -1,0 +1,35 @@
+
+/*
+ * usercenter gateway module: the registration guard.
+ */
+
+
+#ifndef _NGX_HTTP_USERCENTER_GUARD_H_INCLUDED_
+#define _NGX_HTTP_USERCENTER_GUARD_H_INCLUDED_
+
+
+#include "ngx_http_usercenter_module.h"
+
+
+#define NGX_HTTP_UC_GUARD_OFF             0
+#define NGX_HTTP_UC_GUARD_ON              1
+#define NGX_HTTP_UC_GUARD_SHADOW          2
+
+/* signals, as the bits of the guard log line */
+#define NGX_HTTP_UC_SIGNAL_HONEYPOT         0x01
+#define NGX_HTTP_UC_SIGNAL_DISPOSABLE       0x02
+#define NGX_HTTP_UC_SIGNAL_BLOCKED_IP       0x04
+#define NGX_HTTP_UC_SIGNAL_BLOCKED_DOMAIN   0x08
+#define NGX_HTTP_UC_SIGNAL_BLOCKED_PREFIX   0x10
+#define NGX_HTTP_UC_SIGNAL_ALLOWED          0x80
+
+
+ngx_int_t ngx_http_uc_guard_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_uc_guard_risk_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+char *ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_uc_guard_cmp(const void *one, const void *two);
+
+
+#endif /* _NGX_HTTP_USERCENTER_GUARD_H_INCLUDED_ */

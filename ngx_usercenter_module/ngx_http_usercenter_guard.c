@@ -48,6 +48,8 @@ static ngx_int_t ngx_http_uc_guard_evaluate(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx);
 static ngx_int_t ngx_http_uc_guard_fields(ngx_http_request_t *r,
     ngx_str_t *body, ngx_http_uc_guard_fields_t *f);
+static ngx_int_t ngx_http_uc_guard_send(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, ngx_http_uc_guard_fields_t *f);
 static void ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op,
     redisReply *reply);
 static ngx_int_t ngx_http_uc_guard_decide(ngx_http_request_t *r,
@@ -56,11 +58,16 @@ static void ngx_http_uc_guard_cleanup(void *data);
 
 
 /*
- * KEYS: block:ip, block:domain, block:prefix, allow:ip (one hash tag);
- * ARGV: ip, e-mail domain, phone. Returns {ip, domain, prefix, allowed}.
+ * KEYS[1..4]: block:ip, block:domain, block:prefix, allow:ip; KEYS[5..9]:
+ * the velocity counters of the IP, its network, the device, the phone and
+ * the e-mail address (all under one hash tag).
+ * ARGV: ip, e-mail domain, phone, five flags (count this key or not), the
+ * window in seconds.
+ * Returns {ip, domain, prefix, allowed, n_ip, n_net, n_device, n_phone,
+ * n_email}.
  */
 static const char  ngx_http_uc_guard_script[] =
-    "local r = {0, 0, 0, 0} "
+    "local r = {0, 0, 0, 0, 0, 0, 0, 0, 0} "
     "if ARGV[1] ~= '' then "
     "r[1] = redis.call('SISMEMBER', KEYS[1], ARGV[1]) "
     "r[4] = redis.call('SISMEMBER', KEYS[4], ARGV[1]) end "
@@ -69,6 +76,11 @@ static const char  ngx_http_uc_guard_script[] =
     "for i = 4, #ARGV[3] do "
     "if redis.call('SISMEMBER', KEYS[3], string.sub(ARGV[3], 1, i)) == 1 "
     "then r[3] = 1 break end end "
+    "for i = 1, 5 do "
+    "if ARGV[3 + i] == '1' then "
+    "local n = redis.call('INCR', KEYS[4 + i]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[4 + i], ARGV[9]) end "
+    "r[4 + i] = n end end "
     "return r";
 
 
@@ -149,19 +161,13 @@ static ngx_int_t
 ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
     u_char                      *p;
-    size_t                       lens[8];
     ngx_int_t                    rc;
-    ngx_str_t                    body, ip, *d;
+    ngx_str_t                    body, *d;
     ngx_uint_t                   lo, hi, mid;
     ngx_chain_t                 *cl;
-    const char                  *argv[8];
-    ngx_pool_cleanup_t          *cln;
-    ngx_http_uc_redis_op_t      *op;
-    ngx_http_uc_loc_conf_t      *ulcf;
     ngx_http_uc_main_conf_t     *umcf;
     ngx_http_uc_guard_fields_t   f;
 
-    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
     umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
 
     /* the body is in one memory buffer, or was too large for one */
@@ -243,74 +249,15 @@ ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         }
     }
 
-    /* the lists in Redis */
+    /* the lists and the velocity counters in Redis */
 
-    ip = r->connection->addr_text;
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_http_uc_guard_script;
-    argv[2] = "4";
-    argv[3] = (const char *) ngx_pnalloc(r->pool, 4 * UC_KEY_MAX);
-    if (argv[3] == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lens[3] = ngx_sprintf((u_char *) argv[3], "%V{guard}:block:ip",
-                          &umcf->redis.prefix) - (u_char *) argv[3];
-    argv[4] = argv[3] + UC_KEY_MAX;
-    lens[4] = ngx_sprintf((u_char *) argv[4], "%V{guard}:block:domain",
-                          &umcf->redis.prefix) - (u_char *) argv[4];
-    argv[5] = argv[4] + UC_KEY_MAX;
-    lens[5] = ngx_sprintf((u_char *) argv[5], "%V{guard}:block:prefix",
-                          &umcf->redis.prefix) - (u_char *) argv[5];
-    argv[6] = argv[5] + UC_KEY_MAX;
-    lens[6] = ngx_sprintf((u_char *) argv[6], "%V{guard}:allow:ip",
-                          &umcf->redis.prefix) - (u_char *) argv[6];
-
-    lens[0] = 4;
-    lens[1] = sizeof(ngx_http_uc_guard_script) - 1;
-    lens[2] = 1;
-
+    if (umcf->conn == NULL
+        || ngx_http_uc_guard_send(r, ctx, &f) != NGX_OK)
     {
-        const char  *args[3 + 4 + 3];
-        size_t       alens[3 + 4 + 3];
-        ngx_uint_t   k;
-
-        for (k = 0; k < 7; k++) {
-            args[k] = argv[k];
-            alens[k] = lens[k];
-        }
-
-        args[7] = (const char *) ip.data;
-        alens[7] = ip.len;
-        args[8] = f.domain.len ? (const char *) f.domain.data : "";
-        alens[8] = f.domain.len;
-        args[9] = f.phone.len ? (const char *) f.phone.data : "";
-        alens[9] = f.phone.len;
-
-        if (umcf->conn == NULL) {
-            goto no_redis;
-        }
-
-        op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_guard_reply, ctx);
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-
-        if (op == NULL || cln == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (ngx_http_uc_redis_send(op, 10, args, alens) != NGX_OK) {
-            goto no_redis;
-        }
-
-        cln->handler = ngx_http_uc_guard_cleanup;
-        cln->data = ctx;
-        ctx->guard_op = op;
+        goto no_redis;
     }
 
     ctx->guard_state = NGX_HTTP_UC_GUARD_WAITING;
-
-    (void) ulcf;
 
     return NGX_AGAIN;
 
@@ -320,6 +267,180 @@ no_redis:
     ctx->guard_state = NGX_HTTP_UC_GUARD_DECIDED;
 
     return ngx_http_uc_guard_decide(r, ctx);
+}
+
+
+/* The client's network: the /24 of an IPv4 address, the /64 of IPv6. */
+static ngx_str_t
+ngx_http_uc_guard_network(ngx_http_request_t *r)
+{
+    u_char               *p;
+    ngx_str_t             net;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    ngx_str_null(&net);
+
+    p = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (p == NULL) {
+        return net;
+    }
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        net.data = p;
+        net.len = ngx_sprintf(p, "%ud.%ud.%ud.0/24",
+                              ((u_char *) &sin->sin_addr)[0],
+                              ((u_char *) &sin->sin_addr)[1],
+                              ((u_char *) &sin->sin_addr)[2]) - p;
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        net.data = p;
+        net.len = ngx_sprintf(p, "%xd:%xd:%xd:%xd::/64",
+                  sin6->sin6_addr.s6_addr[0] << 8 | sin6->sin6_addr.s6_addr[1],
+                  sin6->sin6_addr.s6_addr[2] << 8 | sin6->sin6_addr.s6_addr[3],
+                  sin6->sin6_addr.s6_addr[4] << 8 | sin6->sin6_addr.s6_addr[5],
+                  sin6->sin6_addr.s6_addr[6] << 8 | sin6->sin6_addr.s6_addr[7])
+                  - p;
+        break;
+#endif
+    }
+
+    return net;
+}
+
+
+static ngx_str_t
+ngx_http_uc_guard_device(ngx_http_request_t *r)
+{
+    ngx_str_t         dev;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_str_null(&dev);
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("X-Device-Id") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Device-Id",
+                               sizeof("X-Device-Id") - 1) == 0)
+        {
+            dev = h[i].value;
+            dev.len = ngx_min(dev.len, 128);
+            break;
+        }
+    }
+
+    return dev;
+}
+
+
+static ngx_int_t
+ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    ngx_http_uc_guard_fields_t *f)
+{
+    static const char  *names[] = {
+        "block:ip", "block:domain", "block:prefix", "allow:ip",
+        "v:ip:", "v:net:", "v:dev:", "v:phone:", "v:email:"
+    };
+
+    u_char                   *keys, *k;
+    ngx_str_t                 ip, vals[5];
+    ngx_uint_t                i;
+    const char               *argv[3 + 9 + 9];
+    size_t                    lens[3 + 9 + 9];
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    ip = r->connection->addr_text;
+    vals[0] = ip;
+    vals[1] = ngx_http_uc_guard_network(r);
+    vals[2] = ngx_http_uc_guard_device(r);
+    vals[3] = f->phone;
+    vals[4] = f->email;
+
+    keys = ngx_pnalloc(r->pool, 9 * (UC_KEY_MAX + 256));
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = "EVAL";
+    lens[0] = 4;
+    argv[1] = ngx_http_uc_guard_script;
+    lens[1] = sizeof(ngx_http_uc_guard_script) - 1;
+    argv[2] = "9";
+    lens[2] = 1;
+
+    for (i = 0; i < 9; i++) {
+        k = keys + i * (UC_KEY_MAX + 256);
+        argv[3 + i] = (const char *) k;
+
+        /* lists are fixed names; counters carry their value */
+        if (i < 4) {
+            lens[3 + i] = ngx_snprintf(k, UC_KEY_MAX + 256, "%V{guard}:%s",
+                                       &umcf->redis.prefix, names[i]) - k;
+        } else {
+            lens[3 + i] = ngx_snprintf(k, UC_KEY_MAX + 256,
+                                       "%V{guard}:%s%V", &umcf->redis.prefix,
+                                       names[i], &vals[i - 4]) - k;
+        }
+    }
+
+    argv[12] = (const char *) ip.data;
+    lens[12] = ip.len;
+    argv[13] = f->domain.len ? (const char *) f->domain.data : "";
+    lens[13] = f->domain.len;
+    argv[14] = f->phone.len ? (const char *) f->phone.data : "";
+    lens[14] = f->phone.len;
+
+    for (i = 0; i < 5; i++) {
+        argv[15 + i] = vals[i].len ? "1" : "0";
+        lens[15 + i] = 1;
+    }
+
+    argv[20] = "3600";
+    lens[20] = 4;
+
+    op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_guard_reply, ctx);
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (op == NULL || cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_uc_redis_send(op, 21, argv, lens) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_uc_guard_cleanup;
+    cln->data = ctx;
+    ctx->guard_op = op;
+
+    return NGX_OK;
 }
 
 
@@ -490,16 +611,18 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
 static void
 ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
-    ngx_connection_t    *c;
-    ngx_http_request_t  *r;
-    ngx_http_uc_ctx_t   *ctx;
+    ngx_uint_t               i;
+    ngx_connection_t        *c;
+    ngx_http_request_t      *r;
+    ngx_http_uc_ctx_t       *ctx;
+    ngx_http_uc_loc_conf_t  *ulcf;
 
     ctx = op->data;
     r = ctx->request;
     ctx->guard_op = NULL;
 
     if (reply != NULL && reply->type == REDIS_REPLY_ARRAY
-        && reply->elements == 4)
+        && reply->elements == 9)
     {
         if (reply->element[3]->integer == 1) {
             ctx->guard_score = 0;
@@ -519,6 +642,20 @@ ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
             if (reply->element[2]->integer == 1) {
                 ctx->guard_score += 100;
                 ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_BLOCKED_PREFIX;
+            }
+
+            ulcf = ngx_http_get_module_loc_conf(r,
+                                                ngx_http_usercenter_module);
+
+            /* velocity: attempts this hour over the configured maximum */
+            for (i = 0; i < 5; i++) {
+                if (ulcf->guard_velocity[i] != 0
+                    && (ngx_uint_t) reply->element[4 + i]->integer
+                       > ulcf->guard_velocity[i])
+                {
+                    ctx->guard_score += 60;
+                    ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_VELOCITY_IP << i;
+                }
             }
         }
 
@@ -739,4 +876,61 @@ ngx_http_uc_guard_cmp(const void *one, const void *two)
     const ngx_str_t  *a = one, *b = two;
 
     return ngx_memn2cmp(a->data, b->data, a->len, b->len);
+}
+
+
+/*
+ * usercenter_guard_velocity [ip=N] [net=N] [device=N] [phone=N] [email=N];
+ * attempts per hour beyond which each adds 60 (0: not counted).
+ */
+char *
+ngx_http_uc_guard_velocity_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_uc_loc_conf_t *ulcf = conf;
+
+    static const char  *names[] = { "ip=", "net=", "device=", "phone=",
+                                    "email=" };
+
+    size_t       len;
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   i, k;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (k = 0; k < 5; k++) {
+            len = ngx_strlen(names[k]);
+
+            if (value[i].len > len
+                && ngx_strncmp(value[i].data, names[k], len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == 5) {
+            goto invalid;
+        }
+
+        n = ngx_atoi(value[i].data + len, value[i].len - len);
+        if (n == NGX_ERROR) {
+            goto invalid;
+        }
+
+        ulcf->guard_velocity[k] = (ngx_uint_t) n;
+    }
+
+    ulcf->guard_velocity_set = 1;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
 }

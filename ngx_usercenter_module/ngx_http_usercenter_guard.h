@@ -22,6 +22,8 @@
 #define NGX_HTTP_UC_SIGNAL_BLOCKED_DOMAIN   0x08
 #define NGX_HTTP_UC_SIGNAL_BLOCKED_PREFIX   0x10
 #define NGX_HTTP_UC_SIGNAL_ALLOWED          0x80
+#define NGX_HTTP_UC_SIGNAL_VELOCITY_IP      0x100   /* then net, device,
+                                                       phone, e-mail */
 
 
 ngx_int_t ngx_http_uc_guard_handler(ngx_http_request_t *r);
@@ -30,6 +32,8 @@ ngx_int_t ngx_http_uc_guard_risk_variable(ngx_http_request_t *r,
 char *ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_uc_guard_cmp(const void *one, const void *two);
+char *ngx_http_uc_guard_velocity_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 #endif /* _NGX_HTTP_USERCENTER_GUARD_H_INCLUDED_ */

@@ -147,6 +147,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       offsetof(ngx_http_uc_loc_conf_t, guard_honeypot),
       NULL },
 
+    { ngx_string("usercenter_guard_velocity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_uc_guard_velocity_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("usercenter_guard_disposable"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_uc_guard_disposable_directive,
@@ -298,6 +305,23 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               60);
     ngx_conf_merge_str_value(conf->guard_honeypot, prev->guard_honeypot,
                              "website");
+
+    if (!conf->guard_velocity_set) {
+        if (prev->guard_velocity_set) {
+            ngx_memcpy(conf->guard_velocity, prev->guard_velocity,
+                       sizeof(conf->guard_velocity));
+
+        } else {
+            /* per hour: address, network, device, phone, e-mail */
+            conf->guard_velocity[0] = 20;
+            conf->guard_velocity[1] = 100;
+            conf->guard_velocity[2] = 10;
+            conf->guard_velocity[3] = 5;
+            conf->guard_velocity[4] = 5;
+        }
+
+        conf->guard_velocity_set = prev->guard_velocity_set;
+    }
 
     if (conf->auth != NGX_HTTP_UC_AUTH_OFF || conf->level > 0) {
         umcf = ngx_http_conf_get_module_main_conf(cf,

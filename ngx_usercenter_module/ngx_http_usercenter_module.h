@@ -62,6 +62,8 @@ typedef struct {
     ngx_uint_t                    guard;
     ngx_uint_t                    guard_threshold;
     ngx_str_t                     guard_honeypot;
+    ngx_uint_t                    guard_velocity[5]; /* ip net dev ph em */
+    ngx_flag_t                    guard_velocity_set;
 } ngx_http_uc_loc_conf_t;
 
 

@@ -6,6 +6,21 @@ use Test::Nginx::Socket;
 use lib 't/helpers';
 use UcTest;
 use UcConfig;
+use IO::Socket::INET;
+
+# A sign-up sent from a chosen loopback address (the whole 127/8 is ours).
+sub signup_from {
+    my ($from, $body, $headers) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $ENV{TEST_NGINX_SERVER_PORT},
+                                  LocalAddr => $from) or die "bind $from: $!";
+    print $s "POST /register HTTP/1.0\r\nContent-Type: application/json\r\n"
+           . ($headers // '') . "Content-Length: " . length($body)
+           . "\r\n\r\n$body";
+    local $/;
+    my $resp = <$s> // '';
+    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+}
 
 repeat_each(1);
 no_shuffle();
@@ -42,10 +57,15 @@ _EOF_
         unless defined $block->more_headers;
 });
 
-plan tests => 3 * blocks();
+plan tests => 3 * blocks() + 6 + 3;
 
 my @lists = map { "uc:{guard}:$_" } qw(block:ip block:domain block:prefix allow:ip);
 UcTest::redis_cli('DEL', @lists);
+our $ClearCounters = sub {
+    UcTest::redis_cli('EVAL', "for _, k in ipairs(redis.call('KEYS', 'uc:{guard}:v:*')) "
+                              . "do redis.call('DEL', k) end", 0);
+};
+$ClearCounters->();
 
 run_tests();
 
@@ -244,3 +264,48 @@ GET /register
 --- response_body_like eval: $::Echo
 --- no_error_log
 usercenter guard
+
+
+
+=== TEST 17: too many attempts from one address in an hour
+--- init
+$::ClearCounters->();
+--- http_config eval
+main::guard_config('on') . "usercenter_guard_velocity ip=2 net=0 device=0 phone=0 email=0;"
+--- request eval
+[ map { "POST /register\n{\"login\":\"+861380000001$_\",\"password\":\"secret123\"}" } 1 .. 3 ]
+--- more_headers eval
+[ ("Content-Type: application/json") x 3 ]
+--- error_code eval: [ 200, 200, 403 ]
+--- response_body_like eval: [ $::Echo, $::Echo, $::Refused ]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 18: a flood from one /24 on one device is stopped; ordinary sign-ups pass
+--- init
+$::ClearCounters->();
+my (@flood, @normal);
+for my $i (1 .. 12) {
+    push @flood, main::signup_from("127.0.5.$i",
+        qq{{"login":"+86139000000$i","password":"secret123"}},
+        "X-Device-Id: emulator-1\r\n");
+    push @normal, main::signup_from("127.0.9.$i",
+        qq{{"login":"+86137000000$i","password":"secret123"}},
+        "X-Device-Id: phone-$i\r\n") if $i % 4 == 0;
+}
+Test::More::is("@flood", join(' ', (200) x 3, (403) x 9),
+               'the flood: three pass (device limit 3), then refused');
+Test::More::is("@normal", '200 200 200',
+               'every ordinary sign-up in between passes');
+Test::More::cmp_ok(UcTest::redis_cli('GET', 'uc:{guard}:v:net:127.0.5.0/24'), '==', 12,
+                   'the /24 counter saw all twelve');
+--- http_config eval
+main::guard_config('on') . "usercenter_guard_velocity ip=5 net=6 device=3 phone=5 email=5;"
+--- request
+POST /register
+{"login":"+8613600000001","password":"secret123"}
+--- response_body_like eval: $::Echo
+--- error_log
+signals 400

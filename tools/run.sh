@@ -80,7 +80,9 @@ start() {
             -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
             -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-}|g" \
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
-            -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" "$1"
+            -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" \
+            -e "s|@GUARD_VELOCITY@|${UC_GUARD_VELOCITY:-ip=20 net=100 device=10 phone=5 email=5}|g" \
+            "$1"
     }
 
     (umask 077; render "$top/conf/backend.conf.in" > "$run/backend.conf")

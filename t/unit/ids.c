@@ -88,8 +88,8 @@ main(void)
        "a second generator leases another worker id (%d vs %d)",
        child_worker, ucb_ids_worker());
 
-    /* the clock "jumps back" a second */
-    ucb_ids_test_set_last((int64_t) time(NULL) * 1000 + 1000);
+    /* the clock "jumps back" a minute */
+    ucb_ids_test_set_last((int64_t) time(NULL) * 1000 + 60000);
     ok(ucb_id_next(&id) == -1, "no id while the clock is behind the last id");
 
     ucb_ids_test_set_last(0);

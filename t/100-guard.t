@@ -120,7 +120,7 @@ usercenter guard: deny, score 100, signals 1
 
 === TEST 5: a blocked IP
 --- init
-UcTest::redis_cli('SADD', 'uc:{guard}:block:ip', '127.0.0.1');
+UcTest::ucctl('guard', 'block', 'ip', '127.0.0.1');
 --- request
 POST /register
 {"login":"+8613800000002","password":"secret123"}
@@ -133,8 +133,8 @@ usercenter guard: deny, score 100, signals 4
 
 === TEST 6: an allow-listed IP passes whatever else it does
 --- init
-UcTest::redis_cli('SREM', 'uc:{guard}:block:ip', '127.0.0.1');
-UcTest::redis_cli('SADD', 'uc:{guard}:allow:ip', '127.0.0.1');
+UcTest::ucctl('guard', 'unblock', 'ip', '127.0.0.1');
+UcTest::ucctl('guard', 'allow', 'ip', '127.0.0.1');
 --- request
 POST /register
 {"login":"+8613800000002","password":"secret123","website":"filled"}
@@ -146,8 +146,8 @@ usercenter guard: allow, score 0, signals 80
 
 === TEST 7: a blocked phone prefix
 --- init
-UcTest::redis_cli('SREM', 'uc:{guard}:allow:ip', '127.0.0.1');
-UcTest::redis_cli('SADD', 'uc:{guard}:block:prefix', '+86170');
+UcTest::ucctl('guard', 'unallow', 'ip', '127.0.0.1');
+UcTest::ucctl('guard', 'block', 'prefix', '+86170');
 --- request
 POST /register
 {"to":"+8617012345678","purpose":"register"}
@@ -160,7 +160,7 @@ usercenter guard: deny, score 100, signals 10
 
 === TEST 8: a blocked e-mail domain
 --- init
-UcTest::redis_cli('SADD', 'uc:{guard}:block:domain', 'evil.example');
+UcTest::ucctl('guard', 'block', 'domain', 'evil.example');
 --- request
 POST /register
 {"login":"x@Evil.Example","password":"secret123"}

@@ -9,6 +9,9 @@
  *   ucctl keys generate FILE [--kid KID]
  *   ucctl keys rotate FILE [--kid KID]
  *   ucctl [global options] dev outbox TO
+ *   ucctl [global options] guard block|unblock|allow|unallow
+ *         ip|domain|prefix VALUE
+ *   ucctl [global options] guard list
  *
  * Global options: --redis HOST:PORT|unix:PATH (default 127.0.0.1:6379),
  * --password P, --db N, --prefix P (default uc:), --secret FILE, and
@@ -93,7 +96,10 @@ usage(void)
 "  session revoke TOKEN\n"
 "  keys generate FILE [--kid KID]      new key file (mode 600)\n"
 "  keys rotate FILE [--kid KID]        new signing key, keeps the previous\n"
-"  dev outbox TO                       messages the dev sender sent to TO\n",
+"  dev outbox TO                       messages the dev sender sent to TO\n"
+"  guard block|unblock ip|domain|prefix VALUE\n"
+"  guard allow|unallow ip VALUE        the registration guard's lists\n"
+"  guard list\n",
         stderr);
 
     exit(2);
@@ -500,6 +506,89 @@ dev_outbox(const ucctl_conf_t *conf, const char *to)
 }
 
 
+/* The registration guard's lists: Redis sets under <prefix>{guard}:. */
+static void
+guard_command(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    char           key[256];
+    size_t         i, k;
+    const char    *op, *list, *value;
+    redisReply    *r;
+    redisContext  *rc;
+    static const char  *lists[] = { "block:ip", "block:domain",
+                                    "block:prefix", "allow:ip" };
+
+    rc = redis_connect(conf);
+
+    if (argc == 1 && strcmp(argv[0], "list") == 0) {
+        for (k = 0; k < 4; k++) {
+            snprintf(key, sizeof(key), "%s{guard}:%s", conf->prefix,
+                     lists[k]);
+            r = redisCommand(rc, "SMEMBERS %s", key);
+            if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+                die("redis: %s", r ? r->str : rc->errstr);
+            }
+
+            for (i = 0; i < r->elements; i++) {
+                printf("%s %s\n", lists[k], r->element[i]->str);
+            }
+
+            freeReplyObject(r);
+        }
+
+        redisFree(rc);
+        return;
+    }
+
+    if (argc != 3) {
+        usage();
+    }
+
+    op = argv[0];
+    list = argv[1];
+    value = argv[2];
+
+    if ((strcmp(op, "allow") == 0 || strcmp(op, "unallow") == 0)
+        && strcmp(list, "ip") != 0)
+    {
+        die("only addresses can be allow-listed");
+    }
+
+    if (strcmp(list, "ip") != 0 && strcmp(list, "domain") != 0
+        && strcmp(list, "prefix") != 0)
+    {
+        usage();
+    }
+
+    if (strlen(value) == 0 || strlen(value) > 128
+        || strpbrk(value, " \t\r\n") != NULL)
+    {
+        die("a value of 1 to 128 characters without spaces");
+    }
+
+    snprintf(key, sizeof(key), "%s{guard}:%s:%s", conf->prefix,
+             op[0] == 'a' || strcmp(op, "unallow") == 0 ? "allow" : "block",
+             list);
+
+    if (strcmp(op, "block") == 0 || strcmp(op, "allow") == 0) {
+        r = redisCommand(rc, "SADD %s %s", key, value);
+    } else if (strcmp(op, "unblock") == 0 || strcmp(op, "unallow") == 0) {
+        r = redisCommand(rc, "SREM %s %s", key, value);
+    } else {
+        usage();
+    }
+
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        die("redis: %s", r ? r->str : rc->errstr);
+    }
+
+    printf("%s %s %s\n", op, list, value);
+
+    freeReplyObject(r);
+    redisFree(rc);
+}
+
+
 static void
 write_key_line(FILE *f, const char *kid)
 {
@@ -650,6 +739,11 @@ main(int argc, char **argv)
         && i + 3 == argc)
     {
         dev_outbox(&conf, argv[i + 2]);
+        return 0;
+    }
+
+    if (strcmp(argv[i], "guard") == 0) {
+        guard_command(&conf, argc - i - 1, argv + i + 1);
         return 0;
     }
 

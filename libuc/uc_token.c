@@ -26,8 +26,7 @@ static const char  uc_b64url[] =
 
 
 static int uc_key_init_mac(uc_key_t *key);
-static int uc_key_mac(const uc_key_t *key, const char *data, size_t len,
-    unsigned char *md);
+
 static int uc_kid_char(int c);
 static int uc_hex(int c);
 
@@ -404,8 +403,8 @@ uc_key_init_mac(uc_key_t *key)
 
 
 /* The keyed context is copied so that the ring stays read-only in use. */
-static int
-uc_key_mac(const uc_key_t *key, const char *data, size_t len,
+int
+uc_key_hmac(const uc_key_t *key, const char *data, size_t len,
     unsigned char *md)
 {
     int           rc;
@@ -489,7 +488,7 @@ uc_token_verify(const uc_keyring_t *ring, const char *token, size_t len,
         return UC_TOKEN_UNKNOWN_KEY;
     }
 
-    if (uc_key_mac(key, token, signed_len, md) != 0
+    if (uc_key_hmac(key, token, signed_len, md) != 0
         || CRYPTO_memcmp(md, given, UC_MAC_BYTES) != 0)
     {
         return UC_TOKEN_BAD_SIGNATURE;
@@ -525,7 +524,7 @@ uc_token_sign(const uc_keyring_t *ring, size_t k, const char *sid,
     memcpy(out + n, sid, UC_SID_LEN);
     n += UC_SID_LEN;
 
-    if (uc_key_mac(key, out, n, md) != 0) {
+    if (uc_key_hmac(key, out, n, md) != 0) {
         return -1;
     }
 

@@ -95,4 +95,8 @@ long uc_base64url_decode(unsigned char *dst, const char *src, size_t len);
 
 const char *uc_token_strerror(uc_token_rc_e rc);
 
+/* HMAC-SHA256 with one key of the ring (UC_MAC_BYTES into md). */
+int uc_key_hmac(const uc_key_t *key, const char *data, size_t len,
+    unsigned char *md);
+
 #endif /* UC_TOKEN_H */

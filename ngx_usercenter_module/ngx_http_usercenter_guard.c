@@ -25,6 +25,8 @@
 
 #include <jansson.h>
 
+#include "uc_pow.h"
+
 
 #define NGX_HTTP_UC_GUARD_BODY_MAX   16384
 
@@ -50,6 +52,10 @@ static ngx_int_t ngx_http_uc_guard_fields(ngx_http_request_t *r,
     ngx_str_t *body, ngx_http_uc_guard_fields_t *f);
 static ngx_int_t ngx_http_uc_guard_send(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx, ngx_http_uc_guard_fields_t *f);
+static void ngx_http_uc_guard_check_pow(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
+static ngx_int_t ngx_http_uc_guard_challenge(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx);
 static void ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op,
     redisReply *reply);
 static ngx_int_t ngx_http_uc_guard_decide(ngx_http_request_t *r,
@@ -60,14 +66,15 @@ static void ngx_http_uc_guard_cleanup(void *data);
 /*
  * KEYS[1..4]: block:ip, block:domain, block:prefix, allow:ip; KEYS[5..9]:
  * the velocity counters of the IP, its network, the device, the phone and
- * the e-mail address (all under one hash tag).
+ * the e-mail address; KEYS[10] a solved challenge's single-use mark (all
+ * under one hash tag).
  * ARGV: ip, e-mail domain, phone, five flags (count this key or not), the
- * window in seconds.
+ * window in seconds, whether to claim KEYS[10], its lifetime.
  * Returns {ip, domain, prefix, allowed, n_ip, n_net, n_device, n_phone,
- * n_email}.
+ * n_email, challenge claimed}.
  */
 static const char  ngx_http_uc_guard_script[] =
-    "local r = {0, 0, 0, 0, 0, 0, 0, 0, 0} "
+    "local r = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0} "
     "if ARGV[1] ~= '' then "
     "r[1] = redis.call('SISMEMBER', KEYS[1], ARGV[1]) "
     "r[4] = redis.call('SISMEMBER', KEYS[4], ARGV[1]) end "
@@ -81,6 +88,9 @@ static const char  ngx_http_uc_guard_script[] =
     "local n = redis.call('INCR', KEYS[4 + i]) "
     "if n == 1 then redis.call('EXPIRE', KEYS[4 + i], ARGV[9]) end "
     "r[4 + i] = n end end "
+    "if ARGV[10] == '1' then "
+    "r[10] = redis.call('SET', KEYS[10], '1', 'NX', 'EX', ARGV[11]) "
+    "and 1 or 0 end "
     "return r";
 
 
@@ -249,6 +259,9 @@ ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         }
     }
 
+    /* a solved challenge, checked here; Redis then claims it once */
+    ngx_http_uc_guard_check_pow(r, ctx);
+
     /* the lists and the velocity counters in Redis */
 
     if (umcf->conn == NULL
@@ -366,15 +379,17 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     };
 
     u_char                   *keys, *k;
-    ngx_str_t                 ip, vals[5];
+    ngx_str_t                 ip, vals[5], pow;
     ngx_uint_t                i;
-    const char               *argv[3 + 9 + 9];
-    size_t                    lens[3 + 9 + 9];
+    const char               *argv[3 + 10 + 11];
+    size_t                    lens[3 + 10 + 11];
     ngx_pool_cleanup_t       *cln;
     ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_loc_conf_t   *ulcf;
     ngx_http_uc_main_conf_t  *umcf;
 
     umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
     ip = r->connection->addr_text;
     vals[0] = ip;
@@ -383,17 +398,29 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     vals[3] = f->phone;
     vals[4] = f->email;
 
-    keys = ngx_pnalloc(r->pool, 9 * (UC_KEY_MAX + 256));
-    if (keys == NULL) {
-        return NGX_ERROR;
-    }
-
     argv[0] = "EVAL";
     lens[0] = 4;
     argv[1] = ngx_http_uc_guard_script;
     lens[1] = sizeof(ngx_http_uc_guard_script) - 1;
-    argv[2] = "9";
-    lens[2] = 1;
+    argv[2] = "10";
+    lens[2] = 2;
+
+    pow.data = ctx->guard_pow_rand;
+    pow.len = ctx->guard_pow_ok ? UC_POW_RAND_LEN : 1;
+
+    if (!ctx->guard_pow_ok) {
+        pow.data = (u_char *) "-";
+    }
+
+    keys = ngx_pnalloc(r->pool, 10 * (UC_KEY_MAX + 256));
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    k = keys + 9 * (UC_KEY_MAX + 256);
+    argv[12] = (const char *) k;
+    lens[12] = ngx_snprintf(k, UC_KEY_MAX + 256, "%V{guard}:pow:%V",
+                            &umcf->redis.prefix, &pow) - k;
 
     for (i = 0; i < 9; i++) {
         k = keys + i * (UC_KEY_MAX + 256);
@@ -410,20 +437,30 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
         }
     }
 
-    argv[12] = (const char *) ip.data;
-    lens[12] = ip.len;
-    argv[13] = f->domain.len ? (const char *) f->domain.data : "";
-    lens[13] = f->domain.len;
-    argv[14] = f->phone.len ? (const char *) f->phone.data : "";
-    lens[14] = f->phone.len;
+    argv[13] = (const char *) ip.data;
+    lens[13] = ip.len;
+    argv[14] = f->domain.len ? (const char *) f->domain.data : "";
+    lens[14] = f->domain.len;
+    argv[15] = f->phone.len ? (const char *) f->phone.data : "";
+    lens[15] = f->phone.len;
 
     for (i = 0; i < 5; i++) {
-        argv[15 + i] = vals[i].len ? "1" : "0";
-        lens[15 + i] = 1;
+        argv[16 + i] = vals[i].len ? "1" : "0";
+        lens[16 + i] = 1;
     }
 
-    argv[20] = "3600";
-    lens[20] = 4;
+    argv[21] = "3600";
+    lens[21] = 4;
+    argv[22] = ctx->guard_pow_ok ? "1" : "0";
+    lens[22] = 1;
+    argv[23] = (const char *) ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (argv[23] == NULL) {
+        return NGX_ERROR;
+    }
+
+    lens[23] = ngx_sprintf((u_char *) argv[23], "%T",
+                           (time_t) (ulcf->guard_pow_ttl / 1000 + 1))
+               - (u_char *) argv[23];
 
     op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_guard_reply, ctx);
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -432,7 +469,7 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    if (ngx_http_uc_redis_send(op, 21, argv, lens) != NGX_OK) {
+    if (ngx_http_uc_redis_send(op, 24, argv, lens) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -622,8 +659,11 @@ ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     ctx->guard_op = NULL;
 
     if (reply != NULL && reply->type == REDIS_REPLY_ARRAY
-        && reply->elements == 9)
+        && reply->elements == 10)
     {
+        ctx->guard_pow_ok = ctx->guard_pow_ok
+                            && reply->element[9]->integer == 1;
+
         if (reply->element[3]->integer == 1) {
             ctx->guard_score = 0;
             ctx->guard_signals = NGX_HTTP_UC_SIGNAL_ALLOWED;
@@ -653,7 +693,7 @@ ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
                     && (ngx_uint_t) reply->element[4 + i]->integer
                        > ulcf->guard_velocity[i])
                 {
-                    ctx->guard_score += 60;
+                    ctx->guard_score += 40;
                     ctx->guard_signals |= NGX_HTTP_UC_SIGNAL_VELOCITY_IP << i;
                 }
             }
@@ -680,7 +720,7 @@ ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 static ngx_int_t
 ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
-    ngx_uint_t               deny, shadow, level;
+    ngx_uint_t               deny, challenge, shadow, level;
     ngx_http_uc_loc_conf_t  *ulcf;
 
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
@@ -693,20 +733,25 @@ ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 
     shadow = ulcf->guard == NGX_HTTP_UC_GUARD_SHADOW;
     deny = ctx->guard_score >= ulcf->guard_threshold;
+    challenge = !deny && ctx->guard_score >= ulcf->guard_challenge
+                && !ctx->guard_pow_ok;
 
-    level = deny || ctx->guard_redis_failed ? NGX_LOG_WARN : NGX_LOG_INFO;
+    level = deny || challenge || ctx->guard_redis_failed ? NGX_LOG_WARN
+                                                         : NGX_LOG_INFO;
 
     ngx_log_error(level, r->connection->log, 0,
                   "usercenter guard: %s%s, score %ui, signals %xi%s",
                   ctx->guard_redis_failed ? "no redis"
-                                          : (deny ? "deny" : "allow"),
+                  : deny ? "deny" : challenge ? "challenge"
+                  : ctx->guard_pow_ok ? "allow (solved)" : "allow",
                   shadow ? " (shadow)" : "", ctx->guard_score,
                   ctx->guard_signals,
                   ctx->guard_redis_failed && !shadow ? ", refused" : "");
 
     ngx_http_uc_stat(ctx->guard_redis_failed ? NGX_HTTP_UC_STAT_GUARD_ERROR
                      : deny ? NGX_HTTP_UC_STAT_GUARD_DENY
-                            : NGX_HTTP_UC_STAT_GUARD_ALLOW);
+                     : challenge ? NGX_HTTP_UC_STAT_GUARD_CHALLENGE
+                     : NGX_HTTP_UC_STAT_GUARD_ALLOW);
 
     if (shadow) {
         return NGX_DECLINED;
@@ -719,6 +764,10 @@ ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
                 "shortly");
     }
 
+    if (challenge) {
+        return ngx_http_uc_guard_challenge(r, ctx);
+    }
+
     if (deny) {
         return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
                                        "registration_refused",
@@ -727,6 +776,123 @@ ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     }
 
     return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_uc_guard_check_pow(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    const char               *rand;
+    uc_pow_rc_e               rc;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->keyring == NULL) {
+        return;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("X-UC-PoW") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-UC-PoW",
+                               sizeof("X-UC-PoW") - 1) == 0)
+        {
+            break;
+        }
+    }
+
+    rc = uc_pow_verify(umcf->keyring,
+                       (const char *) r->connection->addr_text.data,
+                       r->connection->addr_text.len,
+                       (const char *) h[i].value.data, h[i].value.len,
+                       (int64_t) ngx_time(), &rand);
+
+    if (rc != UC_POW_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "usercenter guard: challenge answer refused (%d)",
+                      (int) rc);
+        return;
+    }
+
+    ngx_memcpy(ctx->guard_pow_rand, rand, UC_POW_RAND_LEN);
+    ctx->guard_pow_ok = 1;
+}
+
+
+/*
+ * 403 with a challenge: a signed nonce bound to the client's address and a
+ * difficulty that grows with the score (one more bit per 10 points).
+ */
+static ngx_int_t
+ngx_http_uc_guard_challenge(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    char                      nonce[UC_POW_NONCE_MAX + 1];
+    time_t                    expires;
+    ngx_int_t                 rc;
+    ngx_str_t                 extra;
+    ngx_uint_t                difficulty;
+    ngx_http_uc_loc_conf_t   *ulcf;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    difficulty = ulcf->guard_difficulty
+                 + (ctx->guard_score - ulcf->guard_challenge) / 10;
+    if (difficulty > 32) {
+        difficulty = 32;
+    }
+
+    expires = ngx_time() + (time_t) (ulcf->guard_pow_ttl / 1000);
+
+    if (umcf->keyring == NULL
+        || uc_pow_issue(umcf->keyring,
+                        (const char *) r->connection->addr_text.data,
+                        r->connection->addr_text.len, (int64_t) expires,
+                        (unsigned) difficulty, nonce) < 0)
+    {
+        /* no key to sign with: the only safe answer is no */
+        return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
+                                       "registration_refused",
+                "this registration was refused; contact support if this "
+                "is a mistake");
+    }
+
+    extra.data = ngx_pnalloc(r->pool, 256);
+    if (extra.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    extra.len = ngx_snprintf(extra.data, 256,
+                             "\"challenge\":{\"nonce\":\"%s\","
+                             "\"difficulty\":%ui,\"expires\":%T,"
+                             "\"header\":\"X-UC-PoW\"}",
+                             nonce, difficulty, expires) - extra.data;
+
+    rc = ngx_http_uc_send_error_extra(r, NGX_HTTP_FORBIDDEN,
+                                      "challenge_required",
+            "prove some work: send X-UC-PoW: <nonce>:<solution> with the "
+            "request again", &extra);
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
 }
 
 

@@ -154,6 +154,27 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("usercenter_guard_challenge"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard_challenge),
+      NULL },
+
+    { ngx_string("usercenter_guard_difficulty"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard_difficulty),
+      NULL },
+
+    { ngx_string("usercenter_guard_challenge_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, guard_pow_ttl),
+      NULL },
+
     { ngx_string("usercenter_guard_disposable"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_uc_guard_disposable_directive,
@@ -275,6 +296,9 @@ ngx_http_uc_create_loc_conf(ngx_conf_t *cf)
     ulcf->strip_identity = NGX_CONF_UNSET;
     ulcf->guard = NGX_CONF_UNSET_UINT;
     ulcf->guard_threshold = NGX_CONF_UNSET_UINT;
+    ulcf->guard_challenge = NGX_CONF_UNSET_UINT;
+    ulcf->guard_difficulty = NGX_CONF_UNSET_UINT;
+    ulcf->guard_pow_ttl = NGX_CONF_UNSET_MSEC;
 
     return ulcf;
 }
@@ -305,6 +329,18 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               60);
     ngx_conf_merge_str_value(conf->guard_honeypot, prev->guard_honeypot,
                              "website");
+    ngx_conf_merge_uint_value(conf->guard_challenge, prev->guard_challenge,
+                              30);
+    ngx_conf_merge_uint_value(conf->guard_difficulty,
+                              prev->guard_difficulty, 18);
+    ngx_conf_merge_msec_value(conf->guard_pow_ttl, prev->guard_pow_ttl,
+                              120000);
+
+    if (conf->guard_difficulty < 1 || conf->guard_difficulty > 32) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "usercenter_guard_difficulty is 1 to 32 bits");
+        return NGX_CONF_ERROR;
+    }
 
     if (!conf->guard_velocity_set) {
         if (prev->guard_velocity_set) {

@@ -63,6 +63,9 @@ typedef struct {
     ngx_uint_t                    guard_threshold;
     ngx_str_t                     guard_honeypot;
     ngx_uint_t                    guard_velocity[5]; /* ip net dev ph em */
+    ngx_uint_t                    guard_challenge;
+    ngx_uint_t                    guard_difficulty;
+    ngx_msec_t                    guard_pow_ttl;
     ngx_flag_t                    guard_velocity_set;
 } ngx_http_uc_loc_conf_t;
 
@@ -109,6 +112,8 @@ typedef struct {
     void                         *guard_op;
     unsigned                      guard_redis_failed:1;
     unsigned                      guard_logged:1;
+    unsigned                      guard_pow_ok:1;
+    u_char                        guard_pow_rand[16];
 } ngx_http_uc_ctx_t;
 
 

@@ -291,6 +291,15 @@ ngx_int_t
 ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
+    return ngx_http_uc_send_error_extra(r, status, code, message, NULL);
+}
+
+
+/* extra: more members of the top-level object, already JSON, or NULL */
+ngx_int_t
+ngx_http_uc_send_error_extra(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message, ngx_str_t *extra)
+{
     size_t            len;
     ngx_int_t         rc;
     ngx_buf_t        *b;
@@ -301,8 +310,9 @@ ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
         r->keepalive = 0;
     }
 
-    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\"}}\n") - 1
-          + ngx_strlen(code) + ngx_strlen(message);
+    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\"},}\n") - 1
+          + ngx_strlen(code) + ngx_strlen(message)
+          + (extra != NULL ? extra->len : 0);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -311,7 +321,15 @@ ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     /* codes and messages are constants of this module: nothing to escape */
     b->last = ngx_sprintf(b->pos, "{\"error\":{\"code\":\"%s\","
-                          "\"message\":\"%s\"}}\n", code, message);
+                          "\"message\":\"%s\"}", code, message);
+
+    if (extra != NULL) {
+        *b->last++ = ',';
+        b->last = ngx_cpymem(b->last, extra->data, extra->len);
+    }
+
+    *b->last++ = '}';
+    *b->last++ = '\n';
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 

@@ -18,6 +18,10 @@ ngx_int_t ngx_http_uc_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message);
 
 
+ngx_int_t ngx_http_uc_send_error_extra(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message,
+    ngx_str_t *extra);
+
 /* Sends the error envelope, finalizes the request, returns NGX_DONE. */
 ngx_int_t ngx_http_uc_reject_json(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message);

@@ -36,6 +36,7 @@ static const ngx_http_uc_metric_t  ngx_http_uc_metrics[NGX_HTTP_UC_STAT_N] = {
       "Registration guard decisions (shadow mode included)." },
     { "usercenter_guard_total{decision=\"deny\"}", NULL },
     { "usercenter_guard_total{decision=\"error\"}", NULL },
+    { "usercenter_guard_total{decision=\"challenge\"}", NULL },
 };
 
 

@@ -22,7 +22,8 @@
 #define NGX_HTTP_UC_STAT_GUARD_ALLOW       11
 #define NGX_HTTP_UC_STAT_GUARD_DENY        12
 #define NGX_HTTP_UC_STAT_GUARD_ERROR       13
-#define NGX_HTTP_UC_STAT_N                  14
+#define NGX_HTTP_UC_STAT_GUARD_CHALLENGE   14
+#define NGX_HTTP_UC_STAT_N                  15
 
 
 ngx_int_t ngx_http_uc_status_zone(ngx_conf_t *cf);

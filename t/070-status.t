@@ -40,6 +40,7 @@ usercenter_redis_connects_total [12]
 usercenter_guard_total\{decision="allow"\} 0
 usercenter_guard_total\{decision="deny"\} 0
 usercenter_guard_total\{decision="error"\} 0
+usercenter_guard_total\{decision="challenge"\} 0
 \z/;
 
 plan tests => 6 * 3 + 3;

@@ -7,6 +7,8 @@ use lib 't/helpers';
 use UcTest;
 use UcConfig;
 use IO::Socket::INET;
+use Digest::SHA ();
+use JSON::PP ();
 
 # A sign-up sent from a chosen loopback address (the whole 127/8 is ours).
 sub signup_from {
@@ -19,7 +21,19 @@ sub signup_from {
            . "\r\n\r\n$body";
     local $/;
     my $resp = <$s> // '';
-    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+    my $code = $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+    my ($body) = $resp =~ /\r\n\r\n(.*)\z/s;
+    return wantarray ? ($code, $body // '') : $code;
+}
+
+# Solves a challenge as a client would: the first counter that gives
+# SHA-256("<nonce>:<n>") enough leading zero bits.
+sub solve {
+    my ($nonce, $difficulty) = @_;
+    for (my $n = 0; ; $n++) {
+        my $bits = unpack('B*', Digest::SHA::sha256("$nonce:$n"));
+        return "$nonce:$n" if index($bits, '1') >= $difficulty;
+    }
 }
 
 repeat_each(1);
@@ -57,7 +71,7 @@ _EOF_
         unless defined $block->more_headers;
 });
 
-plan tests => 3 * blocks() + 6 + 3;
+plan tests => 3 * blocks() + 6 + 3 + 7;
 
 my @lists = map { "uc:{guard}:$_" } qw(block:ip block:domain block:prefix allow:ip);
 UcTest::redis_cli('DEL', @lists);
@@ -277,7 +291,7 @@ main::guard_config('on') . "usercenter_guard_velocity ip=2 net=0 device=0 phone=
 --- more_headers eval
 [ ("Content-Type: application/json") x 3 ]
 --- error_code eval: [ 200, 200, 403 ]
---- response_body_like eval: [ $::Echo, $::Echo, $::Refused ]
+--- response_body_like eval: [ $::Echo, $::Echo, qr/"challenge_required"/ ]
 --- no_error_log
 [alert]
 
@@ -288,10 +302,10 @@ main::guard_config('on') . "usercenter_guard_velocity ip=2 net=0 device=0 phone=
 $::ClearCounters->();
 my (@flood, @normal);
 for my $i (1 .. 12) {
-    push @flood, main::signup_from("127.0.5.$i",
+    push @flood, scalar main::signup_from("127.0.5.$i",
         qq{{"login":"+86139000000$i","password":"secret123"}},
         "X-Device-Id: emulator-1\r\n");
-    push @normal, main::signup_from("127.0.9.$i",
+    push @normal, scalar main::signup_from("127.0.9.$i",
         qq{{"login":"+86137000000$i","password":"secret123"}},
         "X-Device-Id: phone-$i\r\n") if $i % 4 == 0;
 }
@@ -309,3 +323,38 @@ POST /register
 --- response_body_like eval: $::Echo
 --- error_log
 signals 400
+
+
+
+=== TEST 19: a challenge: solved it passes, once; forged, borrowed or lazy answers do not
+--- init
+$::ClearCounters->();
+my $body = qq{{"login":"+8613500000001","password":"secret123"}};
+my ($code) = main::signup_from('127.0.7.1', $body);
+my ($code2, $resp) = main::signup_from('127.0.7.1', $body);
+Test::More::is("$code $code2", '200 403', 'the second attempt from the address is challenged');
+my $c = JSON::PP::decode_json($resp)->{challenge};
+Test::More::is($c->{difficulty}, 9, 'difficulty 8, plus one bit for the 10 points over 30');
+my $answer = main::solve($c->{nonce}, $c->{difficulty});
+Test::More::is(scalar main::signup_from('127.0.7.1', $body, "X-UC-PoW: $answer\r\n"), 200,
+               'the solved challenge lets it through');
+Test::More::is(scalar main::signup_from('127.0.7.1', $body, "X-UC-PoW: $answer\r\n"), 403,
+               'the same answer a second time does not');
+my ($other) = main::signup_from('127.0.7.2', $body);
+Test::More::is(scalar main::signup_from('127.0.7.2', $body, "X-UC-PoW: $answer\r\n"), 403,
+               'nor from another address');
+(my $forged = $answer) =~ s/^(p1\.\d+\.)\d+/${1}1/;
+Test::More::is(scalar main::signup_from('127.0.7.1', $body,
+               "X-UC-PoW: " . main::solve((split /:/, $forged)[0], 1) . "\r\n"), 403,
+               'a nonce with its difficulty lowered is refused');
+my $lazy = $c->{nonce} . ':x';
+Test::More::is(scalar main::signup_from('127.0.7.1', $body, "X-UC-PoW: $lazy\r\n"), 403,
+               'an answer without the work is refused');
+--- http_config eval
+main::guard_config('on') . "usercenter_guard_velocity ip=1 net=0 device=0 phone=0 email=0;\n"
+. "usercenter_guard_difficulty 8;"
+--- request
+GET /register
+--- response_body_like eval: $::Echo
+--- error_log
+usercenter guard: allow (solved), score 40

@@ -26,7 +26,17 @@
                                                        phone, e-mail */
 
 
+typedef struct {
+    ngx_str_t                     phone;
+    ngx_str_t                     email;
+    ngx_str_t                     domain;
+    ngx_uint_t                    honeypot;
+} ngx_http_uc_guard_fields_t;
+
+
 ngx_int_t ngx_http_uc_guard_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_uc_guard_fields_t *f);
 ngx_int_t ngx_http_uc_guard_risk_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 char *ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf,

@@ -23,7 +23,6 @@
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_status.h"
 
-
 #include "uc_pow.h"
 
 
@@ -250,6 +249,8 @@ ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
             }
         }
     }
+
+    ngx_http_uc_guard_geo(r, ctx);
 
     /* a solved challenge, checked here; Redis then claims it once */
     ngx_http_uc_guard_check_pow(r, ctx);

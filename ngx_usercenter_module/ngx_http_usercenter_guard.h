@@ -24,6 +24,8 @@
 #define NGX_HTTP_UC_SIGNAL_ALLOWED          0x80
 #define NGX_HTTP_UC_SIGNAL_VELOCITY_IP      0x100   /* then net, device,
                                                        phone, e-mail */
+#define NGX_HTTP_UC_SIGNAL_GEO_DENY         0x2000
+#define NGX_HTTP_UC_SIGNAL_GEO_CHALLENGE    0x4000
 
 
 typedef struct {
@@ -44,6 +46,13 @@ char *ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf,
 ngx_int_t ngx_http_uc_guard_cmp(const void *one, const void *two);
 char *ngx_http_uc_guard_velocity_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+char *ngx_http_uc_geoip_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_uc_guard_geo_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_uc_guard_geo(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx);
+ngx_int_t ngx_http_uc_geo_country_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 #endif /* _NGX_HTTP_USERCENTER_GUARD_H_INCLUDED_ */

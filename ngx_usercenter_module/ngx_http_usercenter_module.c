@@ -175,6 +175,20 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       offsetof(ngx_http_uc_loc_conf_t, guard_pow_ttl),
       NULL },
 
+    { ngx_string("usercenter_geoip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_uc_geoip_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("usercenter_guard_geo"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_uc_guard_geo_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("usercenter_guard_disposable"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_uc_guard_disposable_directive,
@@ -322,6 +336,14 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->limits == NULL) {
         conf->limits = prev->limits;
+    }
+
+    if (conf->guard_geo[0] == NULL) {
+        conf->guard_geo[0] = prev->guard_geo[0];
+    }
+
+    if (conf->guard_geo[1] == NULL) {
+        conf->guard_geo[1] = prev->guard_geo[1];
     }
 
     ngx_conf_merge_uint_value(conf->guard, prev->guard, NGX_HTTP_UC_GUARD_OFF);

@@ -48,6 +48,7 @@ typedef struct {
     uc_keyring_t                 *keyring;
     ngx_http_uc_redis_t          *conn;      /* this worker's connection */
     ngx_array_t                  *disposable; /* sorted ngx_str_t domains */
+    void                         *mmdb;       /* MMDB_s, mmap'ed at load */
 } ngx_http_uc_main_conf_t;
 
 
@@ -66,6 +67,8 @@ typedef struct {
     ngx_uint_t                    guard_challenge;
     ngx_uint_t                    guard_difficulty;
     ngx_msec_t                    guard_pow_ttl;
+    ngx_array_t                  *guard_geo[2];  /* deny, challenge:
+                                                    "KP", "AS64500" */
     ngx_flag_t                    guard_velocity_set;
 } ngx_http_uc_loc_conf_t;
 
@@ -114,6 +117,7 @@ typedef struct {
     unsigned                      guard_logged:1;
     unsigned                      guard_pow_ok:1;
     u_char                        guard_pow_rand[16];
+    u_char                        geo_country[2];
 } ngx_http_uc_ctx_t;
 
 

@@ -52,6 +52,9 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
     { ngx_string("uc_risk"), NULL, ngx_http_uc_guard_risk_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("uc_geo_country"), NULL, ngx_http_uc_geo_country_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 

@@ -42,6 +42,30 @@ no_shuffle();
 our $Refused = qr/"registration_refused"/;
 our $Echo = qr/^uid=/;
 
+# A MaxMind database for the tests. 127/8 is a reserved network, which the
+# writer drops unless told not to.
+our $Mmdb = "$ENV{TEST_NGINX_WORK}/geo-test.mmdb";
+{
+    require MaxMind::DB::Writer::Tree;
+    my $types = { country => 'map', iso_code => 'utf8_string',
+                  autonomous_system_number => 'uint32' };
+    my $tree = MaxMind::DB::Writer::Tree->new(
+        ip_version => 6, record_size => 24,
+        database_type => 'usercenter-test', languages => ['en'],
+        description => { en => 'usercenter test networks' },
+        remove_reserved_networks => 0, alias_ipv6_to_ipv4 => 1,
+        map_key_type_callback => sub { $types->{ $_[0] } });
+    $tree->insert_network('127.0.8.0/24',
+        { country => { iso_code => 'KP' }, autonomous_system_number => 64500 });
+    $tree->insert_network('127.0.9.0/24',
+        { country => { iso_code => 'CN' }, autonomous_system_number => 4134 });
+    $tree->insert_network('127.0.11.0/24',
+        { country => { iso_code => 'US' }, autonomous_system_number => 64501 });
+    open my $fh, '>:raw', $Mmdb or die $!;
+    $tree->write_tree($fh);
+    close $fh;
+}
+
 sub guard_config {
     my ($mode, $redis) = @_;
     return UcConfig::uc_http_config($redis ? (redis => $redis) : ()) . <<"_EOC_";
@@ -71,7 +95,7 @@ _EOF_
         unless defined $block->more_headers;
 });
 
-plan tests => 3 * blocks() + 6 + 3 + 7;
+plan tests => 3 * blocks() + 6 + 3 + 7 + 4;
 
 my @lists = map { "uc:{guard}:$_" } qw(block:ip block:domain block:prefix allow:ip);
 UcTest::redis_cli('DEL', @lists);
@@ -358,3 +382,47 @@ GET /register
 --- response_body_like eval: $::Echo
 --- error_log
 usercenter guard: allow (solved), score 40
+
+
+
+=== TEST 20: country and ASN policy from a MaxMind database
+--- init
+$::ClearCounters->();
+my $body = qq{{"login":"+8613400000001","password":"secret123"}};
+my ($code, $resp) = main::signup_from('127.0.8.1', $body);
+Test::More::like("$code $resp", qr/^403 .*"registration_refused"/, 'a denied country is refused');
+($code, $resp) = main::signup_from('127.0.9.1', $body);
+Test::More::like("$code $resp", qr/^403 .*"challenge_required"/, 'a challenged country must do work');
+($code, $resp) = main::signup_from('127.0.11.1', $body);
+Test::More::like("$code $resp", qr/^403 .*"registration_refused"/, 'a denied ASN is refused');
+Test::More::is(scalar main::signup_from('127.0.10.1', $body), 200,
+               'an address the database does not know passes');
+--- http_config eval
+main::guard_config('on')
+. "usercenter_geoip $::Mmdb;\n"
+. "usercenter_guard_velocity ip=0 net=0 device=0 phone=0 email=0;\n"
+. "usercenter_guard_geo deny KP AS64501;\n"
+. "usercenter_guard_geo challenge cn;\n"
+. "log_format geo 'country=\$uc_geo_country risk=\$uc_risk';"
+--- config
+    location /register {
+        usercenter_register_guard on;
+        access_log logs/access.log geo;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+--- request
+GET /register
+--- response_body_like eval: $::Echo
+--- error_log
+usercenter guard: deny, score 100, signals 2000
+
+
+
+=== TEST 21: a missing GeoIP database stops nginx with a clear message
+--- http_config eval
+main::guard_config('on') . "usercenter_geoip /nonexistent/geo.mmdb;"
+--- config
+--- must_die
+--- error_log
+[emerg]
+usercenter_geoip: "/nonexistent/geo.mmdb"

@@ -60,15 +60,17 @@ static void ngx_http_uc_guard_cleanup(void *data);
  * the e-mail address; KEYS[10] a solved challenge's single-use mark (all
  * under one hash tag).
  * ARGV: ip, e-mail domain, phone, five flags (count this key or not), the
- * window in seconds, whether to claim KEYS[10], its lifetime.
+ * window in seconds, whether to claim KEYS[10], its lifetime, then the
+ * address and its networks as the IP lists may name them (ARGV[12..15]).
  * Returns {ip, domain, prefix, allowed, n_ip, n_net, n_device, n_phone,
  * n_email, challenge claimed}.
  */
 static const char  ngx_http_uc_guard_script[] =
     "local r = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0} "
-    "if ARGV[1] ~= '' then "
-    "r[1] = redis.call('SISMEMBER', KEYS[1], ARGV[1]) "
-    "r[4] = redis.call('SISMEMBER', KEYS[4], ARGV[1]) end "
+    "for i = 12, 15 do if ARGV[i] ~= '' then "
+    "if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then r[1] = 1 end "
+    "if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 1 then r[4] = 1 end "
+    "end end "
     "if ARGV[2] ~= '' then "
     "r[2] = redis.call('SISMEMBER', KEYS[2], ARGV[2]) end "
     "for i = 4, #ARGV[3] do "
@@ -323,6 +325,70 @@ ngx_http_uc_guard_network(ngx_http_request_t *r)
 }
 
 
+/*
+ * The forms an IP list entry may take for this client: the address, and
+ * its /24, /16, /8 (IPv4) or /64, /48, /32 (IPv6) written as networks.
+ */
+static void
+ngx_http_uc_guard_cidrs(ngx_http_request_t *r, ngx_str_t *out)
+{
+    u_char               *p, *b;
+    ngx_uint_t            i;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    u_char               *a;
+    struct sockaddr_in6  *sin6;
+#endif
+
+    out[0] = r->connection->addr_text;
+
+    for (i = 1; i < 4; i++) {
+        ngx_str_null(&out[i]);
+    }
+
+    p = ngx_pnalloc(r->pool, 3 * 48);
+    if (p == NULL) {
+        return;
+    }
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        b = (u_char *) &sin->sin_addr;
+
+        out[1].data = p;
+        out[1].len = ngx_sprintf(p, "%ud.%ud.%ud.0/24", b[0], b[1], b[2]) - p;
+        out[2].data = p + 48;
+        out[2].len = ngx_sprintf(p + 48, "%ud.%ud.0.0/16", b[0], b[1])
+                     - (p + 48);
+        out[3].data = p + 96;
+        out[3].len = ngx_sprintf(p + 96, "%ud.0.0.0/8", b[0]) - (p + 96);
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        a = sin6->sin6_addr.s6_addr;
+
+        out[1].data = p;
+        out[1].len = ngx_sprintf(p, "%xd:%xd:%xd:%xd::/64",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3],
+                                 a[4] << 8 | a[5], a[6] << 8 | a[7]) - p;
+        out[2].data = p + 48;
+        out[2].len = ngx_sprintf(p + 48, "%xd:%xd:%xd::/48",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3],
+                                 a[4] << 8 | a[5]) - (p + 48);
+        out[3].data = p + 96;
+        out[3].len = ngx_sprintf(p + 96, "%xd:%xd::/32",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3])
+                     - (p + 96);
+        break;
+#endif
+    }
+}
+
+
 static ngx_str_t
 ngx_http_uc_guard_device(ngx_http_request_t *r)
 {
@@ -374,8 +440,9 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     u_char                   *keys, *k;
     ngx_str_t                 ip, vals[5], pow;
     ngx_uint_t                i;
-    const char               *argv[3 + 10 + 11];
-    size_t                    lens[3 + 10 + 11];
+    ngx_str_t                 cidrs[4];
+    const char               *argv[3 + 10 + 15];
+    size_t                    lens[3 + 10 + 15];
     ngx_pool_cleanup_t       *cln;
     ngx_http_uc_redis_op_t   *op;
     ngx_http_uc_loc_conf_t   *ulcf;
@@ -389,7 +456,15 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     vals[1] = ngx_http_uc_guard_network(r);
     vals[2] = ngx_http_uc_guard_device(r);
     vals[3] = f->phone;
-    vals[4] = f->email;
+
+    /* one address, however its letters are cased */
+    vals[4].len = f->email.len;
+    vals[4].data = ngx_pnalloc(r->pool, f->email.len + 1);
+    if (vals[4].data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_strlow(vals[4].data, f->email.data, f->email.len);
 
     argv[0] = "EVAL";
     lens[0] = 4;
@@ -462,7 +537,14 @@ ngx_http_uc_guard_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    if (ngx_http_uc_redis_send(op, 24, argv, lens) != NGX_OK) {
+    ngx_http_uc_guard_cidrs(r, cidrs);
+
+    for (i = 0; i < 4; i++) {
+        argv[24 + i] = cidrs[i].len ? (const char *) cidrs[i].data : "";
+        lens[24 + i] = cidrs[i].len;
+    }
+
+    if (ngx_http_uc_redis_send(op, 28, argv, lens) != NGX_OK) {
         return NGX_ERROR;
     }
 

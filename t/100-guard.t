@@ -95,7 +95,7 @@ _EOF_
         unless defined $block->more_headers;
 });
 
-plan tests => 3 * blocks() + 6 + 3 + 7 + 4;
+plan tests => 3 * blocks() + 6 + 3 + 7 + 4 + 5;
 
 my @lists = map { "uc:{guard}:$_" } qw(block:ip block:domain block:prefix allow:ip);
 UcTest::redis_cli('DEL', @lists);
@@ -426,3 +426,32 @@ main::guard_config('on') . "usercenter_geoip /nonexistent/geo.mmdb;"
 --- error_log
 [emerg]
 usercenter_geoip: "/nonexistent/geo.mmdb"
+
+
+
+=== TEST 22: networks in the IP lists; phone and e-mail velocity
+--- init
+$::ClearCounters->();
+UcTest::ucctl('guard', 'block', 'ip', '127.0.12.0/24');
+UcTest::ucctl('guard', 'allow', 'ip', '127.1.0.0/16');
+Test::More::like(join(' ', main::signup_from('127.0.12.5', qq{{"login":"+8613300000001"}})),
+                 qr/^403 .*"registration_refused"/, 'an address in a blocked /24 is refused');
+Test::More::is(scalar main::signup_from('127.1.2.3', qq{{"login":"+8613300000002","website":"x"}}),
+               200, 'an address in an allowed /16 passes whatever it does');
+UcTest::ucctl('guard', 'unblock', 'ip', '127.0.12.0/24');
+UcTest::ucctl('guard', 'unallow', 'ip', '127.1.0.0/16');
+my @p = map { scalar main::signup_from("127.0.13.$_", qq{{"login":"+8613300000009"}}) } 1 .. 2;
+Test::More::is("@p", '200 403', 'the same phone twice in an hour (phone=1): the second must do work');
+my $n = 0;
+my @e = map { $n++; scalar main::signup_from("127.0.14.$n", qq{{"login":"$_"}}) }
+        'Same@example.com', 'same@EXAMPLE.com';
+Test::More::is("@e", '200 403', 'the same e-mail twice (email=1), whatever the case');
+Test::More::cmp_ok(UcTest::redis_cli('GET', 'uc:{guard}:v:phone:+8613300000009'), '==', 2,
+                   'the phone counter saw both');
+--- http_config eval
+main::guard_config('on') . "usercenter_guard_velocity ip=0 net=0 device=0 phone=1 email=1;"
+--- request
+GET /register
+--- response_body_like eval: $::Echo
+--- error_log
+signals 800

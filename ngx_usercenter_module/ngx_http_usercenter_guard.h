@@ -39,6 +39,9 @@ typedef struct {
 ngx_int_t ngx_http_uc_guard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_uc_guard_fields_t *f);
+ngx_str_t ngx_http_uc_guard_network(ngx_http_request_t *r);
+void ngx_http_uc_guard_cidrs(ngx_http_request_t *r, ngx_str_t *out);
+ngx_str_t ngx_http_uc_guard_device(ngx_http_request_t *r);
 ngx_int_t ngx_http_uc_guard_risk_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 char *ngx_http_uc_guard_disposable_directive(ngx_conf_t *cf,

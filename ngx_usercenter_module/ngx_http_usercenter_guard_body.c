@@ -1,7 +1,8 @@
 
 /*
- * usercenter gateway module: the registration guard's reading of a body
- * (JSON or a form) into the fields it scores.
+ * usercenter gateway module: what the registration guard reads from a
+ * request: the body's fields (JSON or a form), the client's networks and
+ * its device.
  */
 
 
@@ -172,4 +173,154 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
     }
 
     return NGX_OK;
+}
+
+
+/* The client's network: the /24 of an IPv4 address, the /64 of IPv6. */
+ngx_str_t
+ngx_http_uc_guard_network(ngx_http_request_t *r)
+{
+    u_char               *p;
+    ngx_str_t             net;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    ngx_str_null(&net);
+
+    p = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (p == NULL) {
+        return net;
+    }
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        net.data = p;
+        net.len = ngx_sprintf(p, "%ud.%ud.%ud.0/24",
+                              ((u_char *) &sin->sin_addr)[0],
+                              ((u_char *) &sin->sin_addr)[1],
+                              ((u_char *) &sin->sin_addr)[2]) - p;
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        net.data = p;
+        net.len = ngx_sprintf(p, "%xd:%xd:%xd:%xd::/64",
+                  sin6->sin6_addr.s6_addr[0] << 8 | sin6->sin6_addr.s6_addr[1],
+                  sin6->sin6_addr.s6_addr[2] << 8 | sin6->sin6_addr.s6_addr[3],
+                  sin6->sin6_addr.s6_addr[4] << 8 | sin6->sin6_addr.s6_addr[5],
+                  sin6->sin6_addr.s6_addr[6] << 8 | sin6->sin6_addr.s6_addr[7])
+                  - p;
+        break;
+#endif
+    }
+
+    return net;
+}
+
+
+/*
+ * The forms an IP list entry may take for this client: the address, and
+ * its /24, /16, /8 (IPv4) or /64, /48, /32 (IPv6) written as networks.
+ */
+void
+ngx_http_uc_guard_cidrs(ngx_http_request_t *r, ngx_str_t *out)
+{
+    u_char               *p, *b;
+    ngx_uint_t            i;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    u_char               *a;
+    struct sockaddr_in6  *sin6;
+#endif
+
+    out[0] = r->connection->addr_text;
+
+    for (i = 1; i < 4; i++) {
+        ngx_str_null(&out[i]);
+    }
+
+    p = ngx_pnalloc(r->pool, 3 * 48);
+    if (p == NULL) {
+        return;
+    }
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        b = (u_char *) &sin->sin_addr;
+
+        out[1].data = p;
+        out[1].len = ngx_sprintf(p, "%ud.%ud.%ud.0/24", b[0], b[1], b[2]) - p;
+        out[2].data = p + 48;
+        out[2].len = ngx_sprintf(p + 48, "%ud.%ud.0.0/16", b[0], b[1])
+                     - (p + 48);
+        out[3].data = p + 96;
+        out[3].len = ngx_sprintf(p + 96, "%ud.0.0.0/8", b[0]) - (p + 96);
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        a = sin6->sin6_addr.s6_addr;
+
+        out[1].data = p;
+        out[1].len = ngx_sprintf(p, "%xd:%xd:%xd:%xd::/64",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3],
+                                 a[4] << 8 | a[5], a[6] << 8 | a[7]) - p;
+        out[2].data = p + 48;
+        out[2].len = ngx_sprintf(p + 48, "%xd:%xd:%xd::/48",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3],
+                                 a[4] << 8 | a[5]) - (p + 48);
+        out[3].data = p + 96;
+        out[3].len = ngx_sprintf(p + 96, "%xd:%xd::/32",
+                                 a[0] << 8 | a[1], a[2] << 8 | a[3])
+                     - (p + 96);
+        break;
+#endif
+    }
+}
+
+
+ngx_str_t
+ngx_http_uc_guard_device(ngx_http_request_t *r)
+{
+    ngx_str_t         dev;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_str_null(&dev);
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("X-Device-Id") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Device-Id",
+                               sizeof("X-Device-Id") - 1) == 0)
+        {
+            dev = h[i].value;
+            dev.len = ngx_min(dev.len, 128);
+            break;
+        }
+    }
+
+    return dev;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "ucb.h"
 
 
@@ -97,4 +99,129 @@ ucb_h_admin_serial(ucb_req_t *req)
     }
 
     ucb_reply(req, 201, json_pack("{s:s}", "serial", serial));
+}
+
+
+/*
+ * The registration guard's lists (Redis sets the gateway reads):
+ *   GET  /uc/v1/admin/guard                    every list
+ *   POST /uc/v1/admin/guard/{list}             {"value": ...} adds
+ *   POST /uc/v1/admin/guard/{list}/remove      {"value": ...} removes
+ * list: block-ip, block-domain, block-prefix, allow-ip.
+ */
+static const char *const  guard_lists[][2] = {
+    { "block-ip", "block:ip" },
+    { "block-domain", "block:domain" },
+    { "block-prefix", "block:prefix" },
+    { "allow-ip", "allow:ip" },
+};
+
+#define NGUARD_LISTS  (sizeof(guard_lists) / sizeof(guard_lists[0]))
+
+
+static const char *
+guard_list(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < NGUARD_LISTS; i++) {
+        if (strcmp(name, guard_lists[i][0]) == 0) {
+            return guard_lists[i][1];
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ucb_h_admin_guard_get(ucb_req_t *req)
+{
+    size_t       i, k;
+    json_t      *out, *arr;
+    redisReply  *r;
+
+    out = json_object();
+
+    for (i = 0; i < NGUARD_LISTS; i++) {
+        r = ucb_redis_command("SMEMBERS %s{guard}:%s", ucb_conf.prefix,
+                              guard_lists[i][1]);
+
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            json_decref(out);
+            ucb_error(req, 503, "unavailable", "try again shortly");
+            return;
+        }
+
+        arr = json_array();
+
+        for (k = 0; k < r->elements; k++) {
+            json_array_append_new(arr, json_string(r->element[k]->str));
+        }
+
+        json_object_set_new(out, guard_lists[i][0], arr);
+        freeReplyObject(r);
+    }
+
+    ucb_reply(req, 200, out);
+}
+
+
+static void
+guard_change(ucb_req_t *req, const char *command)
+{
+    const char  *list, *value;
+    redisReply  *r;
+
+    list = guard_list(req->params[0]);
+
+    if (list == NULL) {
+        ucb_error(req, 404, "not_found",
+                  "lists: block-ip, block-domain, block-prefix, allow-ip");
+        return;
+    }
+
+    if (ucb_body_string(req, "value", 128, 1, &value) != 0) {
+        return;
+    }
+
+    if (value[0] == '\0' || strpbrk(value, " \t\r\n") != NULL
+        || !ucb_valid_utf8(value, strlen(value)))
+    {
+        ucb_error(req, 400, "validation_failed",
+                  "\"value\": 1 to 128 characters without spaces");
+        return;
+    }
+
+    r = ucb_redis_command("%s %s{guard}:%s %s", command, ucb_conf.prefix,
+                          list, value);
+
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return;
+    }
+
+    freeReplyObject(r);
+
+    ucb_log(UCB_LOG_INFO, "guard list changed", "\"list\":\"%s\","
+            "\"change\":\"%s\",\"by\":\"%s\"", req->params[0], command,
+            req->uid);
+
+    ucb_reply(req, 204, NULL);
+}
+
+
+void
+ucb_h_admin_guard_add(ucb_req_t *req)
+{
+    guard_change(req, "SADD");
+}
+
+
+void
+ucb_h_admin_guard_remove(ucb_req_t *req)
+{
+    guard_change(req, "SREM");
 }

@@ -48,6 +48,10 @@ static const ucb_route_t  routes[] = {
     { "DELETE", "/uc/v1/me",                       ucb_h_deactivate, 1 },
     { "GET",    "/uc/v1/admin/stats",              ucb_h_admin_stats, 2 },
     { "POST",   "/uc/v1/admin/serials/{}",         ucb_h_admin_serial, 2 },
+    { "GET",    "/uc/v1/admin/guard",              ucb_h_admin_guard_get, 2 },
+    { "POST",   "/uc/v1/admin/guard/{}",           ucb_h_admin_guard_add, 2 },
+    { "POST",   "/uc/v1/admin/guard/{}/remove",    ucb_h_admin_guard_remove,
+      2 },
     { "POST",   "/uc/v1/admin/users/{}/freeze",    ucb_h_admin_freeze, 2 },
     { "POST",   "/uc/v1/admin/users/{}/unfreeze",  ucb_h_admin_unfreeze, 2 },
 };

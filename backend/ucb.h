@@ -191,5 +191,8 @@ void ucb_h_admin_unfreeze(ucb_req_t *req);
 void ucb_h_health(ucb_req_t *req);
 void ucb_h_admin_stats(ucb_req_t *req);
 void ucb_h_admin_serial(ucb_req_t *req);
+void ucb_h_admin_guard_get(ucb_req_t *req);
+void ucb_h_admin_guard_add(ucb_req_t *req);
+void ucb_h_admin_guard_remove(ucb_req_t *req);
 
 #endif /* UCB_H */

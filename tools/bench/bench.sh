@@ -26,6 +26,10 @@ backend_port=${BENCH_BACKEND_PORT:-18096}
 backend_pid=
 redis_pid=
 cleanup() {
+    if [ -f "$bench/gw2/logs/nginx.pid" ]; then
+        "$nginx" -p "$bench/gw2/" -c conf/nginx.conf -e logs/error.log \
+            -s stop 2>/dev/null || true
+    fi
     if [ -n "$backend_pid" ]; then
         kill "$backend_pid" 2>/dev/null || true
         wait "$backend_pid" 2>/dev/null || true
@@ -75,6 +79,13 @@ sed -e "s|@TOP@|$top|g" -e "s|@BENCH@|$bench|g" \
     -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
     "$top/tools/bench/nginx.conf.in" > "$bench/conf/nginx.conf"
 "$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log
+
+# a second gateway sharing the Redis, for the over-admission measurement
+port2=$((port + 10))
+mkdir -p "$bench/gw2/logs" "$bench/gw2/conf" "$bench/gw2/temp"
+sed -e "s|127.0.0.1:$port;|127.0.0.1:$port2;|" "$bench/conf/nginx.conf" \
+    > "$bench/gw2/conf/nginx.conf"
+"$nginx" -p "$bench/gw2/" -c conf/nginx.conf -e logs/error.log
 
 master=$(cat "$bench/logs/nginx.pid")
 worker=$(ps -o pid= --ppid "$master" | tr -d ' ' | head -n 1)
@@ -159,6 +170,22 @@ curl -sf -H "Authorization: Bearer $token" "$gw/uc/v1/me/profile" >/dev/null
 measure profile -s "$top/tools/bench/fixed.lua" \
     -H "Authorization: Bearer $token" "$gw/uc/v1/me/profile"
 
+# --- over-admission: both gateways hammer one global key at once; the
+# bound is taken over the whole time either of them ran
+t0=$(date +%s.%N)
+wrk -t1 -c16 -d"$duration"s -s "$top/tools/bench/fixed.lua" \
+    "http://127.0.0.1:$port/limit_shared" > "$bench/wrk-shared1.txt" &
+w1=$!
+wrk -t1 -c16 -d"$duration"s -s "$top/tools/bench/fixed.lua" \
+    "http://127.0.0.1:$port2/limit_shared" > "$bench/wrk-shared2.txt"
+wait "$w1"
+t1=$(date +%s.%N)
+admitted=$(cat "$bench/wrk-shared1.txt" "$bench/wrk-shared2.txt" \
+           | awk '/^RESULT/ { split($2, a, "="); split($4, b, "=");
+                              n += a[2] - b[2] } END { print n }')
+sent=$(cat "$bench/wrk-shared1.txt" "$bench/wrk-shared2.txt" \
+       | awk '/^RESULT/ { split($2, a, "="); n += a[2] } END { print n }')
+
 # --- password logins against the raw argon2id rate (the ceiling)
 cores=$(nproc)
 ceiling=$("$top/build/argon2rate" 2 19456 "$cores" 5)
@@ -194,6 +221,12 @@ awk '$1 == "limit_req" { r = $2 } $1 == "limit_local" { l = $2 }
      $1 == "limit_global" { g = $2 } $1 == "none" { n = $2 }
      END { printf "rate limits: local %.2f x nginx limit_req, global %.2f x" \
                   " none\n", l / r, g / n }' "$bench/results"
+awk -v a="$admitted" -v s="$sent" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    d = t1 - t0
+    bound = int(d * 100) + 20 + 1
+    printf "two gateways sharing one global limit (100 r/s, burst 20) for" \
+           " %.2fs: %d sent, %d admitted, bound %d (%.3f of it)\n", d, s, a,
+           bound, a / bound }'
 echo "(profile: GET /uc/v1/me/profile through the gateway into the backend,"
 echo " served from the Redis cache; x none compares it with the unchecked row)"
 

@@ -543,10 +543,8 @@ ngx_http_uc_guard_decide(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 static void
 ngx_http_uc_guard_check_pow(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
-    ngx_uint_t                i;
     const char               *rand;
     uc_pow_rc_e               rc;
-    ngx_list_part_t          *part;
     ngx_table_elt_t          *h;
     ngx_http_uc_main_conf_t  *umcf;
 
@@ -556,33 +554,15 @@ ngx_http_uc_guard_check_pow(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         return;
     }
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-UC-PoW") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-UC-PoW",
-                               sizeof("X-UC-PoW") - 1) == 0)
-        {
-            break;
-        }
+    h = ngx_http_uc_find_header(r, "X-UC-PoW", sizeof("X-UC-PoW") - 1);
+    if (h == NULL) {
+        return;
     }
 
     rc = uc_pow_verify(umcf->keyring,
                        (const char *) r->connection->addr_text.data,
                        r->connection->addr_text.len,
-                       (const char *) h[i].value.data, h[i].value.len,
+                       (const char *) h->value.data, h->value.len,
                        (int64_t) ngx_time(), &rand);
 
     if (rc != UC_POW_OK) {

@@ -291,35 +291,15 @@ ngx_str_t
 ngx_http_uc_guard_device(ngx_http_request_t *r)
 {
     ngx_str_t         dev;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
     ngx_str_null(&dev);
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    h = ngx_http_uc_find_header(r, "X-Device-Id", sizeof("X-Device-Id") - 1);
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-Device-Id") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Device-Id",
-                               sizeof("X-Device-Id") - 1) == 0)
-        {
-            dev = h[i].value;
-            dev.len = ngx_min(dev.len, 128);
-            break;
-        }
+    if (h != NULL) {
+        dev = h->value;
+        dev.len = ngx_min(dev.len, 128);
     }
 
     return dev;

@@ -442,6 +442,38 @@ ngx_http_uc_find_token(ngx_http_request_t *r, ngx_http_uc_loc_conf_t *ulcf,
 }
 
 
+/* The first request header of that name (case-insensitive), or NULL. */
+ngx_table_elt_t *
+ngx_http_uc_find_header(ngx_http_request_t *r, const char *name, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
 static ngx_uint_t
 ngx_http_uc_is_identity_header(ngx_table_elt_t *h)
 {

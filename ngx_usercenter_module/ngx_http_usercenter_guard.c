@@ -410,7 +410,6 @@ static void
 ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
     ngx_uint_t               i;
-    ngx_connection_t        *c;
     ngx_http_request_t      *r;
     ngx_http_uc_ctx_t       *ctx;
     ngx_http_uc_loc_conf_t  *ulcf;
@@ -472,9 +471,7 @@ ngx_http_uc_guard_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 
     ctx->guard_state = NGX_HTTP_UC_GUARD_DECIDED;
 
-    c = r->connection;
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_uc_resume(r);
 }
 
 

@@ -554,7 +554,6 @@ ngx_http_uc_limit_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
     size_t                      lens[6];
     const char                 *argv[6];
-    ngx_connection_t           *c;
     ngx_http_request_t         *r;
     ngx_http_uc_ctx_t          *ctx;
     ngx_http_uc_limit_call_t   *call;
@@ -625,10 +624,8 @@ ngx_http_uc_limit_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     }
 
     ctx->limit_done = 1;
-    c = r->connection;
 
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_uc_resume(r);
 }
 
 

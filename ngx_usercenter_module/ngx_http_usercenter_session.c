@@ -442,6 +442,22 @@ ngx_http_uc_find_token(ngx_http_request_t *r, ngx_http_uc_loc_conf_t *ulcf,
 }
 
 
+/*
+ * Runs a request's phases again once its Redis reply is in, from the Redis
+ * read handler; the request may be gone afterwards, its connection not.
+ */
+void
+ngx_http_uc_resume(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
 /* The first request header of that name (case-insensitive), or NULL. */
 ngx_table_elt_t *
 ngx_http_uc_find_header(ngx_http_request_t *r, const char *name, size_t len)
@@ -647,13 +663,11 @@ ngx_http_uc_set_headers(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 static void
 ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
-    ngx_connection_t    *c;
     ngx_http_request_t  *r;
     ngx_http_uc_ctx_t   *ctx;
 
     ctx = op->data;
     r = ctx->request;
-    c = r->connection;
 
     ctx->op = NULL;
     ctx->waiting = 0;
@@ -661,8 +675,7 @@ ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 
     ngx_http_uc_session_read(ctx, reply);
 
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_uc_resume(r);
 }
 
 

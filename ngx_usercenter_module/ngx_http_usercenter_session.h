@@ -22,6 +22,7 @@ ngx_int_t ngx_http_uc_send_error_extra(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message,
     ngx_str_t *extra);
 
+void ngx_http_uc_resume(ngx_http_request_t *r);
 ngx_table_elt_t *ngx_http_uc_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 

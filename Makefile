@@ -15,9 +15,9 @@ CFLAGS   ?= -O2 -g
 UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
 
-LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c \
+LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c libuc/uc_flags.c \
             libuc/uc_pow.c
-LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h \
+LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h libuc/uc_flags.h \
             libuc/uc_pow.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
@@ -27,7 +27,8 @@ BACKEND   = $(BUILD)/uc-backend
 BACKEND_SRC = $(wildcard backend/*.c)
 BACKEND_HDR = $(wildcard backend/*.h)
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
-             $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t
+             $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
+             $(BUILD)/t/flags.t
 
 .PHONY: all deps build run stop test test-asan bench clean
 

@@ -56,6 +56,38 @@ const char *const  ucb_migrations[] = {
     "CREATE TABLE serials ("
     "  name       TEXT PRIMARY KEY,"
     "  next       INTEGER NOT NULL);",
+
+    /* 2: feature flags, dictionaries (and the built-in ones) */
+    "CREATE TABLE flags ("
+    "  line       TEXT NOT NULL,"
+    "  name       TEXT NOT NULL,"
+    "  rule       TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (line, name));"
+    "CREATE TABLE dicts ("
+    "  name       TEXT PRIMARY KEY,"
+    "  version    INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE dict_items ("
+    "  dict       TEXT NOT NULL REFERENCES dicts(name),"
+    "  code       TEXT NOT NULL,"
+    "  label      TEXT NOT NULL,"
+    "  sort       INTEGER NOT NULL DEFAULT 0,"
+    "  extra      TEXT NOT NULL DEFAULT '{}',"
+    "  PRIMARY KEY (dict, code));"
+    "INSERT INTO dicts (name, version, updated_at) VALUES"
+    "  ('id_types', 1, 0), ('genders', 1, 0), ('system', 1, 0);"
+    "INSERT INTO dict_items (dict, code, label, sort) VALUES"
+    "  ('id_types', 'resident_id', '居民身份证', 1),"
+    "  ('id_types', 'passport', '护照', 2),"
+    "  ('id_types', 'hk_macao_permit', '港澳居民来往内地通行证', 3),"
+    "  ('id_types', 'taiwan_permit', '台湾居民来往大陆通行证', 4),"
+    "  ('id_types', 'foreigner_permanent', '外国人永久居留身份证', 5),"
+    "  ('genders', 'male', '男', 1),"
+    "  ('genders', 'female', '女', 2),"
+    "  ('genders', 'other', '其他', 3),"
+    "  ('system', 'registration_open', '1', 1),"
+    "  ('system', 'min_password_length', '8', 2);",
 };
 
 const size_t  ucb_nmigrations = sizeof(ucb_migrations)
@@ -124,4 +156,32 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " RETURNING next - ?2",
     [S_COUNT_USERS] = "SELECT COUNT(*) FROM users",
     [S_COUNT_OUTBOX] = "SELECT COUNT(*) FROM outbox",
+    [S_FLAG_PUT] =
+        "INSERT INTO flags (line, name, rule, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (line, name)"
+        " DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at",
+    [S_FLAG_DELETE] = "DELETE FROM flags WHERE line = ?1 AND name = ?2",
+    [S_FLAG_LIST] =
+        "SELECT name, rule FROM flags WHERE line = ?1 ORDER BY name",
+    [S_FLAG_LINES] = "SELECT DISTINCT line FROM flags ORDER BY line",
+    [S_DICT_VERSION] = "SELECT version FROM dicts WHERE name = ?1",
+    [S_DICT_ITEMS] =
+        "SELECT code, label, sort, extra FROM dict_items WHERE dict = ?1"
+        " ORDER BY sort, code",
+    [S_DICT_BUMP] =
+        "INSERT INTO dicts (name, version, updated_at) VALUES (?1, 1, ?2)"
+        " ON CONFLICT (name) DO UPDATE SET version = dicts.version + 1,"
+        " updated_at = excluded.updated_at RETURNING version",
+    [S_DICT_CLEAR] = "DELETE FROM dict_items WHERE dict = ?1",
+    [S_DICT_ITEM_PUT] =
+        "INSERT INTO dict_items (dict, code, label, sort, extra)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dict, code)"
+        " DO UPDATE SET label = excluded.label, sort = excluded.sort,"
+        " extra = excluded.extra",
+    [S_DICT_ITEM_DELETE] =
+        "DELETE FROM dict_items WHERE dict = ?1 AND code = ?2",
+    [S_DICT_LIST] =
+        "SELECT d.name, d.version, COUNT(i.code) FROM dicts d"
+        " LEFT JOIN dict_items i ON i.dict = d.name"
+        " GROUP BY d.name, d.version ORDER BY d.name",
 };

@@ -811,3 +811,61 @@ ucb_store_count(const char *what, int64_t *n)
 
     return UCB_OK;
 }
+
+
+/* ------------------------------------------- for the other store files */
+
+sqlite3_stmt *
+ucb_sq_stmt(int i)
+{
+    return stmt((stmt_e) i);
+}
+
+
+int
+ucb_sq_run(sqlite3_stmt *s)
+{
+    return run(s);
+}
+
+
+int
+ucb_sq_begin(void)
+{
+    return begin();
+}
+
+
+int
+ucb_sq_commit(void)
+{
+    return commit();
+}
+
+
+void
+ucb_sq_rollback(void)
+{
+    rollback();
+}
+
+
+int64_t
+ucb_sq_now(void)
+{
+    return now_s();
+}
+
+
+int
+ucb_sq_event(const char *type, const char *uid, json_t *data)
+{
+    return insert_event(type, uid, data);
+}
+
+
+int
+ucb_sq_audit(const char *uid, const char *action, const char *actor)
+{
+    return insert_audit(uid, action, actor);
+}

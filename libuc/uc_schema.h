@@ -6,6 +6,13 @@
  *
  *   <prefix>{s:<sid>}            HASH  session record, TTL = idle timeout
  *   <prefix>{u:<uid>}:sessions   ZSET  member sid, score absolute expiry (ms)
+ *   <prefix>{f:<line>}           HASH  a business line's feature flags,
+ *                                      name -> rule (see uc_flags.h)
+ *   <prefix>{s:~canary:<id>}     STRING a gateway's tracking heartbeat
+ *
+ * Gateways with a near-cache track the prefixes <prefix>{s: and
+ * <prefix>{f: (CLIENT TRACKING ... BCAST): every write under them is
+ * announced, so only keys the gateways cache may live there.
  *
  * Session record fields, in the order the gateway reads them with HMGET:
  *   uid   user id (decimal, 1..20 digits)
@@ -90,6 +97,8 @@ size_t uc_key_session(char *dst, const char *prefix, size_t prefix_len,
     const char *sid, size_t sid_len);
 size_t uc_key_user_sessions(char *dst, const char *prefix, size_t prefix_len,
     const char *uid, size_t uid_len);
+size_t uc_key_flags(char *dst, const char *prefix, size_t prefix_len,
+    const char *line, size_t line_len);
 
 /* Prefix: 1..32 printable characters without braces or spaces. */
 int uc_prefix_valid(const char *prefix, size_t len);

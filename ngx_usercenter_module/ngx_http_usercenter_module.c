@@ -5,11 +5,13 @@
 
 
 #include "ngx_http_usercenter_module.h"
+#include "ngx_http_usercenter_cache.h"
 #include "ngx_http_usercenter_guard.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_status.h"
+#include "ngx_http_usercenter_tracking.h"
 #include "ngx_http_usercenter_variables.h"
 
 
@@ -77,6 +79,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("usercenter_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_uc_cache_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("usercenter_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
@@ -104,6 +113,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_uc_loc_conf_t, on_redis_error),
       &ngx_http_uc_fail_modes },
+
+    { ngx_string("usercenter_flags"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, flags),
+      NULL },
 
     { ngx_string("usercenter_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -277,6 +293,12 @@ ngx_http_uc_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_uc_main_conf_t  *umcf = conf;
 
+    if (umcf->cache != NULL && umcf->redis_set == NGX_CONF_UNSET) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"usercenter_cache\" needs \"usercenter_redis\"");
+        return NGX_CONF_ERROR;
+    }
+
     if (umcf->keyring != NULL && umcf->redis_set == NGX_CONF_UNSET) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"usercenter_secret\" needs \"usercenter_redis\"");
@@ -308,6 +330,7 @@ ngx_http_uc_create_loc_conf(ngx_conf_t *cf)
     ulcf->level = NGX_CONF_UNSET;
     ulcf->on_redis_error = NGX_CONF_UNSET_UINT;
     ulcf->strip_identity = NGX_CONF_UNSET;
+    ulcf->flags = NGX_CONF_UNSET;
     ulcf->guard = NGX_CONF_UNSET_UINT;
     ulcf->guard_threshold = NGX_CONF_UNSET_UINT;
     ulcf->guard_challenge = NGX_CONF_UNSET_UINT;
@@ -333,6 +356,7 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_UC_FAIL_CLOSED);
     ngx_conf_merge_str_value(conf->cookie, prev->cookie, "uc_session");
     ngx_conf_merge_value(conf->strip_identity, prev->strip_identity, 1);
+    ngx_conf_merge_value(conf->flags, prev->flags, 0);
 
     if (conf->limits == NULL) {
         conf->limits = prev->limits;
@@ -750,7 +774,7 @@ ngx_http_uc_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    return ngx_http_uc_tracking_init(cycle, umcf);
 }
 
 
@@ -765,6 +789,8 @@ ngx_http_uc_exit_process(ngx_cycle_t *cycle)
     if (umcf == NULL || umcf->conn == NULL) {
         return;
     }
+
+    ngx_http_uc_tracking_exit(umcf);
 
     ngx_http_uc_redis_destroy(umcf->conn);
     umcf->conn = NULL;

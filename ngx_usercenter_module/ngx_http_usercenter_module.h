@@ -25,6 +25,7 @@
 
 
 typedef struct ngx_http_uc_redis_s  ngx_http_uc_redis_t;
+typedef struct ngx_http_uc_cache_s  ngx_http_uc_cache_t;
 
 
 typedef struct {
@@ -47,6 +48,8 @@ typedef struct {
     ngx_str_t                     secret_path;
     uc_keyring_t                 *keyring;
     ngx_http_uc_redis_t          *conn;      /* this worker's connection */
+    ngx_http_uc_cache_t          *cache;     /* usercenter_cache, or NULL */
+    void                         *tracking;  /* this worker's subscriber */
     ngx_array_t                  *disposable; /* sorted ngx_str_t domains */
     void                         *mmdb;       /* MMDB_s, mmap'ed at load */
 } ngx_http_uc_main_conf_t;
@@ -59,6 +62,7 @@ typedef struct {
     ngx_uint_t                    on_redis_error;
     ngx_str_t                     cookie;
     ngx_flag_t                    strip_identity;
+    ngx_flag_t                    flags;
     ngx_array_t                  *limits;    /* ngx_shm_zone_t * */
     ngx_uint_t                    guard;
     ngx_uint_t                    guard_threshold;
@@ -91,6 +95,15 @@ typedef struct {
     ngx_str_t                     merchant;
     ngx_str_t                     business_line;
     ngx_uint_t                    level;
+    uint64_t                      cache_mark;    /* reservation, 0: none */
+    ngx_uint_t                    cache_status;
+
+    /* feature flags */
+    ngx_str_t                     flags;         /* "a,b": the ones on */
+    void                         *flags_op;
+    uint64_t                      flags_mark;
+    ngx_uint_t                    flags_state;
+    unsigned                      flags_sent:1;
     unsigned                      waiting:1;
     unsigned                      started:1;     /* session check began */
     unsigned                      done:1;        /* ... and decided */

@@ -188,6 +188,15 @@ ngx_http_uc_redis_transition(ngx_http_uc_redis_t *redis, ngx_uint_t event)
         return;
     }
 
+    if ((prev == NGX_HTTP_UC_REDIS_CONNECTING
+         || prev == NGX_HTTP_UC_REDIS_READY)
+        && redis->state != NGX_HTTP_UC_REDIS_CONNECTING
+        && redis->state != NGX_HTTP_UC_REDIS_READY
+        && redis->hook != NULL)
+    {
+        redis->hook(redis, 0);
+    }
+
     if (event != NGX_HTTP_UC_REDIS_EV_CONNECTED
         && event != NGX_HTTP_UC_REDIS_EV_CONNECT
         && event != NGX_HTTP_UC_REDIS_EV_BACKOFF_DONE)
@@ -270,6 +279,60 @@ ngx_http_uc_redis_detach(ngx_http_uc_redis_op_t *op)
 {
     op->handler = NULL;
     op->data = NULL;
+}
+
+
+ngx_int_t
+ngx_http_uc_redis_open(ngx_http_uc_redis_t *redis)
+{
+    if (redis->state == NGX_HTTP_UC_REDIS_IDLE) {
+        return ngx_http_uc_redis_connect(redis);
+    }
+
+    return (redis->state == NGX_HTTP_UC_REDIS_CONNECTING
+            || redis->state == NGX_HTTP_UC_REDIS_READY)
+           ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_uc_redis_subscribe(ngx_http_uc_redis_t *redis, const char *channel,
+    redisCallbackFn *fn, void *data)
+{
+    size_t       lens[2];
+    const char  *argv[2];
+
+    if ((redis->state != NGX_HTTP_UC_REDIS_CONNECTING
+         && redis->state != NGX_HTTP_UC_REDIS_READY)
+        || redis->ac == NULL || redis->ac->err != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    argv[0] = "SUBSCRIBE";
+    lens[0] = sizeof("SUBSCRIBE") - 1;
+    argv[1] = channel;
+    lens[1] = ngx_strlen(channel);
+
+    if (redisAsyncCommandArgv(redis->ac, fn, data, 2, argv, lens)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    redis->commands++;
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_REDIS_COMMANDS);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_uc_redis_fail(ngx_http_uc_redis_t *redis)
+{
+    if (redis->ac != NULL) {
+        ngx_http_uc_redis_drop(redis, NGX_HTTP_UC_REDIS_EV_TIMEOUT);
+    }
 }
 
 
@@ -435,6 +498,12 @@ ngx_http_uc_redis_handshake(ngx_http_uc_redis_t *redis)
             lens[1] = ngx_sprintf(db, "%i", conf->db) - db;
             (void) ngx_http_uc_redis_send(op, 2, argv, lens);
         }
+    }
+
+    if (redis->hook != NULL
+        && redis->state == NGX_HTTP_UC_REDIS_CONNECTING)
+    {
+        redis->hook(redis, 1);
     }
 }
 

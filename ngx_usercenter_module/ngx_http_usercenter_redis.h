@@ -57,6 +57,15 @@ typedef enum {
 } ngx_http_uc_redis_event_e;
 
 
+/*
+ * Told when the connection comes up (up = 1: right after AUTH and SELECT
+ * were queued, so commands sent now go ahead of any request's) and when it
+ * is lost (up = 0: the state has already moved on; send nothing here).
+ */
+typedef void (*ngx_http_uc_redis_hook_pt)(ngx_http_uc_redis_t *redis,
+    ngx_uint_t up);
+
+
 struct ngx_http_uc_redis_s {
     redisAsyncContext             *ac;
     ngx_connection_t              *c;
@@ -75,6 +84,9 @@ struct ngx_http_uc_redis_s {
     ngx_uint_t                     commands;
     ngx_uint_t                     failures;
     ngx_uint_t                     connects;
+
+    ngx_http_uc_redis_hook_pt      hook;
+    void                          *hook_data;
 
     unsigned                       want_write:1;
     unsigned                       connected:1;
@@ -100,6 +112,20 @@ ngx_http_uc_redis_op_t *ngx_http_uc_redis_op(ngx_http_uc_redis_t *redis,
  */
 ngx_int_t ngx_http_uc_redis_send(ngx_http_uc_redis_op_t *op, int argc,
     const char **argv, const size_t *argvlen);
+
+/* Connects now if idle; NGX_ERROR when not connecting or ready. */
+ngx_int_t ngx_http_uc_redis_open(ngx_http_uc_redis_t *redis);
+
+/*
+ * SUBSCRIBE with a callback that stays for the life of the connection:
+ * hiredis calls it for the confirmation and every message, and once with
+ * NULL when the connection goes.
+ */
+ngx_int_t ngx_http_uc_redis_subscribe(ngx_http_uc_redis_t *redis,
+    const char *channel, redisCallbackFn *fn, void *data);
+
+/* Gives up on the connection as if a command had timed out. */
+void ngx_http_uc_redis_fail(ngx_http_uc_redis_t *redis);
 
 /* For request cleanups: the reply will be dropped, not delivered. */
 void ngx_http_uc_redis_detach(ngx_http_uc_redis_op_t *op);

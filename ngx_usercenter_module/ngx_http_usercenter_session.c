@@ -13,9 +13,12 @@
 
 
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_cache.h"
+#include "ngx_http_usercenter_flags.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_status.h"
+#include "ngx_http_usercenter_tracking.h"
 
 
 static ngx_int_t ngx_http_uc_finish(ngx_http_request_t *r,
@@ -27,12 +30,15 @@ static ngx_int_t ngx_http_uc_find_token(ngx_http_request_t *r,
 static ngx_int_t ngx_http_uc_strip_headers(ngx_http_request_t *r);
 static ngx_int_t ngx_http_uc_set_headers(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx);
-static ngx_int_t ngx_http_uc_add_header(ngx_http_request_t *r,
-    const char *name, size_t len, ngx_str_t *value);
 static void ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op,
     redisReply *reply);
-static void ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx,
-    redisReply *reply);
+static ngx_int_t ngx_http_uc_session_cached(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, ngx_str_t *key);
+static void ngx_http_uc_session_stale(ngx_http_uc_ctx_t *ctx);
+static ngx_int_t ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx,
+    redisReply *reply, uc_str_t *vals);
+static ngx_int_t ngx_http_uc_session_apply(ngx_http_uc_ctx_t *ctx,
+    uc_str_t *vals, ngx_uint_t cached);
 static void ngx_http_uc_session_renew(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx, int64_t ttl);
 static void ngx_http_uc_renew_reply(ngx_http_uc_redis_op_t *op,
@@ -73,7 +79,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     u_char                    key[UC_KEY_MAX];
     size_t                    lens[1 + 1 + UC_SF_READ];
     ngx_int_t                 i;
-    ngx_str_t                 token;
+    ngx_str_t                 token, k;
     const char               *argv[1 + 1 + UC_SF_READ], *sid;
     uc_token_rc_e             rc;
     ngx_http_uc_ctx_t        *ctx;
@@ -149,6 +155,16 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
         lens[2 + i] = ngx_strlen(uc_session_fields[i]);
     }
 
+    if (umcf->cache != NULL) {
+        k.data = key;
+        k.len = lens[1];
+
+        if (ngx_http_uc_session_cached(r, ctx, &k) == NGX_OK) {
+            ctx->done = 1;
+            return ngx_http_uc_finish(r, ctx);
+        }
+    }
+
     cln = ngx_pool_cleanup_add(r->pool, 0);
     op = ngx_http_uc_redis_op(umcf->conn, ngx_http_uc_session_reply, ctx);
 
@@ -157,7 +173,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_uc_redis_send(op, 2 + UC_SF_READ, argv, lens) != NGX_OK) {
-        ctx->status = NGX_HTTP_UC_SESSION_ERROR;
+        ngx_http_uc_session_stale(ctx);
         ctx->done = 1;
         return ngx_http_uc_finish(r, ctx);
     }
@@ -196,6 +212,27 @@ ngx_http_uc_finish(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         }
 
         ctx->decided = 1;
+    }
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (ulcf->flags) {
+        rc = ngx_http_uc_flags_handler(r, ctx);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        if (ctx->flags.len && !ctx->flags_sent) {
+            ctx->flags_sent = 1;
+
+            if (ngx_http_uc_add_header(r, "X-UC-Flags",
+                                       sizeof("X-UC-Flags") - 1, &ctx->flags)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
     }
 
     return ngx_http_uc_limit_after_session(r, ctx);
@@ -584,7 +621,7 @@ ngx_http_uc_strip_headers(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_uc_add_header(ngx_http_request_t *r, const char *name, size_t len,
     ngx_str_t *value)
 {
@@ -663,8 +700,12 @@ ngx_http_uc_set_headers(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 static void
 ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
-    ngx_http_request_t  *r;
-    ngx_http_uc_ctx_t   *ctx;
+    u_char                    key[UC_KEY_MAX];
+    uc_str_t                  vals[UC_SF_READ];
+    ngx_str_t                 k, packed;
+    ngx_http_request_t       *r;
+    ngx_http_uc_ctx_t        *ctx;
+    ngx_http_uc_main_conf_t  *umcf;
 
     ctx = op->data;
     r = ctx->request;
@@ -673,40 +714,143 @@ ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     ctx->waiting = 0;
     ctx->done = 1;
 
-    ngx_http_uc_session_read(ctx, reply);
+    if (ngx_http_uc_session_read(ctx, reply, vals) != NGX_OK) {
+        ngx_http_uc_session_stale(ctx);
+        ngx_http_uc_resume(r);
+        return;
+    }
+
+    if (ctx->cache_mark != 0
+        && ngx_http_uc_cache_pack(r->pool, reply, &packed) == NGX_OK)
+    {
+        umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+        k.data = key;
+        k.len = uc_key_session((char *) key,
+                               (const char *) umcf->redis.prefix.data,
+                               umcf->redis.prefix.len,
+                               (const char *) ctx->sid.data, ctx->sid.len);
+
+        ngx_http_uc_cache_fill(umcf->cache, &k, ctx->cache_mark, &packed);
+    }
+
+    (void) ngx_http_uc_session_apply(ctx, vals, 0);
 
     ngx_http_uc_resume(r);
 }
 
 
-static void
-ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply)
+/*
+ * NGX_OK: the near-cache answered. Otherwise the request goes to Redis,
+ * and, when this worker's invalidations are live, under a reservation.
+ */
+static ngx_int_t
+ngx_http_uc_session_cached(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    ngx_str_t *key)
 {
-    int64_t                  now, ttl;
-    size_t                   i;
-    uc_str_t                 vals[UC_SF_READ];
-    uc_session_t             s;
-    uc_session_rc_e          rc;
-    ngx_http_request_t      *r;
+    size_t                    n;
+    uc_str_t                  vals[UC_SF_READ];
+    ngx_str_t                 value;
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (!ngx_http_uc_tracking_live(umcf)) {
+        ctx->cache_status = NGX_HTTP_UC_CACHE_BYPASS;
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + ctx->cache_status);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_uc_cache_get(umcf->cache, key, r->pool, &value, 0)
+        == NGX_HTTP_UC_CACHE_HIT
+        && ngx_http_uc_cache_unpack(&value, vals, UC_SF_READ, &n) == NGX_OK
+        && n == UC_SF_READ
+        && ngx_http_uc_session_apply(ctx, vals, 1) == NGX_OK)
+    {
+        ctx->cache_status = NGX_HTTP_UC_CACHE_HIT;
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + ctx->cache_status);
+        return NGX_OK;
+    }
+
+    ctx->cache_status = NGX_HTTP_UC_CACHE_MISS;
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + ctx->cache_status);
+
+    ctx->cache_mark = ngx_http_uc_cache_reserve(umcf->cache, key);
+
+    return NGX_DECLINED;
+}
+
+
+/* Redis failed: a copy younger than stale_if_error may still answer. */
+static void
+ngx_http_uc_session_stale(ngx_http_uc_ctx_t *ctx)
+{
+    u_char                    key[UC_KEY_MAX];
+    size_t                    n;
+    uc_str_t                  vals[UC_SF_READ];
+    ngx_str_t                 k, value;
+    ngx_http_request_t       *r;
+    ngx_http_uc_main_conf_t  *umcf;
 
     r = ctx->request;
     ctx->status = NGX_HTTP_UC_SESSION_ERROR;
 
-    if (reply == NULL) {
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->cache == NULL || umcf->cache->stale_if_error == 0) {
         return;
+    }
+
+    k.data = key;
+    k.len = uc_key_session((char *) key,
+                           (const char *) umcf->redis.prefix.data,
+                           umcf->redis.prefix.len,
+                           (const char *) ctx->sid.data, ctx->sid.len);
+
+    if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 1)
+        != NGX_HTTP_UC_CACHE_STALE
+        || ngx_http_uc_cache_unpack(&value, vals, UC_SF_READ, &n) != NGX_OK
+        || n != UC_SF_READ)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "usercenter: redis failed, session %V answered from "
+                  "a stale copy", &ctx->sid);
+
+    ctx->cache_status = NGX_HTTP_UC_CACHE_STALE;
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + ctx->cache_status);
+
+    (void) ngx_http_uc_session_apply(ctx, vals, 0);
+}
+
+
+/* NGX_OK with vals set from an HMGET reply, else the reply is unusable. */
+static ngx_int_t
+ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply,
+    uc_str_t *vals)
+{
+    size_t               i;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    if (reply == NULL) {
+        return NGX_ERROR;
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "usercenter: redis answered: %s", reply->str);
-        return;
+        return NGX_ERROR;
     }
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != UC_SF_READ) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "usercenter: unexpected redis reply type %d",
                       reply->type);
-        return;
+        return NGX_ERROR;
     }
 
     for (i = 0; i < UC_SF_READ; i++) {
@@ -720,17 +864,43 @@ ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply)
         }
     }
 
+    return NGX_OK;
+}
+
+
+/*
+ * Sets the verdict from a record's values. A cached copy whose idle time
+ * has run out is refused (NGX_DECLINED): Redis expires keys lazily, so the
+ * copy may outlive the key's TTL and must be checked against Redis again.
+ */
+static ngx_int_t
+ngx_http_uc_session_apply(ngx_http_uc_ctx_t *ctx, uc_str_t *vals,
+    ngx_uint_t cached)
+{
+    int64_t                  now, ttl;
+    uc_session_t             s;
+    uc_session_rc_e          rc;
+    ngx_http_request_t      *r;
+
+    r = ctx->request;
+    ctx->status = NGX_HTTP_UC_SESSION_ERROR;
+
     now = (int64_t) ngx_time();
     rc = uc_session_parse(vals, now, &s);
 
     switch (rc) {
 
     case UC_SESSION_VALID:
+
+        if (cached && s.renewed + s.idle <= now) {
+            return NGX_DECLINED;
+        }
+
         break;
 
     case UC_SESSION_EXPIRED:
         ctx->status = NGX_HTTP_UC_SESSION_EXPIRED;
-        return;
+        return NGX_OK;
 
     case UC_SESSION_CORRUPT:
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -740,14 +910,14 @@ ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply)
 
     default: /* UC_SESSION_ABSENT */
         ctx->status = NGX_HTTP_UC_SESSION_INVALID;
-        return;
+        return NGX_OK;
     }
 
-    /* the reply is freed after this call: keep what the request needs */
+    /* the values die with the reply or the copy: keep what is needed */
 
     ctx->uid.data = ngx_pnalloc(r->pool, s.uid.len + s.merchant.len);
     if (ctx->uid.data == NULL) {
-        return;
+        return NGX_OK;
     }
 
     ctx->uid.len = s.uid.len;
@@ -769,10 +939,12 @@ ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx, redisReply *reply)
                                 ctx->business_line.len))
     {
         ctx->status = NGX_HTTP_UC_SESSION_INVALID;
-        return;
+        return NGX_OK;
     }
 
     ctx->status = NGX_HTTP_UC_SESSION_VALID;
+
+    return NGX_OK;
 }
 
 

@@ -6,6 +6,7 @@
 
 
 #include "ngx_http_usercenter_status.h"
+#include "ngx_http_usercenter_cache.h"
 
 
 typedef struct {
@@ -37,6 +38,18 @@ static const ngx_http_uc_metric_t  ngx_http_uc_metrics[NGX_HTTP_UC_STAT_N] = {
     { "usercenter_guard_total{decision=\"deny\"}", NULL },
     { "usercenter_guard_total{decision=\"error\"}", NULL },
     { "usercenter_guard_total{decision=\"challenge\"}", NULL },
+    { "usercenter_cache_lookups_total{result=\"bypass\"}",
+      "Near-cache lookups by outcome." },
+    { "usercenter_cache_lookups_total{result=\"miss\"}", NULL },
+    { "usercenter_cache_lookups_total{result=\"hit\"}", NULL },
+    { "usercenter_cache_lookups_total{result=\"stale\"}", NULL },
+    { "usercenter_cache_invalidations_total",
+      "Cached keys dropped because Redis announced a change." },
+    { "usercenter_cache_flushes_total",
+      "Times the whole near-cache stopped being fresh (a tracking link "
+      "went down, or Redis was flushed)." },
+    { "usercenter_cache_evictions_total",
+      "Cached keys dropped to make room (least recently used first)." },
 };
 
 
@@ -113,6 +126,8 @@ ngx_http_uc_status_handler(ngx_http_request_t *r)
     ngx_chain_t   out;
     const char   *family, *brace;
 
+    ngx_http_uc_main_conf_t  *umcf;
+
     if (r->method != NGX_HTTP_GET && r->method != NGX_HTTP_HEAD) {
         return NGX_HTTP_NOT_ALLOWED;
     }
@@ -132,6 +147,8 @@ ngx_http_uc_status_handler(ngx_http_request_t *r)
             len += ngx_strlen(ngx_http_uc_metrics[i].help);
         }
     }
+
+    len += 256;   /* the cache gauge */
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -156,6 +173,16 @@ ngx_http_uc_status_handler(ngx_http_request_t *r)
         p = ngx_sprintf(p, "%s %uA\n", family,
                         ngx_http_uc_counters != NULL
                         ? ngx_http_uc_counters[i] : 0);
+    }
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->cache != NULL && umcf->cache->sh != NULL) {
+        /* a word read without the lock: a gauge may be a moment old */
+        p = ngx_sprintf(p, "# HELP usercenter_cache_entries Keys in the "
+                        "near-cache.\n# TYPE usercenter_cache_entries gauge\n"
+                        "usercenter_cache_entries %ui\n",
+                        umcf->cache->sh->entries);
     }
 
     b->last = p;

@@ -23,7 +23,11 @@
 #define NGX_HTTP_UC_STAT_GUARD_DENY        12
 #define NGX_HTTP_UC_STAT_GUARD_ERROR       13
 #define NGX_HTTP_UC_STAT_GUARD_CHALLENGE   14
-#define NGX_HTTP_UC_STAT_N                  15
+#define NGX_HTTP_UC_STAT_CACHE             15  /* + cache status */
+#define NGX_HTTP_UC_STAT_CACHE_INVALIDATIONS 19
+#define NGX_HTTP_UC_STAT_CACHE_FLUSHES     20
+#define NGX_HTTP_UC_STAT_CACHE_EVICTIONS   21
+#define NGX_HTTP_UC_STAT_N                  22
 
 
 ngx_int_t ngx_http_uc_status_zone(ngx_conf_t *cf);

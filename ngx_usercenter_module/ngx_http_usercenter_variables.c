@@ -18,7 +18,9 @@ typedef enum {
     NGX_HTTP_UC_VAR_AUTH_LEVEL,
     NGX_HTTP_UC_VAR_BUSINESS_LINE,
     NGX_HTTP_UC_VAR_MERCHANT_ID,
-    NGX_HTTP_UC_VAR_SESSION_STATUS
+    NGX_HTTP_UC_VAR_SESSION_STATUS,
+    NGX_HTTP_UC_VAR_CACHE_STATUS,
+    NGX_HTTP_UC_VAR_FLAGS
 } ngx_http_uc_var_e;
 
 
@@ -46,6 +48,12 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
     { ngx_string("uc_session_status"), NULL, ngx_http_uc_variable,
       NGX_HTTP_UC_VAR_SESSION_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("uc_cache_status"), NULL, ngx_http_uc_variable,
+      NGX_HTTP_UC_VAR_CACHE_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_flags"), NULL, ngx_http_uc_variable,
+      NGX_HTTP_UC_VAR_FLAGS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string("uc_limit_status"), NULL, ngx_http_uc_limit_status_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
@@ -65,6 +73,14 @@ static ngx_str_t  ngx_http_uc_status_names[] = {
     ngx_string("invalid"),
     ngx_string("expired"),
     ngx_string("error")
+};
+
+/* follows ngx_http_uc_cache_status_e */
+static ngx_str_t  ngx_http_uc_cache_names[] = {
+    ngx_string("BYPASS"),
+    ngx_string("MISS"),
+    ngx_string("HIT"),
+    ngx_string("STALE")
 };
 
 static u_char  ngx_http_uc_digits[] = "01234";
@@ -93,8 +109,9 @@ static ngx_int_t
 ngx_http_uc_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    ngx_str_t           *s;
-    ngx_http_uc_ctx_t   *ctx;
+    ngx_str_t                *s;
+    ngx_http_uc_ctx_t        *ctx;
+    ngx_http_uc_main_conf_t  *umcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
 
@@ -130,6 +147,18 @@ ngx_http_uc_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_UC_VAR_MERCHANT_ID:
         s = ctx->status == NGX_HTTP_UC_SESSION_VALID ? &ctx->merchant : NULL;
+        break;
+
+    case NGX_HTTP_UC_VAR_CACHE_STATUS:
+        umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+        /* only a well-signed token is ever looked up */
+        s = umcf->cache != NULL && ctx->sid.len
+            ? &ngx_http_uc_cache_names[ctx->cache_status] : NULL;
+        break;
+
+    case NGX_HTTP_UC_VAR_FLAGS:
+        s = &ctx->flags;
         break;
 
     default: /* NGX_HTTP_UC_VAR_SESSION_STATUS */

@@ -41,6 +41,21 @@ usercenter_guard_total\{decision="allow"\} 0
 usercenter_guard_total\{decision="deny"\} 0
 usercenter_guard_total\{decision="error"\} 0
 usercenter_guard_total\{decision="challenge"\} 0
+# HELP usercenter_cache_lookups_total .*
+# TYPE usercenter_cache_lookups_total counter
+usercenter_cache_lookups_total\{result="bypass"\} 0
+usercenter_cache_lookups_total\{result="miss"\} 0
+usercenter_cache_lookups_total\{result="hit"\} 0
+usercenter_cache_lookups_total\{result="stale"\} 0
+# HELP usercenter_cache_invalidations_total .*
+# TYPE usercenter_cache_invalidations_total counter
+usercenter_cache_invalidations_total 0
+# HELP usercenter_cache_flushes_total .*
+# TYPE usercenter_cache_flushes_total counter
+usercenter_cache_flushes_total 0
+# HELP usercenter_cache_evictions_total .*
+# TYPE usercenter_cache_evictions_total counter
+usercenter_cache_evictions_total 0
 \z/;
 
 plan tests => 6 * 3 + 3;

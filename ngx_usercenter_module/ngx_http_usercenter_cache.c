@@ -1,0 +1,706 @@
+
+/*
+ * usercenter gateway module: the near-cache.
+ *
+ * One shared-memory zone for all workers: an rbtree of Redis keys (hashed,
+ * then compared in full) and an LRU queue. A node holds the last reply read
+ * for its key, packed, and the generation it was read under.
+ *
+ * Generations order everything. A reservation takes a new one and writes it
+ * in the node as the pending mark; a fill succeeds only while that mark is
+ * still in place and newer than the last flush. An invalidation deletes the
+ * node, marks and all. A flush (invalidations were possibly lost) only
+ * records the current generation: every older copy stops being fresh at
+ * once, without walking the tree, and stays usable for stale_if_error.
+ *
+ * Memory is bounded by the zone: when the slab allocator refuses, the
+ * least recently used nodes go first, as in nginx's limit_req.
+ */
+
+
+#include "ngx_http_usercenter_cache.h"
+#include "ngx_http_usercenter_status.h"
+
+
+typedef struct {
+    ngx_rbtree_node_t             node;      /* node.key: crc32 of the key */
+    ngx_queue_t                   queue;
+    uint64_t                      data_gen;  /* 0: no copy yet */
+    uint64_t                      pending;   /* reservation mark, 0: none */
+    ngx_msec_t                    filled;
+    uint32_t                      cap;       /* room for the value */
+    uint32_t                      value_len;
+    uint16_t                      key_len;
+    u_char                        bytes[1];  /* the key, then the value */
+} ngx_http_uc_cache_node_t;
+
+
+#define NGX_HTTP_UC_CACHE_NIL  0xffffffff
+
+
+static ngx_int_t ngx_http_uc_cache_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_http_uc_cache_node_t *ngx_http_uc_cache_lookup(
+    ngx_http_uc_cache_t *cache, u_char *key, size_t len, uint32_t hash);
+static ngx_http_uc_cache_node_t *ngx_http_uc_cache_alloc(
+    ngx_http_uc_cache_t *cache, u_char *key, size_t len, uint32_t hash,
+    size_t cap);
+static void ngx_http_uc_cache_delete(ngx_http_uc_cache_t *cache,
+    ngx_http_uc_cache_node_t *cn);
+static void ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache,
+    ngx_uint_t n);
+static void ngx_http_uc_cache_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+
+
+ngx_http_uc_cache_status_e
+ngx_http_uc_cache_get(ngx_http_uc_cache_t *cache, ngx_str_t *key,
+    ngx_pool_t *pool, ngx_str_t *value, ngx_uint_t stale)
+{
+    ngx_msec_t                 age;
+    ngx_http_uc_cache_node_t  *cn;
+    ngx_http_uc_cache_status_e rc;
+
+    rc = NGX_HTTP_UC_CACHE_MISS;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_uc_cache_lookup(cache, key->data, key->len,
+                                  ngx_crc32_short(key->data, key->len));
+
+    if (cn == NULL || cn->data_gen == 0) {
+        goto done;
+    }
+
+    age = ngx_current_msec - cn->filled;
+
+    if (stale) {
+        if (age >= cache->stale_if_error) {
+            goto done;
+        }
+
+        rc = NGX_HTTP_UC_CACHE_STALE;
+
+    } else {
+        if (cn->data_gen <= cache->sh->flush_gen || age >= cache->ttl) {
+            goto done;
+        }
+
+        rc = NGX_HTTP_UC_CACHE_HIT;
+    }
+
+    value->data = ngx_pnalloc(pool, cn->value_len);
+    if (value->data == NULL) {
+        rc = NGX_HTTP_UC_CACHE_MISS;
+        goto done;
+    }
+
+    value->len = cn->value_len;
+    ngx_memcpy(value->data, cn->bytes + cn->key_len, cn->value_len);
+
+    ngx_queue_remove(&cn->queue);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+
+done:
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    return rc;
+}
+
+
+uint64_t
+ngx_http_uc_cache_reserve(ngx_http_uc_cache_t *cache, ngx_str_t *key)
+{
+    uint32_t                   hash;
+    uint64_t                   mark;
+    ngx_http_uc_cache_node_t  *cn;
+
+    hash = ngx_crc32_short(key->data, key->len);
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_uc_cache_lookup(cache, key->data, key->len, hash);
+
+    if (cn == NULL) {
+        /* old nodes make room before the zone runs out */
+        ngx_http_uc_cache_evict(cache, 1);
+
+        cn = ngx_http_uc_cache_alloc(cache, key->data, key->len, hash, 0);
+        if (cn == NULL) {
+            ngx_shmtx_unlock(&cache->shpool->mutex);
+            return 0;
+        }
+    }
+
+    mark = ++cache->sh->gen;
+    cn->pending = mark;
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    return mark;
+}
+
+
+void
+ngx_http_uc_cache_fill(ngx_http_uc_cache_t *cache, ngx_str_t *key,
+    uint64_t mark, ngx_str_t *value)
+{
+    uint32_t                   hash;
+    ngx_http_uc_cache_node_t  *cn;
+
+    hash = ngx_crc32_short(key->data, key->len);
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_uc_cache_lookup(cache, key->data, key->len, hash);
+
+    if (cn == NULL || cn->pending != mark
+        || mark <= cache->sh->flush_gen)
+    {
+        /* invalidated, flushed or taken over while the reply was away */
+        goto done;
+    }
+
+    if (cn->cap < value->len) {
+        ngx_http_uc_cache_delete(cache, cn);
+
+        cn = ngx_http_uc_cache_alloc(cache, key->data, key->len, hash,
+                                     value->len);
+        if (cn == NULL) {
+            goto done;
+        }
+    }
+
+    ngx_memcpy(cn->bytes + cn->key_len, value->data, value->len);
+    cn->value_len = (uint32_t) value->len;
+    cn->data_gen = mark;
+    cn->pending = 0;
+    cn->filled = ngx_current_msec;
+
+done:
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+void
+ngx_http_uc_cache_invalidate(ngx_http_uc_cache_t *cache, u_char *key,
+    size_t len)
+{
+    ngx_http_uc_cache_node_t  *cn;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_uc_cache_lookup(cache, key, len,
+                                  ngx_crc32_short(key, len));
+    if (cn != NULL) {
+        ngx_http_uc_cache_delete(cache, cn);
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_INVALIDATIONS);
+    }
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+/* Redis lost its data (FLUSHALL, FLUSHDB): nothing may answer any more. */
+void
+ngx_http_uc_cache_invalidate_all(ngx_http_uc_cache_t *cache)
+{
+    ngx_queue_t               *q;
+    ngx_http_uc_cache_node_t  *cn;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    while (!ngx_queue_empty(&cache->sh->lru)) {
+        q = ngx_queue_last(&cache->sh->lru);
+        cn = ngx_queue_data(q, ngx_http_uc_cache_node_t, queue);
+        ngx_http_uc_cache_delete(cache, cn);
+    }
+
+    cache->sh->flush_gen = cache->sh->gen;
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_FLUSHES);
+}
+
+
+void
+ngx_http_uc_cache_flush(ngx_http_uc_cache_t *cache)
+{
+    ngx_shmtx_lock(&cache->shpool->mutex);
+    cache->sh->flush_gen = cache->sh->gen;
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_FLUSHES);
+}
+
+
+static ngx_http_uc_cache_node_t *
+ngx_http_uc_cache_lookup(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
+    uint32_t hash)
+{
+    ngx_int_t                  rc;
+    ngx_rbtree_node_t         *node, *sentinel;
+    ngx_http_uc_cache_node_t  *cn;
+
+    node = cache->sh->rbtree.root;
+    sentinel = cache->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        cn = (ngx_http_uc_cache_node_t *) node;
+
+        rc = ngx_memn2cmp(key, cn->bytes, len, (size_t) cn->key_len);
+
+        if (rc == 0) {
+            return cn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_uc_cache_node_t *
+ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
+    uint32_t hash, size_t cap)
+{
+    size_t                     size;
+    ngx_uint_t                 tries;
+    ngx_http_uc_cache_node_t  *cn;
+
+    size = offsetof(ngx_http_uc_cache_node_t, bytes) + len + cap;
+
+    for (tries = 0; /* void */; tries++) {
+        cn = ngx_slab_alloc_locked(cache->shpool, size);
+
+        if (cn != NULL) {
+            break;
+        }
+
+        if (tries == 8 || ngx_queue_empty(&cache->sh->lru)) {
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "usercenter cache \"%V\" is full",
+                          &cache->shm_zone->shm.name);
+            return NULL;
+        }
+
+        ngx_http_uc_cache_evict(cache, 0);
+    }
+
+    cn->node.key = hash;
+    cn->data_gen = 0;
+    cn->pending = 0;
+    cn->filled = 0;
+    cn->cap = (uint32_t) cap;
+    cn->value_len = 0;
+    cn->key_len = (uint16_t) len;
+    ngx_memcpy(cn->bytes, key, len);
+
+    ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+    cache->sh->entries++;
+
+    return cn;
+}
+
+
+static void
+ngx_http_uc_cache_delete(ngx_http_uc_cache_t *cache,
+    ngx_http_uc_cache_node_t *cn)
+{
+    ngx_queue_remove(&cn->queue);
+    ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
+    ngx_slab_free_locked(cache->shpool, cn);
+    cache->sh->entries--;
+}
+
+
+/*
+ * force == 0: the zone is full, the least recently used nodes go (up to
+ * three). Otherwise up to two nodes past every use (older than both the
+ * TTL and stale_if_error) go, so idle memory is given back over time.
+ */
+static void
+ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache, ngx_uint_t n)
+{
+    ngx_uint_t                 i, max;
+    ngx_msec_t                 keep;
+    ngx_queue_t               *q;
+    ngx_http_uc_cache_node_t  *cn;
+
+    keep = ngx_max(cache->ttl, cache->stale_if_error);
+    max = (n == 0) ? 3 : 2;
+
+    for (i = 0; i < max; i++) {
+
+        if (ngx_queue_empty(&cache->sh->lru)) {
+            return;
+        }
+
+        q = ngx_queue_last(&cache->sh->lru);
+        cn = ngx_queue_data(q, ngx_http_uc_cache_node_t, queue);
+
+        if (n != 0) {
+            if (cn->pending != 0
+                || (ngx_msec_int_t) (ngx_current_msec - cn->filled)
+                   < (ngx_msec_int_t) keep)
+            {
+                return;
+            }
+
+        } else {
+            ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_EVICTIONS);
+        }
+
+        ngx_http_uc_cache_delete(cache, cn);
+    }
+}
+
+
+static void
+ngx_http_uc_cache_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_uc_cache_node_t   *cn, *cnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            cn = (ngx_http_uc_cache_node_t *) node;
+            cnt = (ngx_http_uc_cache_node_t *) temp;
+
+            p = (ngx_memn2cmp(cn->bytes, cnt->bytes, cn->key_len,
+                              cnt->key_len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/* ------------------------------------------------------- packing */
+
+/*
+ * count, then per element a length (NGX_HTTP_UC_CACHE_NIL for nil) and
+ * the bytes; all lengths 4 bytes in host order: the zone never leaves the
+ * machine.
+ */
+ngx_int_t
+ngx_http_uc_cache_pack(ngx_pool_t *pool, redisReply *reply, ngx_str_t *value)
+{
+    u_char      *p;
+    size_t       i, len;
+    uint32_t     n;
+    redisReply  *e;
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        return NGX_ERROR;
+    }
+
+    len = 4;
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e->type == REDIS_REPLY_STRING) {
+            len += 4 + e->len;
+
+        } else if (e->type == REDIS_REPLY_NIL) {
+            len += 4;
+
+        } else {
+            return NGX_ERROR;
+        }
+    }
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = p;
+    value->len = len;
+
+    n = (uint32_t) reply->elements;
+    p = ngx_cpymem(p, &n, 4);
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e->type == REDIS_REPLY_NIL) {
+            n = NGX_HTTP_UC_CACHE_NIL;
+            p = ngx_cpymem(p, &n, 4);
+            continue;
+        }
+
+        n = (uint32_t) e->len;
+        p = ngx_cpymem(p, &n, 4);
+        p = ngx_cpymem(p, e->str, e->len);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_uc_cache_unpack(ngx_str_t *value, uc_str_t *vals, size_t max,
+    size_t *n)
+{
+    u_char    *p, *last;
+    size_t     i;
+    uint32_t   count, len;
+
+    p = value->data;
+    last = p + value->len;
+
+    if (last - p < 4) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(&count, p, 4);
+    p += 4;
+
+    if (count > max) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < count; i++) {
+        if (last - p < 4) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(&len, p, 4);
+        p += 4;
+
+        if (len == NGX_HTTP_UC_CACHE_NIL) {
+            vals[i].data = NULL;
+            vals[i].len = 0;
+            continue;
+        }
+
+        if ((size_t) (last - p) < len) {
+            return NGX_ERROR;
+        }
+
+        vals[i].data = (const char *) p;
+        vals[i].len = len;
+        p += len;
+    }
+
+    *n = count;
+
+    return NGX_OK;
+}
+
+
+/* ------------------------------------------------------- configuration */
+
+static ngx_int_t
+ngx_http_uc_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_uc_cache_t  *ocache = data;
+
+    size_t                len;
+    ngx_http_uc_cache_t  *cache;
+
+    cache = shm_zone->data;
+
+    if (ocache) {
+        cache->sh = ocache->sh;
+        cache->shpool = ocache->shpool;
+        return NGX_OK;
+    }
+
+    cache->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        cache->sh = cache->shpool->data;
+        return NGX_OK;
+    }
+
+    cache->sh = ngx_slab_calloc(cache->shpool,
+                                sizeof(ngx_http_uc_cache_sh_t));
+    if (cache->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    cache->shpool->data = cache->sh;
+
+    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
+                    ngx_http_uc_cache_rbtree_insert);
+    ngx_queue_init(&cache->sh->lru);
+
+    len = sizeof(" in usercenter cache \"\"") + shm_zone->shm.name.len;
+
+    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
+    if (cache->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(cache->shpool->log_ctx, " in usercenter cache \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is normal for a cache: LRU eviction handles it */
+    cache->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/* usercenter_cache zone=NAME:SIZE [ttl=TIME] [stale_if_error=TIME]; */
+char *
+ngx_http_uc_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_uc_main_conf_t  *umcf = conf;
+
+    u_char               *p;
+    ssize_t               size;
+    ngx_str_t            *value, name, s;
+    ngx_uint_t            i;
+    ngx_msec_t            ttl, stale;
+    ngx_shm_zone_t       *shm_zone;
+    ngx_http_uc_cache_t  *cache;
+
+    if (umcf->cache != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    size = 0;
+    ngx_str_null(&name);
+    ttl = 30000;
+    stale = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            name.data = value[i].data + 5;
+            p = (u_char *) ngx_strchr(name.data, ':');
+
+            if (p == NULL) {
+                goto invalid;
+            }
+
+            name.len = p - name.data;
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+
+            if (name.len == 0 || size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "usercenter cache \"%V\" is too small",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+            ttl = ngx_parse_time(&s, 0);
+
+            if (ttl == (ngx_msec_t) NGX_ERROR || ttl == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "stale_if_error=", 15) == 0) {
+            s.data = value[i].data + 15;
+            s.len = value[i].len - 15;
+            stale = ngx_parse_time(&s, 0);
+
+            if (stale == (ngx_msec_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have the \"zone\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    cache = ngx_pcalloc(cf->pool, sizeof(ngx_http_uc_cache_t));
+    if (cache == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_usercenter_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is already used", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    cache->ttl = ttl;
+    cache->stale_if_error = stale;
+    cache->shm_zone = shm_zone;
+
+    shm_zone->init = ngx_http_uc_cache_init_zone;
+    shm_zone->data = cache;
+
+    umcf->cache = cache;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}

@@ -42,14 +42,15 @@ build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
 $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -pthread -Ibackend -o $@ $(BACKEND_SRC) $(LIBUC_SRC) \
-	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto
+	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto -lm
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx
 
-$(UCCTL): tools/ucctl.c $(LIBUC_SRC) $(LIBUC_HDR)
+$(UCCTL): tools/ucctl.c tools/ucctl_api.c tools/ucctl.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)
-	$(CC) $(UC_CFLAGS) -o $@ tools/ucctl.c $(LIBUC_SRC) -lhiredis -lcrypto
+	$(CC) $(UC_CFLAGS) -Itools -o $@ tools/ucctl.c tools/ucctl_api.c $(LIBUC_SRC) \
+	    -lhiredis -lcurl -ljansson -lcrypto
 
 $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
                       backend/validate.c $(BACKEND_HDR) $(LIBUC_HDR)
@@ -59,6 +60,7 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
 
 # the store and serial segments against a real SQLite file
 SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/store_sql.c \
+              backend/store_config.c backend/flags_sync.c \
               backend/formats.c \
               backend/log.c backend/config.c backend/outbox.c \
               backend/redis.c backend/validate.c

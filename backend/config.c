@@ -39,6 +39,9 @@ defaults(void)
     ucb_conf.code_ttl = 300;
     ucb_conf.code_cooldown = 60;
     ucb_conf.code_attempts = 5;
+    /* GB/T 2260 county-level codes, historical ones included */
+    strcpy(ucb_conf.regions_file,
+           "/usr/lib/python3/dist-packages/stdnum/cn/loc.dat");
 }
 
 
@@ -140,6 +143,7 @@ set(const char *name, const char *value)
     STR("cookie_name", cookie_name);
     STR("cookie_domain", cookie_domain);
     STR("sender", sender);
+    STR("regions_file", regions_file);
     NUM("threads", threads, 1, 4096);
     NUM("max_body", max_body, 1024, 16 * 1024 * 1024);
     NUM("redis_db", redis_db, 0, 65535);

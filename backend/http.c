@@ -54,6 +54,18 @@ static const ucb_route_t  routes[] = {
       2 },
     { "POST",   "/uc/v1/admin/users/{}/freeze",    ucb_h_admin_freeze, 2 },
     { "POST",   "/uc/v1/admin/users/{}/unfreeze",  ucb_h_admin_unfreeze, 2 },
+    { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
+    { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
+    { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },
+    { "DELETE", "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_delete,
+      2 },
+    { "GET",    "/uc/v1/dict/{}",                  ucb_h_dict_get, 0 },
+    { "GET",    "/uc/v1/admin/dicts",              ucb_h_admin_dicts_get, 2 },
+    { "PUT",    "/uc/v1/admin/dicts/{}",           ucb_h_admin_dict_put, 2 },
+    { "PUT",    "/uc/v1/admin/dicts/{}/items/{}",  ucb_h_admin_dict_item_put,
+      2 },
+    { "DELETE", "/uc/v1/admin/dicts/{}/items/{}",
+      ucb_h_admin_dict_item_delete, 2 },
 };
 
 #define NROUTES  (sizeof(routes) / sizeof(routes[0]))
@@ -372,6 +384,21 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
 }
 
 
+const char *
+ucb_header(ucb_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+
+const char *
+ucb_query(ucb_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+                                       name);
+}
+
+
 static enum MHD_Result
 respond(struct MHD_Connection *conn, ucb_req_t *req)
 {
@@ -383,7 +410,16 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         ucb_error(req, 500, "internal_error", "something went wrong");
     }
 
-    if (req->reply != NULL) {
+    if (req->raw != NULL && req->reply == NULL) {
+        resp = MHD_create_response_from_buffer(strlen(req->raw),
+                                               (void *) req->raw,
+                                               MHD_RESPMEM_MUST_COPY);
+        if (resp != NULL) {
+            MHD_add_response_header(resp, "Content-Type",
+                                    "application/json");
+        }
+
+    } else if (req->reply != NULL) {
         text = json_dumps(req->reply, JSON_COMPACT);
         if (text == NULL) {
             return MHD_NO;
@@ -402,7 +438,14 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         return MHD_NO;
     }
 
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (req->etag[0] != '\0') {
+        /* may be kept, but asked again every time: 304 is cheap */
+        MHD_add_response_header(resp, "ETag", req->etag);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+
+    } else {
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    }
 
     if (req->set_cookie != NULL) {
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
@@ -483,6 +526,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     json_decref(req.body);
     json_decref(req.reply);
     free(req.set_cookie);
+    free(req.raw);
 
     return rc;
 }

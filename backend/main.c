@@ -67,6 +67,11 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (ucb_dicts_seed() != 0) {
+        fprintf(stderr, "uc-backend: seeding dictionaries failed\n");
+        return 1;
+    }
+
     if (ucb_accounts_init() != 0 || ucb_ids_start() != 0
         || ucb_outbox_start() != 0)
     {
@@ -94,6 +99,7 @@ main(int argc, char **argv)
     ucb_http_stop();
     ucb_outbox_stop();
     ucb_ids_stop();
+    ucb_dicts_stop();
     ucb_store_thread_close();
     uc_keyring_free(&ucb_keys);
 

@@ -73,7 +73,12 @@ static void *
 relay_loop(void *arg)
 {
     int              n;
+    time_t           reconciled;
     struct timespec  until;
+
+    /* flags whose copy in Redis missed a change (or start from empty) */
+    ucb_flags_reconcile();
+    reconciled = time(NULL);
 
     pthread_mutex_lock(&lock);
 
@@ -95,6 +100,11 @@ relay_loop(void *arg)
         do {
             n = relay_batch();
         } while (n == BATCH);
+
+        if (time(NULL) - reconciled >= 30) {
+            ucb_flags_reconcile();
+            reconciled = time(NULL);
+        }
 
         pthread_mutex_lock(&lock);
     }

@@ -83,4 +83,32 @@ int ucb_store_serial_segment(const char *name, int size, int64_t *first);
 /* Counts, for tests and the admin API. */
 int ucb_store_count(const char *what, int64_t *n);
 
+/*
+ * Feature flags: rule text as libuc's uc_flag_format() writes it. Changes
+ * write an audit row and a flag.changed event in the same transaction.
+ */
+int ucb_store_flag_put(const char *line, const char *name, const char *rule,
+    const char *actor);
+int ucb_store_flag_delete(const char *line, const char *name,
+    const char *actor);
+/* *out: a new JSON object, name -> rule */
+int ucb_store_flags(const char *line, json_t **out);
+/* *out: a new JSON array of the lines that have flags */
+int ucb_store_flag_lines(json_t **out);
+
+/*
+ * Dictionaries: named lists of {code, label, sort, extra}, each with a
+ * version bumped by every change (in the same transaction).
+ */
+int ucb_store_dict_version(const char *name, int64_t *version);
+/* *items: a new JSON array ordered by sort, then code */
+int ucb_store_dict_items(const char *name, json_t **items);
+/* items replace the dictionary (replace = 1) or are upserted into it */
+int ucb_store_dict_put(const char *name, json_t *items, int replace,
+    const char *actor, int64_t *version);
+int ucb_store_dict_item_delete(const char *name, const char *code,
+    const char *actor, int64_t *version);
+/* *out: a new JSON array of {name, version, items} */
+int ucb_store_dicts(json_t **out);
+
 #endif /* UCB_STORE_H */

@@ -54,6 +54,8 @@ typedef struct {
     int             code_ttl;
     int             code_cooldown;
     int             code_attempts;
+
+    char            regions_file[512];     /* "" : no regions dictionary */
 } ucb_config_t;
 
 extern ucb_config_t  ucb_conf;
@@ -97,6 +99,9 @@ typedef struct {
     json_t         *reply;
     char           *set_cookie;
     long            retry_after;
+    char            etag[48];        /* set: cacheable, revalidated */
+    char           *raw;             /* a JSON body already serialised,
+                                        malloc'ed, freed after sending */
 } ucb_req_t;
 
 typedef void (*ucb_handler_pt)(ucb_req_t *req);
@@ -105,6 +110,10 @@ typedef void (*ucb_handler_pt)(ucb_req_t *req);
 void ucb_error(ucb_req_t *req, int status, const char *code,
     const char *message);
 void ucb_reply(ucb_req_t *req, int status, json_t *body);
+
+/* A request header or query argument, NULL when absent. */
+const char *ucb_header(ucb_req_t *req, const char *name);
+const char *ucb_query(ucb_req_t *req, const char *name);
 
 /* Body field helpers; on a bad field they answer 400 and return -1. */
 int ucb_body_string(ucb_req_t *req, const char *name, size_t max,
@@ -194,5 +203,22 @@ void ucb_h_admin_serial(ucb_req_t *req);
 void ucb_h_admin_guard_get(ucb_req_t *req);
 void ucb_h_admin_guard_add(ucb_req_t *req);
 void ucb_h_admin_guard_remove(ucb_req_t *req);
+void ucb_h_flags(ucb_req_t *req);
+void ucb_h_admin_flags_get(ucb_req_t *req);
+void ucb_h_admin_flag_put(ucb_req_t *req);
+void ucb_h_admin_flag_delete(ucb_req_t *req);
+void ucb_h_dict_get(ucb_req_t *req);
+void ucb_h_admin_dicts_get(ucb_req_t *req);
+void ucb_h_admin_dict_put(ucb_req_t *req);
+void ucb_h_admin_dict_item_put(ucb_req_t *req);
+void ucb_h_admin_dict_item_delete(ucb_req_t *req);
+
+/* flags.c: the store's flags copied to Redis, where gateways read them */
+int ucb_flags_publish(const char *line);
+void ucb_flags_reconcile(void);
+
+/* dicts.c */
+int ucb_dicts_seed(void);
+void ucb_dicts_stop(void);
 
 #endif /* UCB_H */

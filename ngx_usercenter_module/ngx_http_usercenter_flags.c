@@ -47,6 +47,7 @@ ngx_http_uc_flags_handler(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     const char               *argv[2];
     ngx_pool_cleanup_t       *cln;
     ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_loc_conf_t   *ulcf;
     ngx_http_uc_main_conf_t  *umcf;
 
     if (ctx->flags_state == NGX_HTTP_UC_FLAGS_DONE) {
@@ -68,7 +69,11 @@ ngx_http_uc_flags_handler(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
-    if (umcf->cache != NULL && ngx_http_uc_tracking_live(umcf)) {
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->cache != NULL && ulcf->cache_lookup
+        && ngx_http_uc_tracking_live(umcf))
+    {
 
         if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 0)
             == NGX_HTTP_UC_CACHE_HIT)

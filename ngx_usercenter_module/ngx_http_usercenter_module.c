@@ -114,6 +114,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       offsetof(ngx_http_uc_loc_conf_t, on_redis_error),
       &ngx_http_uc_fail_modes },
 
+    { ngx_string("usercenter_cache_lookup"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, cache_lookup),
+      NULL },
+
     { ngx_string("usercenter_flags"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -331,6 +338,7 @@ ngx_http_uc_create_loc_conf(ngx_conf_t *cf)
     ulcf->on_redis_error = NGX_CONF_UNSET_UINT;
     ulcf->strip_identity = NGX_CONF_UNSET;
     ulcf->flags = NGX_CONF_UNSET;
+    ulcf->cache_lookup = NGX_CONF_UNSET;
     ulcf->guard = NGX_CONF_UNSET_UINT;
     ulcf->guard_threshold = NGX_CONF_UNSET_UINT;
     ulcf->guard_challenge = NGX_CONF_UNSET_UINT;
@@ -357,6 +365,7 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->cookie, prev->cookie, "uc_session");
     ngx_conf_merge_value(conf->strip_identity, prev->strip_identity, 1);
     ngx_conf_merge_value(conf->flags, prev->flags, 0);
+    ngx_conf_merge_value(conf->cache_lookup, prev->cache_lookup, 1);
 
     if (conf->limits == NULL) {
         conf->limits = prev->limits;

@@ -63,6 +63,7 @@ typedef struct {
     ngx_str_t                     cookie;
     ngx_flag_t                    strip_identity;
     ngx_flag_t                    flags;
+    ngx_flag_t                    cache_lookup;
     ngx_array_t                  *limits;    /* ngx_shm_zone_t * */
     ngx_uint_t                    guard;
     ngx_uint_t                    guard_threshold;

@@ -24,6 +24,9 @@ ngx_int_t ngx_http_uc_send_error_extra(ngx_http_request_t *r,
 
 void ngx_http_uc_resume(ngx_http_request_t *r);
 
+/* Drops every X-UC-* header the client sent. */
+ngx_int_t ngx_http_uc_strip_headers(ngx_http_request_t *r);
+
 /* Adds a header for the upstream; name must outlive the request. */
 ngx_int_t ngx_http_uc_add_header(ngx_http_request_t *r, const char *name,
     size_t len, ngx_str_t *value);

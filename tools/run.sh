@@ -78,7 +78,7 @@ start() {
             -e "s|@MALL_PORT@|$mall_port|g" -e "s|@PAY_PORT@|$pay_port|g" \
             -e "s|@BACKEND_PORT@|$backend_port|g" \
             -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
-            -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-}|g" \
+            -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-1}|g" \
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
             -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" \
             -e "s|@GUARD_VELOCITY@|${UC_GUARD_VELOCITY:-ip=20 net=100 device=10 phone=5 email=5}|g" \
@@ -91,6 +91,7 @@ start() {
     cat > "$run/ucctl.conf" <<CONF
 redis = 127.0.0.1:$redis_port
 secret = $run/keys
+api = http://127.0.0.1:$gateway_port
 CONF
 
     if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
@@ -143,6 +144,12 @@ Or mint a session directly and call the protected locations:
   curl -s -H "Authorization: Bearer \$TOKEN" $gw/pay/transfer      # 403: level 3 needed
   $ucctl session revoke \$TOKEN
   curl -s -H "Authorization: Bearer \$TOKEN" $gw/mall/cart         # 401 again
+
+Feature flags and dictionaries (user 1 is the demo's administrator):
+  export UC_TOKEN=\$($ucctl session create --user 1 --level 2)
+  $ucctl flag set mall new_checkout --percent 50
+  curl -s $gw/mall/                       # "flags" shows what the mall saw
+  curl -s $gw/uc/v1/dict/regions | head -c 300
 
 Stop it with: make stop
 MSG

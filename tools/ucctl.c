@@ -12,9 +12,11 @@
  *   ucctl [global options] guard block|unblock|allow|unallow
  *         ip|domain|prefix VALUE
  *   ucctl [global options] guard list
+ *   ucctl [global options] flag|dict ...   (the admin API; see ucctl_api.c)
  *
  * Global options: --redis HOST:PORT|unix:PATH (default 127.0.0.1:6379),
  * --password P, --db N, --prefix P (default uc:), --secret FILE, and
+ * --api URL and --token TOKEN (the admin API, through the gateway), and
  * --config FILE with "name = value" lines for the same names.
  *
  * Sessions are written exactly as the gateway reads them (libuc).
@@ -37,18 +39,12 @@
 #include "uc_config.h"
 #include "uc_schema.h"
 #include "uc_token.h"
+#include "ucctl.h"
 
 
 #define UCCTL_PIPELINE  512
 
 
-typedef struct {
-    char            redis[256];
-    char            password[256];
-    char            prefix[UC_PREFIX_MAX + 1];
-    char            secret[1024];
-    long            db;
-} ucctl_conf_t;
 
 
 typedef struct {
@@ -62,11 +58,9 @@ typedef struct {
 } ucctl_session_opts_t;
 
 
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
 
 
-static void
+void
 die(const char *fmt, ...)
 {
     va_list  ap;
@@ -99,7 +93,16 @@ usage(void)
 "  dev outbox TO                       messages the dev sender sent to TO\n"
 "  guard block|unblock ip|domain|prefix VALUE\n"
 "  guard allow|unallow ip VALUE        the registration guard's lists\n"
-"  guard list\n",
+  "  guard list\n"
+"  flag list LINE                      feature flags (admin API: --api URL\n"
+"  flag set LINE NAME [--on|--off] [--percent P] [--min-level N]\n"
+"           [--users ID,..] [--deny-users ID,..] [--merchants ID,..]\n"
+"           [--deny-merchants ID,..]    --token TOKEN)\n"
+"  flag delete LINE NAME\n"
+"  dict list | dict get NAME           dictionaries (admin API)\n"
+"  dict set NAME FILE|-                {\"items\": [...]} replaces NAME\n"
+"  dict put NAME CODE LABEL [--sort N] one item\n"
+"  dict delete NAME CODE\n",
         stderr);
 
     exit(2);
@@ -156,6 +159,12 @@ set_conf(ucctl_conf_t *conf, const char *name, const char *value)
 
     } else if (strcmp(name, "secret") == 0) {
         copy_opt(conf->secret, sizeof(conf->secret), name, value);
+
+    } else if (strcmp(name, "api") == 0) {
+        copy_opt(conf->api, sizeof(conf->api), name, value);
+
+    } else if (strcmp(name, "token") == 0) {
+        copy_opt(conf->token, sizeof(conf->token), name, value);
 
     } else {
         die("unknown setting \"%s\"", name);
@@ -745,6 +754,15 @@ main(int argc, char **argv)
     if (strcmp(argv[i], "guard") == 0) {
         guard_command(&conf, argc - i - 1, argv + i + 1);
         return 0;
+    }
+
+    if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0) {
+        if (getenv("UC_TOKEN") != NULL && conf.token[0] == '\0') {
+            copy_opt(conf.token, sizeof(conf.token), "token",
+                     getenv("UC_TOKEN"));
+        }
+
+        return ucctl_api_command(&conf, argc - i, argv + i);
     }
 
     if (strcmp(argv[i], "session") != 0) {

@@ -22,6 +22,7 @@ my @gw = ($base + 1, $base + 2);        # two gateways
 my $gw_proxied = $base + 3;             # a gateway behind the proxy
 my $gw_small = $base + 4;               # a small zone for the 1M run
 my $proxy_port = $base + 5;
+my (@gateways, $proxy_pid);
 
 system("rm -rf $dir; mkdir -p $dir") == 0 or die;
 system("redis-server --port $redis_port --bind 127.0.0.1 --save '' "
@@ -71,6 +72,7 @@ CONF
     close $c;
     system("/usr/sbin/nginx -p $p/ -c conf/nginx.conf -e logs/error.log") == 0
         or die "gateway $name";
+    push @gateways, $name;
 }
 
 # ------------------------------------------------------------ clients
@@ -152,6 +154,17 @@ sub key_of {
 sub percentile {
     my ($p, @sorted) = @_;
     return $sorted[int($p * $#sorted + 0.5)];
+}
+
+# whatever happens, nothing is left running (a failed test included)
+END {
+    local $?;    # the test's own exit status stands
+    kill 'TERM', $proxy_pid if $proxy_pid;
+    for my $g (@gateways) {
+        system("/usr/sbin/nginx -p $dir/$g/ -c conf/nginx.conf -e logs/error.log "
+               . "-s stop 2>/dev/null") if -e "$dir/$g/logs/nginx.pid";
+    }
+    system("redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1");
 }
 
 my $rc = connect_to($redis_port);
@@ -262,7 +275,7 @@ sub redis_list {
 # it stops passing anything Redis sends to subscribers, but keeps their
 # sockets open.
 
-my ($proxy_pid, $ctl) = start_proxy();
+($proxy_pid, my $ctl) = start_proxy();
 gateway('proxied', $gw_proxied, "127.0.0.1:$proxy_port", 'near2:8m', 1);
 
 {
@@ -409,7 +422,7 @@ sub start_proxy {
     my $rss1 = $rss->();
     my $entries = metric($gw_small, 'usercenter_cache_entries');
     my $evictions = metric($gw_small, 'usercenter_cache_evictions_total');
-    diag sprintf "1M sessions through an 8 MB zone: %d entries kept, %d evicted, "
+    diag sprintf "$n sessions through an 8 MB zone: %d entries kept, %d evicted, "
                  . "workers' RSS %d -> %d kB", $entries, $evictions, $rss0, $rss1;
 
     is($answered, $n, 'every one of the million sessions was asked for');
@@ -419,7 +432,8 @@ sub start_proxy {
     cmp_ok($evictions, '>=', $n - $entries - 1000, 'the rest was evicted, least recently used first');
     cmp_ok($rss1 - $rss0, '<', 2 * 8 * 1024 + 16 * 1024,
            'the workers grew by no more than the zone they share (plus slack)');
-    my ($code, $cache) = get($warm, $probe);
+    # (a new connection: the warm-up one idled past keepalive_timeout)
+    my ($code) = get(connect_to($gw_small), $probe);
     is($code, 200, 'the gateway still answers afterwards');
     unlink $tokens;
 }
@@ -487,6 +501,7 @@ sub blast {
 
 kill 'TERM', $proxy_pid;
 waitpid $proxy_pid, 0;
+$proxy_pid = undef;
 for my $g ('gw0', 'gw1', 'proxied', 'small') {
     system("/usr/sbin/nginx -p $dir/$g/ -c conf/nginx.conf -e logs/error.log -s quit");
 }

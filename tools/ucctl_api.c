@@ -1,0 +1,348 @@
+/*
+ * ucctl: the commands that drive the backend's admin API through the
+ * gateway (libcurl), as an operator's browser or script would:
+ *
+ *   flag list LINE
+ *   flag set LINE NAME [--on|--off] [--percent P] [--min-level N]
+ *            [--users ID,..] [--deny-users ID,..] [--merchants ID,..]
+ *            [--deny-merchants ID,..]
+ *   flag delete LINE NAME
+ *   dict list
+ *   dict get NAME
+ *   dict set NAME FILE|-        FILE holds {"items": [...]}
+ *   dict put NAME CODE LABEL [--sort N]
+ *   dict delete NAME CODE
+ *
+ * The answer's JSON goes to stdout; an error answer's message to stderr
+ * and the exit code is 1.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "ucctl.h"
+
+
+typedef struct {
+    char           *data;
+    size_t          len;
+} buf_t;
+
+
+static size_t
+collect(char *p, size_t size, size_t n, void *userdata)
+{
+    buf_t  *b = userdata;
+    char   *grown;
+
+    grown = realloc(b->data, b->len + size * n + 1);
+    if (grown == NULL) {
+        return 0;
+    }
+
+    b->data = grown;
+    memcpy(b->data + b->len, p, size * n);
+    b->len += size * n;
+    b->data[b->len] = '\0';
+
+    return size * n;
+}
+
+
+/* One request; prints the answer; returns the exit code. */
+static int
+call(const ucctl_conf_t *conf, const char *method, const char *path,
+    json_t *body)
+{
+    int                 rc;
+    char                url[1024], auth[600], *text;
+    long                status;
+    buf_t               b;
+    json_t             *answer, *err;
+    CURL               *curl;
+    CURLcode            res;
+    struct curl_slist  *headers;
+
+    if (conf->api[0] == '\0') {
+        die("the admin API needs --api URL (the gateway)");
+    }
+
+    if (conf->token[0] == '\0') {
+        die("the admin API needs an administrator's session: --token TOKEN "
+            "or UC_TOKEN");
+    }
+
+    snprintf(url, sizeof(url), "%s%s", conf->api, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", conf->token);
+
+    curl = curl_easy_init();
+    if (curl == NULL) {
+        die("out of memory");
+    }
+
+    headers = curl_slist_append(NULL, auth);
+    text = NULL;
+
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT);
+        headers = curl_slist_append(headers,
+                                    "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+    }
+
+    memset(&b, 0, sizeof(b));
+
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+
+    res = curl_easy_perform(curl);
+
+    if (res != CURLE_OK) {
+        fprintf(stderr, "ucctl: %s: %s\n", url, curl_easy_strerror(res));
+        rc = 1;
+        goto done;
+    }
+
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+
+    if (status >= 200 && status < 300) {
+        if (b.len > 0) {
+            fputs(b.data, stdout);
+
+            if (b.data[b.len - 1] != '\n') {
+                fputc('\n', stdout);
+            }
+        }
+
+        rc = 0;
+        goto done;
+    }
+
+    answer = b.len > 0 ? json_loads(b.data, 0, NULL) : NULL;
+    err = json_object_get(json_object_get(answer, "error"), "message");
+
+    fprintf(stderr, "ucctl: %ld %s\n", status,
+            json_is_string(err) ? json_string_value(err) : "(no message)");
+
+    json_decref(answer);
+    rc = 1;
+
+done:
+
+    free(text);
+    free(b.data);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+
+    return rc;
+}
+
+
+/* "1,2,3" into ["1","2","3"] */
+static json_t *
+split_list(const char *s)
+{
+    json_t      *a;
+    const char  *p, *comma;
+
+    a = json_array();
+
+    for (p = s; *p != '\0'; p = comma + 1) {
+        comma = strchr(p, ',');
+
+        if (comma == NULL) {
+            json_array_append_new(a, json_string(p));
+            break;
+        }
+
+        json_array_append_new(a, json_stringn(p, (size_t) (comma - p)));
+    }
+
+    return a;
+}
+
+
+static int
+flag_set(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int          i, rc;
+    char        *end, path[512];
+    double       pct;
+    json_t      *body;
+    const char  *lists[][2] = {
+        { "--users", "users" }, { "--deny-users", "deny_users" },
+        { "--merchants", "merchants" },
+        { "--deny-merchants", "deny_merchants" }
+    };
+    size_t       j;
+
+    body = json_pack("{s:b}", "enabled", 1);
+
+    for (i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--on") == 0) {
+            json_object_set_new(body, "enabled", json_true());
+            continue;
+        }
+
+        if (strcmp(argv[i], "--off") == 0) {
+            json_object_set_new(body, "enabled", json_false());
+            continue;
+        }
+
+        if (i + 1 >= argc) {
+            die("%s needs a value", argv[i]);
+        }
+
+        if (strcmp(argv[i], "--percent") == 0) {
+            pct = strtod(argv[i + 1], &end);
+
+            if (*end != '\0' || end == argv[i + 1]) {
+                die("--percent: a number from 0 to 100");
+            }
+
+            json_object_set_new(body, "percent", json_real(pct));
+
+        } else if (strcmp(argv[i], "--min-level") == 0) {
+            json_object_set_new(body, "min_level",
+                                json_integer(strtol(argv[i + 1], NULL, 10)));
+
+        } else {
+            for (j = 0; j < sizeof(lists) / sizeof(lists[0]); j++) {
+                if (strcmp(argv[i], lists[j][0]) == 0) {
+                    json_object_set_new(body, lists[j][1],
+                                        split_list(argv[i + 1]));
+                    break;
+                }
+            }
+
+            if (j == sizeof(lists) / sizeof(lists[0])) {
+                die("unknown option \"%s\"", argv[i]);
+            }
+        }
+
+        i++;
+    }
+
+    snprintf(path, sizeof(path), "/uc/v1/admin/flags/%s/%s", argv[2],
+             argv[3]);
+
+    rc = call(conf, "PUT", path, body);
+    json_decref(body);
+
+    return rc;
+}
+
+
+static int
+dict_set(const ucctl_conf_t *conf, const char *name, const char *file)
+{
+    int            rc;
+    char           path[512];
+    json_t        *body;
+    json_error_t   err;
+
+    body = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &err)
+                                  : json_load_file(file, 0, &err);
+    if (body == NULL) {
+        die("%s: %s (line %d)", file, err.text, err.line);
+    }
+
+    snprintf(path, sizeof(path), "/uc/v1/admin/dicts/%s", name);
+
+    rc = call(conf, "PUT", path, body);
+    json_decref(body);
+
+    return rc;
+}
+
+
+static int
+dict_put(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int      rc;
+    char     path[512];
+    json_t  *body;
+
+    body = json_pack("{s:s}", "label", argv[4]);
+
+    if (argc == 7 && strcmp(argv[5], "--sort") == 0) {
+        json_object_set_new(body, "sort",
+                            json_integer(strtol(argv[6], NULL, 10)));
+
+    } else if (argc != 5) {
+        die("usage: dict put NAME CODE LABEL [--sort N]");
+    }
+
+    snprintf(path, sizeof(path), "/uc/v1/admin/dicts/%s/items/%s", argv[2],
+             argv[3]);
+
+    rc = call(conf, "PUT", path, body);
+    json_decref(body);
+
+    return rc;
+}
+
+
+int
+ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int   rc;
+    char  path[512];
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    rc = -1;
+
+    if (strcmp(argv[0], "flag") == 0) {
+        if (argc == 3 && strcmp(argv[1], "list") == 0) {
+            snprintf(path, sizeof(path), "/uc/v1/admin/flags/%s", argv[2]);
+            rc = call(conf, "GET", path, NULL);
+
+        } else if (argc >= 4 && strcmp(argv[1], "set") == 0) {
+            rc = flag_set(conf, argc, argv);
+
+        } else if (argc == 4 && strcmp(argv[1], "delete") == 0) {
+            snprintf(path, sizeof(path), "/uc/v1/admin/flags/%s/%s",
+                     argv[2], argv[3]);
+            rc = call(conf, "DELETE", path, NULL);
+        }
+
+    } else {
+        if (argc == 2 && strcmp(argv[1], "list") == 0) {
+            rc = call(conf, "GET", "/uc/v1/admin/dicts", NULL);
+
+        } else if (argc == 3 && strcmp(argv[1], "get") == 0) {
+            snprintf(path, sizeof(path), "/uc/v1/dict/%s", argv[2]);
+            rc = call(conf, "GET", path, NULL);
+
+        } else if (argc == 4 && strcmp(argv[1], "set") == 0) {
+            rc = dict_set(conf, argv[2], argv[3]);
+
+        } else if (argc >= 5 && strcmp(argv[1], "put") == 0) {
+            rc = dict_put(conf, argc, argv);
+
+        } else if (argc == 4 && strcmp(argv[1], "delete") == 0) {
+            snprintf(path, sizeof(path), "/uc/v1/admin/dicts/%s/items/%s",
+                     argv[2], argv[3]);
+            rc = call(conf, "DELETE", path, NULL);
+        }
+    }
+
+    curl_global_cleanup();
+
+    if (rc == -1) {
+        die("unknown %s command; run ucctl without arguments for help",
+            argv[0]);
+    }
+
+    return rc;
+}

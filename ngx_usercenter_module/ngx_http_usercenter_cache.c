@@ -2,9 +2,13 @@
 /*
  * usercenter gateway module: the near-cache.
  *
- * One shared-memory zone for all workers: an rbtree of Redis keys (hashed,
- * then compared in full) and an LRU queue. A node holds the last reply read
- * for its key, packed, and the generation it was read under.
+ * One shared-memory zone for all workers: a hash table of Redis keys
+ * (chained, a bucket per 256 bytes of zone) and an LRU queue. A hash table
+ * rather than nginx's usual rbtree: with a hundred thousand sessions a
+ * tree walk is some twenty cache misses into cold shared memory, and it
+ * cost more than the rest of the check (perf, make bench); a bucket is one
+ * or two. A node holds the last reply read for its key, packed, and the
+ * generation it was read under.
  *
  * Generations order everything. A reservation takes a new one and writes it
  * in the node as the pending mark; a fill succeeds only while that mark is
@@ -22,8 +26,9 @@
 #include "ngx_http_usercenter_status.h"
 
 
-typedef struct {
-    ngx_rbtree_node_t             node;      /* node.key: crc32 of the key */
+struct ngx_http_uc_cache_node_s {
+    ngx_http_uc_cache_node_t     *next;      /* in its bucket */
+    uint32_t                      hash;      /* crc32 of the key */
     ngx_queue_t                   queue;
     uint64_t                      data_gen;  /* 0: no copy yet */
     uint64_t                      pending;   /* reservation mark, 0: none */
@@ -32,10 +37,17 @@ typedef struct {
     uint32_t                      value_len;
     uint16_t                      key_len;
     u_char                        bytes[1];  /* the key, then the value */
-} ngx_http_uc_cache_node_t;
+};
 
 
 #define NGX_HTTP_UC_CACHE_NIL  0xffffffff
+
+/*
+ * Room for a value reserved with the key: a session record fits, so its
+ * node is allocated once and every session node has the same slab size
+ * (an evicted one always makes room for a new one).
+ */
+#define NGX_HTTP_UC_CACHE_ROOM  112
 
 
 static ngx_int_t ngx_http_uc_cache_init_zone(ngx_shm_zone_t *shm_zone,
@@ -49,8 +61,6 @@ static void ngx_http_uc_cache_delete(ngx_http_uc_cache_t *cache,
     ngx_http_uc_cache_node_t *cn);
 static void ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache,
     ngx_uint_t n);
-static void ngx_http_uc_cache_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 
 
 ngx_http_uc_cache_status_e
@@ -126,7 +136,8 @@ ngx_http_uc_cache_reserve(ngx_http_uc_cache_t *cache, ngx_str_t *key)
         /* old nodes make room before the zone runs out */
         ngx_http_uc_cache_evict(cache, 1);
 
-        cn = ngx_http_uc_cache_alloc(cache, key->data, key->len, hash, 0);
+        cn = ngx_http_uc_cache_alloc(cache, key->data, key->len, hash,
+                                     NGX_HTTP_UC_CACHE_ROOM);
         if (cn == NULL) {
             ngx_shmtx_unlock(&cache->shpool->mutex);
             return 0;
@@ -241,34 +252,17 @@ static ngx_http_uc_cache_node_t *
 ngx_http_uc_cache_lookup(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
     uint32_t hash)
 {
-    ngx_int_t                  rc;
-    ngx_rbtree_node_t         *node, *sentinel;
     ngx_http_uc_cache_node_t  *cn;
 
-    node = cache->sh->rbtree.root;
-    sentinel = cache->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        cn = (ngx_http_uc_cache_node_t *) node;
-
-        rc = ngx_memn2cmp(key, cn->bytes, len, (size_t) cn->key_len);
-
-        if (rc == 0) {
+    for (cn = cache->sh->buckets[hash & (cache->sh->nbuckets - 1)];
+         cn != NULL;
+         cn = cn->next)
+    {
+        if (cn->hash == hash && cn->key_len == len
+            && ngx_memcmp(cn->bytes, key, len) == 0)
+        {
             return cn;
         }
-
-        node = (rc < 0) ? node->left : node->right;
     }
 
     return NULL;
@@ -279,9 +273,9 @@ static ngx_http_uc_cache_node_t *
 ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
     uint32_t hash, size_t cap)
 {
-    size_t                     size;
-    ngx_uint_t                 tries;
-    ngx_http_uc_cache_node_t  *cn;
+    size_t                      size;
+    ngx_uint_t                  tries;
+    ngx_http_uc_cache_node_t   *cn, **bucket;
 
     size = offsetof(ngx_http_uc_cache_node_t, bytes) + len + cap;
 
@@ -292,7 +286,7 @@ ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
             break;
         }
 
-        if (tries == 8 || ngx_queue_empty(&cache->sh->lru)) {
+        if (tries == 64 || ngx_queue_empty(&cache->sh->lru)) {
             ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                           "usercenter cache \"%V\" is full",
                           &cache->shm_zone->shm.name);
@@ -302,7 +296,7 @@ ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
         ngx_http_uc_cache_evict(cache, 0);
     }
 
-    cn->node.key = hash;
+    cn->hash = hash;
     cn->data_gen = 0;
     cn->pending = 0;
     cn->filled = 0;
@@ -311,7 +305,10 @@ ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
     cn->key_len = (uint16_t) len;
     ngx_memcpy(cn->bytes, key, len);
 
-    ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
+    bucket = &cache->sh->buckets[hash & (cache->sh->nbuckets - 1)];
+    cn->next = *bucket;
+    *bucket = cn;
+
     ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
     cache->sh->entries++;
 
@@ -323,8 +320,18 @@ static void
 ngx_http_uc_cache_delete(ngx_http_uc_cache_t *cache,
     ngx_http_uc_cache_node_t *cn)
 {
+    ngx_http_uc_cache_node_t  **p;
+
+    for (p = &cache->sh->buckets[cn->hash & (cache->sh->nbuckets - 1)];
+         *p != cn;
+         p = &(*p)->next)
+    {
+        /* void */
+    }
+
+    *p = cn->next;
+
     ngx_queue_remove(&cn->queue);
-    ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
     ngx_slab_free_locked(cache->shpool, cn);
     cache->sh->entries--;
 }
@@ -355,59 +362,17 @@ ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache, ngx_uint_t n)
         q = ngx_queue_last(&cache->sh->lru);
         cn = ngx_queue_data(q, ngx_http_uc_cache_node_t, queue);
 
-        if (n != 0) {
-            if (cn->pending != 0
+        if (n != 0
+            && (cn->pending != 0
                 || (ngx_msec_int_t) (ngx_current_msec - cn->filled)
-                   < (ngx_msec_int_t) keep)
-            {
-                return;
-            }
-
-        } else {
-            ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_EVICTIONS);
+                   < (ngx_msec_int_t) keep))
+        {
+            return;
         }
 
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_EVICTIONS);
         ngx_http_uc_cache_delete(cache, cn);
     }
-}
-
-
-static void
-ngx_http_uc_cache_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t         **p;
-    ngx_http_uc_cache_node_t   *cn, *cnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            cn = (ngx_http_uc_cache_node_t *) node;
-            cnt = (ngx_http_uc_cache_node_t *) temp;
-
-            p = (ngx_memn2cmp(cn->bytes, cnt->bytes, cn->key_len,
-                              cnt->key_len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
 }
 
 
@@ -534,6 +499,7 @@ ngx_http_uc_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_uc_cache_t  *ocache = data;
 
     size_t                len;
+    ngx_uint_t            n;
     ngx_http_uc_cache_t  *cache;
 
     cache = shm_zone->data;
@@ -559,8 +525,20 @@ ngx_http_uc_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     cache->shpool->data = cache->sh;
 
-    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
-                    ngx_http_uc_cache_rbtree_insert);
+    /* a bucket per 256 bytes of zone: about one node each when full */
+    n = 1024;
+
+    while (n * 2 * 256 <= shm_zone->shm.size) {
+        n *= 2;
+    }
+
+    cache->sh->buckets = ngx_slab_calloc(cache->shpool,
+                                         n * sizeof(ngx_http_uc_cache_node_t *));
+    if (cache->sh->buckets == NULL) {
+        return NGX_ERROR;
+    }
+
+    cache->sh->nbuckets = n;
     ngx_queue_init(&cache->sh->lru);
 
     len = sizeof(" in usercenter cache \"\"") + shm_zone->shm.name.len;

@@ -22,9 +22,12 @@ typedef enum {
 } ngx_http_uc_cache_status_e;
 
 
+typedef struct ngx_http_uc_cache_node_s  ngx_http_uc_cache_node_t;
+
+
 typedef struct {
-    ngx_rbtree_t                  rbtree;
-    ngx_rbtree_node_t             sentinel;
+    ngx_http_uc_cache_node_t    **buckets;   /* chains, by key hash */
+    ngx_uint_t                    nbuckets;  /* a power of two */
     ngx_queue_t                   lru;
     uint64_t                      gen;       /* last generation handed out */
     uint64_t                      flush_gen; /* copies up to it not fresh */

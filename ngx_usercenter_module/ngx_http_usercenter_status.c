@@ -49,7 +49,8 @@ static const ngx_http_uc_metric_t  ngx_http_uc_metrics[NGX_HTTP_UC_STAT_N] = {
       "Times the whole near-cache stopped being fresh (a tracking link "
       "went down, or Redis was flushed)." },
     { "usercenter_cache_evictions_total",
-      "Cached keys dropped to make room (least recently used first)." },
+      "Cached keys dropped to make room (least recently used first) or "
+      "unused past their TTL." },
 };
 
 

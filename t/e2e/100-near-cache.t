@@ -400,6 +400,37 @@ sub start_proxy {
     ok(wait_for(sub { (get($s2, $t))[0] == 401 }), '... and see revocations');
 }
 
+# ------------------------------------------- Redis down: stale_if_error
+#
+# Two gateways on a Redis of their own: one answers from copies up to a
+# minute old while Redis is away, the other (the default) does not.
+
+{
+    my $port = $base + 6;
+    system("redis-server --port $port --bind 127.0.0.1 --save '' "
+           . "--appendonly no --daemonize yes --pidfile $dir/redis2.pid "
+           . "--logfile $dir/redis2.log") == 0 or die 'redis';
+    wait_for(sub { `redis-cli -p $port ping 2>/dev/null` =~ /PONG/ }) or die;
+    gateway('stale', $base + 7, "127.0.0.1:$port", 'near3:8m stale_if_error=60s', 1);
+    gateway('nostale', $base + 8, "127.0.0.1:$port", 'near4:8m', 1);
+
+    my $mint = "$top/build/ucctl --redis 127.0.0.1:$port --secret $dir/keys session create";
+    chomp(my $t = `$mint --user 51`);
+    chomp(my $u = `$mint --user 52`);
+    my ($stale, $nostale) = (connect_to($base + 7), connect_to($base + 8));
+    is(until_hit($stale, $t) . ' ' . until_hit($nostale, $t), 'HIT HIT', 'cached on both');
+
+    system("redis-cli -p $port shutdown nosave >/dev/null 2>&1");
+    ok(wait_for(sub { !`redis-cli -p $port ping 2>/dev/null` }), 'their Redis is down');
+
+    my ($code, $cache) = get($stale, $t);
+    is("$code $cache", '200 STALE', 'stale_if_error=60s: the cached session still answers');
+    ($code) = get($stale, $u);
+    is($code, 503, '... a session never seen is refused (503)');
+    ($code) = get($nostale, $t);
+    is($code, 503, 'without stale_if_error the same session is refused');
+}
+
 # ------------------------------------- a million distinct sessions
 
 {
@@ -502,10 +533,10 @@ sub blast {
 kill 'TERM', $proxy_pid;
 waitpid $proxy_pid, 0;
 $proxy_pid = undef;
-for my $g ('gw0', 'gw1', 'proxied', 'small') {
+for my $g (@gateways) {
     system("/usr/sbin/nginx -p $dir/$g/ -c conf/nginx.conf -e logs/error.log -s quit");
 }
-ok(wait_for(sub { !grep { -e "$dir/$_/logs/nginx.pid" } 'gw0', 'gw1', 'proxied', 'small' }, 400),
+ok(wait_for(sub { !grep { -e "$dir/$_/logs/nginx.pid" } @gateways }, 400),
    'the gateways stopped');
 system("redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1");
 

@@ -18,7 +18,7 @@
  * subscribed, data connection tracking towards it. Whenever either link
  * goes, invalidations may have been lost in between, so the whole cache
  * stops being fresh (a flush) and this worker bypasses it until the chain
- * is rebuilt. A worker that starts flushes too: it may be replacing one
+ * is rebuilt. The links are opened by the worker's first timer tick. A worker that starts flushes too: it may be replacing one
  * that crashed without saying so.
  *
  * A link can also die silently, and in RESP2 a broken redirect is only
@@ -105,6 +105,13 @@ ngx_http_uc_tracking_init(ngx_cycle_t *cycle, ngx_http_uc_main_conf_t *umcf)
     umcf->tracking = t;
 
     ngx_http_uc_cache_flush(umcf->cache);
+
+    /*
+     * The links are built as soon as the worker runs (the first beat), not
+     * on the first request: a cache is configured, so they will be needed,
+     * and requests find them live.
+     */
+    ngx_add_timer(&t->beat, 1);
 
     return NGX_OK;
 }

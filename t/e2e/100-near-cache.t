@@ -65,6 +65,13 @@ http {
             add_header X-Cache \$uc_cache_status always;
             empty_gif;
         }
+        location /f {
+            usercenter_auth optional;
+            usercenter_business_line mall;
+            usercenter_flags on;
+            add_header X-Flags "[\$uc_flags]" always;
+            empty_gif;
+        }
         location /metrics { usercenter_status; }
     }
 }
@@ -209,6 +216,45 @@ gateway("gw$_", $gw[$_], "127.0.0.1:$redis_port", 'near:32m', 2) for 0, 1;
     cmp_ok($p99, '<', 1000, 'p99 of the revocation delay is under one second');
     cmp_ok(metric($gw[0], 'usercenter_cache_invalidations_total'), '>=', 1000,
            'the gateway counted the invalidations');
+}
+
+# ------------------------------------- a flag change on two gateways
+
+sub flags_of {
+    my $s = shift;
+    print $s "GET /f HTTP/1.1\r\nHost: x\r\n\r\n";
+    my $buf = '';
+    while ($buf !~ /\r\n\r\n/) {
+        sysread($s, $buf, 65536, length $buf) or die "read: $!";
+    }
+    my ($len) = $buf =~ /^content-length:\s*(\d+)/mi;
+    my $end = index($buf, "\r\n\r\n") + 4 + ($len // 0);
+    while (length $buf < $end) {
+        sysread($s, $buf, 65536, length $buf) or die "read: $!";
+    }
+    return $buf =~ /^X-Flags: \[(.*)\]/mi ? $1 : '?';
+}
+
+{
+    my @conn = map { connect_to($_) } @gw;
+    # the workers behind these connections have their invalidations live
+    my $t = ucctl('session create --user 42');
+    until_hit($_, $t) for @conn;
+    redis($rc, 'HSET', 'uc:{f:mall}', 'launch', 'on=1;pct=10000');
+    ok(wait_for(sub { flags_of($conn[0]) eq 'launch' && flags_of($conn[1]) eq 'launch' }),
+       'a flag is on at both gateways');
+    my $hgetall = redis_list('INFO', 'commandstats') =~ /cmdstat_hgetall:calls=(\d+)/ ? $1 : 0;
+    flags_of($_) for @conn, @conn, @conn;
+    my $after = redis_list('INFO', 'commandstats') =~ /cmdstat_hgetall:calls=(\d+)/ ? $1 : 0;
+    is($after, $hgetall, '... read from the near-cache: no HGETALL for six requests');
+
+    redis($rc, 'HSET', 'uc:{f:mall}', 'launch', 'on=0');
+    my $t0 = time;
+    my $seen = wait_for(sub { flags_of($conn[0]) eq '' && flags_of($conn[1]) eq '' });
+    my $d = time - $t0;
+    diag sprintf "flag turned off: seen by both gateways after %.2f ms", $d * 1000;
+    ok($seen && $d < 1, 'turned off, both gateways see it within a second');
+    redis($rc, 'DEL', 'uc:{f:mall}');
 }
 
 # ------------------------------------- a revoked session stays refused

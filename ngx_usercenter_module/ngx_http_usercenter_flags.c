@@ -17,6 +17,7 @@
 #include "ngx_http_usercenter_cache.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_status.h"
 #include "ngx_http_usercenter_tracking.h"
 
 #include "uc_flags.h"
@@ -72,8 +73,11 @@ ngx_http_uc_flags_handler(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
     if (umcf->cache != NULL && ulcf->cache_lookup
-        && ngx_http_uc_tracking_live(umcf))
+        && !ngx_http_uc_tracking_live(umcf))
     {
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + NGX_HTTP_UC_CACHE_BYPASS);
+
+    } else if (umcf->cache != NULL && ulcf->cache_lookup) {
 
         if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 0)
             == NGX_HTTP_UC_CACHE_HIT)
@@ -86,11 +90,14 @@ ngx_http_uc_flags_handler(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
             if (ngx_http_uc_cache_unpack(&value, vals, 2 * UC_FLAGS_MAX, &n)
                 == NGX_OK)
             {
+                ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE
+                                 + NGX_HTTP_UC_CACHE_HIT);
                 ctx->flags_state = NGX_HTTP_UC_FLAGS_DONE;
                 return ngx_http_uc_flags_eval(ctx, vals, n, 0);
             }
         }
 
+        ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE + NGX_HTTP_UC_CACHE_MISS);
         ctx->flags_mark = ngx_http_uc_cache_reserve(umcf->cache, &k);
     }
 

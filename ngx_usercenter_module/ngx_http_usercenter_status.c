@@ -39,7 +39,7 @@ static const ngx_http_uc_metric_t  ngx_http_uc_metrics[NGX_HTTP_UC_STAT_N] = {
     { "usercenter_guard_total{decision=\"error\"}", NULL },
     { "usercenter_guard_total{decision=\"challenge\"}", NULL },
     { "usercenter_cache_lookups_total{result=\"bypass\"}",
-      "Near-cache lookups by outcome." },
+      "Near-cache lookups (sessions and flag sets) by outcome." },
     { "usercenter_cache_lookups_total{result=\"miss\"}", NULL },
     { "usercenter_cache_lookups_total{result=\"hit\"}", NULL },
     { "usercenter_cache_lookups_total{result=\"stale\"}", NULL },

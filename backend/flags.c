@@ -151,8 +151,9 @@ valid_names(ucb_req_t *req)
 void
 ucb_h_admin_flag_put(ucb_req_t *req)
 {
-    int        rc, published;
+    int        rc, published, full;
     char      *lists[4], rule[UC_FLAG_RULE_MAX + 1];
+    json_t    *existing;
     size_t     i;
     double     pct;
     json_t    *v;
@@ -235,6 +236,22 @@ ucb_h_admin_flag_put(ucb_req_t *req)
         ucb_error(req, 400, "validation_failed",
                   "users and merchants are lists of ids (letters, digits, "
                   "_ and -), together at most 8 KB");
+        return;
+    }
+
+    /* the gateway reads at most UC_FLAGS_MAX flags of a line */
+    if (ucb_store_flags(req->params[0], &existing) != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    full = json_object_size(existing) >= UC_FLAGS_MAX
+           && json_object_get(existing, req->params[1]) == NULL;
+    json_decref(existing);
+
+    if (full) {
+        ucb_error(req, 409, "too_many_flags",
+                  "a business line has at most 256 flags; delete one first");
         return;
     }
 

@@ -21,6 +21,9 @@ redis_cli('HSET', 'uc:{f:mall}',
           'dark', 'on=0;pct=10000',
           'broken', 'on=7');
 redis_cli('HSET', 'uc:{f:pay}', 'pay_only', 'on=1;pct=10000');
+# more fields than any line may have (written around the admin API)
+redis_cli('DEL', 'uc:{f:huge}');
+redis_cli('HSET', 'uc:{f:huge}', map { ("f$_", 'on=1;pct=10000') } 1 .. 300);
 
 our $User42 = new_session(user => 42, level => 2, line => 'mall,pay',
                           merchant => 'm-7');
@@ -156,7 +159,27 @@ X-Flags: []
 
 
 
-=== TEST 7: usercenter_cache without a zone
+=== TEST 7: a flag hash larger than any line may have: all off, logged
+--- config
+    location /p {
+        usercenter_auth optional;
+        usercenter_business_line huge;
+        usercenter_flags on;
+        add_header X-Flags "[$uc_flags]" always;
+        empty_gif;
+    }
+--- request
+GET /p
+--- response_headers
+X-Flags: []
+--- error_log
+flags of "huge" unreadable
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: usercenter_cache without a zone
 --- http_config
     usercenter_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     usercenter_cache ttl=10s;
@@ -167,7 +190,7 @@ must have the "zone" parameter
 
 
 
-=== TEST 8: usercenter_cache with a zone too small
+=== TEST 9: usercenter_cache with a zone too small
 --- http_config
     usercenter_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     usercenter_cache zone=c:4k;
@@ -178,7 +201,7 @@ is too small
 
 
 
-=== TEST 9: usercenter_cache with a bad TTL
+=== TEST 10: usercenter_cache with a bad TTL
 --- http_config
     usercenter_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     usercenter_cache zone=c:1m ttl=soon;
@@ -189,7 +212,7 @@ invalid parameter "ttl=soon"
 
 
 
-=== TEST 10: usercenter_cache without usercenter_redis
+=== TEST 11: usercenter_cache without usercenter_redis
 --- http_config
     usercenter_cache zone=c:1m;
 --- config

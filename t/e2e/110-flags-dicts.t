@@ -85,6 +85,17 @@ is_deeply([ sort keys %$list ], ['rollout'], 'the line\'s flags');
 is($list->{rollout}{percent}, 30, '... with the percentage');
 is_deeply($list->{rollout}{deny_users}, ['2001'], '... and the deny list');
 
+# a line holds at most 256 flags (the most the gateway reads)
+my $made = 0;
+for my $i (1 .. 256) {
+    $made++ if api(PUT => "/uc/v1/admin/flags/crowd/f$i", { enabled => \0 }, $admin)->{status} == 200;
+}
+is($made, 256, '256 flags on one line');
+$r = api(PUT => '/uc/v1/admin/flags/crowd/one_more', { enabled => \1 }, $admin);
+is("$r->{status} $r->{json}{error}{code}", '409 too_many_flags', 'the 257th is refused');
+is(api(PUT => '/uc/v1/admin/flags/crowd/f1', { enabled => \1 }, $admin)->{status}, 200,
+   '... changing one of the 256 is not');
+
 # ------------------------------------------------------------- dictionaries
 
 $r = api(GET => '/uc/v1/dict/genders');

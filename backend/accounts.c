@@ -428,25 +428,78 @@ query_long(ucb_req_t *req, const char *name, long def, long min, long max,
 
 
 /*
- * GET /uc/v1/sessions?limit=N&cursor=C: my devices, newest first. The
- * cursor is opaque to clients (today an offset in the newest-first list).
+ * Where the page after the cursor starts. The cursor is the last item a
+ * page showed, "<expiry ms>.<sid>" (opaque to clients): its rank now, so a
+ * device removed meanwhile does not shift the next page, or, when that
+ * item itself is gone, the number of sessions that sort before it.
+ * -1 for a cursor that is not one, -2 when Redis fails.
  */
+static long
+sessions_offset(const char *index, const char *cursor)
+{
+    long         offset;
+    char        *end;
+    long long    score;
+    const char  *sid;
+    redisReply  *r;
+
+    score = strtoll(cursor, &end, 10);
+
+    if (end == cursor || *end != '.' || score < 0) {
+        return -1;
+    }
+
+    sid = end + 1;
+
+    if (strlen(sid) != UC_SID_LEN
+        || strspn(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789-_") != UC_SID_LEN)
+    {
+        return -1;
+    }
+
+    r = ucb_redis_command("ZREVRANK %s %s", index, sid);
+    if (r == NULL) {
+        return -2;
+    }
+
+    if (r->type == REDIS_REPLY_INTEGER) {
+        offset = (long) r->integer + 1;
+        freeReplyObject(r);
+        return offset;
+    }
+
+    freeReplyObject(r);
+
+    r = ucb_redis_command("ZCOUNT %s (%lld +inf", index, score);
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(r);
+        return -2;
+    }
+
+    offset = (long) r->integer;
+    freeReplyObject(r);
+
+    return offset;
+}
+
+
+/* GET /uc/v1/sessions?limit=N&cursor=C: my devices, newest first. */
 void
 ucb_h_sessions(ucb_req_t *req)
 {
     int          bad;
-    long         limit, cursor;
-    size_t       i, k;
+    long         limit, offset;
+    size_t       i, k, last;
     char         index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
     char         ip[64], ua[192];
     long long    created;
     json_t      *list, *next;
     redisReply  *r, *d;
-    const char  *sid, *desc;
+    const char  *sid, *desc, *cursor;
 
     bad = 0;
     limit = query_long(req, "limit", 20, 1, 100, &bad);
-    cursor = query_long(req, "cursor", 0, 0, 100000, &bad);
 
     if (bad) {
         ucb_error(req, 400, "validation_failed",
@@ -458,9 +511,27 @@ ucb_h_sessions(ucb_req_t *req)
                          req->uid, strlen(req->uid));
     snprintf(devices, sizeof(devices), "%s:devices", index);
 
+    offset = 0;
+    cursor = ucb_query(req, "cursor");
+
+    if (cursor != NULL) {
+        offset = sessions_offset(index, cursor);
+
+        if (offset == -1) {
+            ucb_error(req, 400, "validation_failed",
+                      "limit is 1 to 100; cursor comes from next_cursor");
+            return;
+        }
+
+        if (offset < 0) {
+            ucb_error(req, 503, "unavailable", "try again shortly");
+            return;
+        }
+    }
+
     /* one more than asked: whether a next page exists */
-    r = ucb_redis_command("ZREVRANGE %s %ld %ld WITHSCORES", index, cursor,
-                          cursor + limit);
+    r = ucb_redis_command("ZREVRANGE %s %ld %ld WITHSCORES", index, offset,
+                          offset + limit);
     d = ucb_redis_command("HGETALL %s", devices);
 
     if (r == NULL || d == NULL || r->type != REDIS_REPLY_ARRAY
@@ -498,8 +569,14 @@ ucb_h_sessions(ucb_req_t *req)
             "ip", ip, "user_agent", ua));
     }
 
-    next = r->elements / 2 > (size_t) limit
-           ? json_sprintf("%ld", cursor + limit) : json_null();
+    if (r->elements / 2 > (size_t) limit) {
+        last = 2 * ((size_t) limit - 1);
+        next = json_sprintf("%s.%s", r->element[last + 1]->str,
+                            r->element[last]->str);
+
+    } else {
+        next = json_null();
+    }
 
     freeReplyObject(r);
     freeReplyObject(d);

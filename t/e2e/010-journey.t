@@ -64,6 +64,8 @@ isnt($page2->{json}{sessions}[0]{id}, $r->{json}{sessions}[0]{id},
 is($page2->{json}{next_cursor}, undef, '... and is the last');
 is(api(GET => '/uc/v1/sessions?limit=1000', undef, $token1)->{status}, 400,
    'a limit above 100 is refused');
+is(api(GET => '/uc/v1/sessions?cursor=20', undef, $token1)->{status}, 400,
+   'a cursor that is not one is refused');
 
 $r = api(POST => '/uc/v1/password',
          { old_password => 'not-it-123', new_password => 'second-pass-2' },
@@ -121,5 +123,24 @@ is_deeply([ grep { !/^user\.login$/ } @types ],
           [ 'user.registered', 'password.changed' ],
           'in order: registered, then password changed');
 is(scalar(grep { $_ eq 'user.login' } @types), 3, 'three logins recorded');
+
+# a device removed between two pages does not shift the pages after it
+# (sessions made in the same second tie; which comes first is Redis's)
+my @t = map { api(POST => '/uc/v1/login', { login => $phone, password => 'second-pass-2' })->{json}{token} } 1 .. 3;
+my %sid = map { $_ => (/^v1\.[^.]+\.([^.]+)\./)[0] } @t;
+$r = api(GET => '/uc/v1/sessions?limit=1', undef, $t[2]);
+my $shown = $r->{json}{sessions}[0]{id};
+my $me = $shown eq $sid{ $t[2] } ? $t[0] : $t[2];
+is(api(DELETE => "/uc/v1/sessions/$shown", undef, $me)->{status}, 204,
+   'the session on the first page is removed before the next page');
+my ($cursor, %seen) = ($r->{json}{next_cursor});
+for (1 .. 5) {
+    last unless defined $cursor;
+    my $p = api(GET => "/uc/v1/sessions?limit=1&cursor=$cursor", undef, $me);
+    $seen{ $_->{id} } = 1 for @{ $p->{json}{sessions} };
+    $cursor = $p->{json}{next_cursor};
+}
+is(join(',', sort keys %seen), join(',', sort grep { $_ ne $shown } values %sid),
+   'the following pages still list every remaining session');
 
 done_testing();

@@ -153,6 +153,7 @@ ngx_http_uc_flags_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
 {
     u_char                    key[UC_KEY_MAX];
     size_t                    i;
+    uint32_t                  none;
     uc_str_t                 *vals;
     ngx_str_t                 k, packed;
     ngx_http_request_t       *r;
@@ -165,19 +166,38 @@ ngx_http_uc_flags_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     ctx->flags_op = NULL;
     ctx->flags_state = NGX_HTTP_UC_FLAGS_DONE;
 
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
         || reply->elements > 2 * UC_FLAGS_MAX
         || reply->elements % 2 != 0)
     {
-        if (reply != NULL) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "usercenter: flags of \"%V\" unreadable: %s",
-                          &ctx->business_line,
-                          reply->type == REDIS_REPLY_ERROR
-                          ? reply->str : "unexpected reply");
+        if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+            ngx_http_uc_flags_stale(ctx);
+            ngx_http_uc_resume(r);
+            return;
         }
 
-        ngx_http_uc_flags_stale(ctx);
+        /*
+         * A hash the admin API would never write (too many flags, or not a
+         * hash): every flag is off, and that is cached like any answer, so
+         * it is read and logged once per change, not once per request.
+         */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "usercenter: flags of \"%V\" unreadable (%uz "
+                      "elements, type %d), all off", &ctx->business_line,
+                      reply->elements, reply->type);
+
+        if (ctx->flags_mark != 0) {
+            none = 0;
+            packed.data = (u_char *) &none;
+            packed.len = sizeof(uint32_t);
+
+            k.data = key;
+            k.len = ngx_http_uc_flags_key(r, ctx, key);
+            ngx_http_uc_cache_fill(umcf->cache, &k, ctx->flags_mark, &packed);
+        }
+
         ngx_http_uc_resume(r);
         return;
     }
@@ -197,8 +217,6 @@ ngx_http_uc_flags_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
         vals[i].data = reply->element[i]->str;
         vals[i].len = reply->element[i]->len;
     }
-
-    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
 
     if (ctx->flags_mark != 0
         && ngx_http_uc_cache_pack(r->pool, reply, &packed) == NGX_OK)

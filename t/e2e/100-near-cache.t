@@ -254,6 +254,15 @@ sub flags_of {
     my $d = time - $t0;
     diag sprintf "flag turned off: seen by both gateways after %.2f ms", $d * 1000;
     ok($seen && $d < 1, 'turned off, both gateways see it within a second');
+
+    # a hash no API would write: all off, read once, not once per request
+    redis($rc, 'HSET', 'uc:{f:mall}', map { ("f$_", 'on=1;pct=10000') } 1 .. 300);
+    ok(wait_for(sub { flags_of($conn[0]) eq '' && flags_of($conn[1]) eq '' }),
+       '300 flags on a line: all off at both gateways');
+    $hgetall = redis_list('INFO', 'commandstats') =~ /cmdstat_hgetall:calls=(\d+)/ ? $1 : 0;
+    flags_of($_) for @conn, @conn, @conn;
+    $after = redis_list('INFO', 'commandstats') =~ /cmdstat_hgetall:calls=(\d+)/ ? $1 : 0;
+    is($after, $hgetall, '... and that answer is cached too (no HGETALL, no log flood)');
     redis($rc, 'DEL', 'uc:{f:mall}');
 }
 

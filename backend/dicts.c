@@ -92,7 +92,8 @@ valid_code(const char *s)
         }
     }
 
-    return 1;
+    /* a path segment arrives percent-decoded: any byte is possible */
+    return ucb_valid_utf8(s, n);
 }
 
 

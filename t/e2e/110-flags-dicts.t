@@ -181,6 +181,9 @@ for my $case (
     my $r = api(PUT => '/uc/v1/admin/dicts/test', $body, $admin);
     is("$r->{status} " . ($r->{json}{error}{code} // ''), '400 validation_failed', "refused: $why");
 }
+$r = api(PUT => '/uc/v1/admin/dicts/test/items/%ff%fe', { label => 'x' }, $admin);
+is("$r->{status} " . ($r->{json}{error}{code} // ''), '400 validation_failed',
+   'refused: a code that is not UTF-8');
 is(api(PUT => '/uc/v1/admin/dicts/test', { items => [] }, $user)->{status}, 403,
    'only administrators change dictionaries');
 is(api(GET => '/uc/v1/dict/test')->{status}, 404, 'nothing half-written by the refused changes');

@@ -491,6 +491,31 @@ ngx_http_uc_cache_unpack(ngx_str_t *value, uc_str_t *vals, size_t max,
 }
 
 
+ngx_int_t
+ngx_http_uc_cache_unpack_pool(ngx_pool_t *pool, ngx_str_t *value, size_t max,
+    uc_str_t **vals, size_t *n)
+{
+    uint32_t  count;
+
+    if (value->len < 4) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(&count, value->data, 4);
+
+    if (count > max) {
+        return NGX_ERROR;
+    }
+
+    *vals = ngx_palloc(pool, (count + 1) * sizeof(uc_str_t));
+    if (*vals == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_uc_cache_unpack(value, *vals, count, n);
+}
+
+
 /* ------------------------------------------------------- configuration */
 
 static ngx_int_t

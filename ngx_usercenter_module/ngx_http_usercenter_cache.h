@@ -80,6 +80,9 @@ ngx_int_t ngx_http_uc_cache_pack(ngx_pool_t *pool, redisReply *reply,
     ngx_str_t *value);
 ngx_int_t ngx_http_uc_cache_unpack(ngx_str_t *value, uc_str_t *vals,
     size_t max, size_t *n);
+/* The same into an array from pool, as long as the value needs. */
+ngx_int_t ngx_http_uc_cache_unpack_pool(ngx_pool_t *pool, ngx_str_t *value,
+    size_t max, uc_str_t **vals, size_t *n);
 
 
 #endif /* _NGX_HTTP_USERCENTER_CACHE_H_INCLUDED_ */

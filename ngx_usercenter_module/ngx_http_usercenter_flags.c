@@ -82,12 +82,8 @@ ngx_http_uc_flags_handler(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 0)
             == NGX_HTTP_UC_CACHE_HIT)
         {
-            vals = ngx_palloc(r->pool, 2 * UC_FLAGS_MAX * sizeof(uc_str_t));
-            if (vals == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            if (ngx_http_uc_cache_unpack(&value, vals, 2 * UC_FLAGS_MAX, &n)
+            if (ngx_http_uc_cache_unpack_pool(r->pool, &value,
+                                              2 * UC_FLAGS_MAX, &vals, &n)
                 == NGX_OK)
             {
                 ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE
@@ -249,12 +245,10 @@ ngx_http_uc_flags_stale(ngx_http_uc_ctx_t *ctx)
         k.data = key;
         k.len = ngx_http_uc_flags_key(r, ctx, key);
 
-        vals = ngx_palloc(r->pool, 2 * UC_FLAGS_MAX * sizeof(uc_str_t));
-
-        if (vals != NULL
-            && ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 1)
-               == NGX_HTTP_UC_CACHE_STALE
-            && ngx_http_uc_cache_unpack(&value, vals, 2 * UC_FLAGS_MAX, &n)
+        if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 1)
+            == NGX_HTTP_UC_CACHE_STALE
+            && ngx_http_uc_cache_unpack_pool(r->pool, &value,
+                                             2 * UC_FLAGS_MAX, &vals, &n)
                == NGX_OK)
         {
             (void) ngx_http_uc_flags_eval(ctx, vals, n, 0);

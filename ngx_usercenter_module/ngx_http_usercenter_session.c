@@ -34,6 +34,8 @@ static void ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op,
 static ngx_int_t ngx_http_uc_session_cached(ngx_http_request_t *r,
     ngx_http_uc_ctx_t *ctx, ngx_str_t *key);
 static void ngx_http_uc_session_stale(ngx_http_uc_ctx_t *ctx);
+static size_t ngx_http_uc_session_key(ngx_http_request_t *r,
+    ngx_http_uc_ctx_t *ctx, u_char *key);
 static ngx_int_t ngx_http_uc_session_read(ngx_http_uc_ctx_t *ctx,
     redisReply *reply, uc_str_t *vals);
 static ngx_int_t ngx_http_uc_session_apply(ngx_http_uc_ctx_t *ctx,
@@ -145,9 +147,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     argv[0] = "HMGET";
     lens[0] = 5;
     argv[1] = (const char *) key;
-    lens[1] = uc_key_session((char *) key,
-                             (const char *) umcf->redis.prefix.data,
-                             umcf->redis.prefix.len, sid, UC_SID_LEN);
+    lens[1] = ngx_http_uc_session_key(r, ctx, key);
 
     for (i = 0; i < UC_SF_READ; i++) {
         argv[2 + i] = uc_session_fields[i];
@@ -458,10 +458,7 @@ ngx_http_uc_session_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
         umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
 
         k.data = key;
-        k.len = uc_key_session((char *) key,
-                               (const char *) umcf->redis.prefix.data,
-                               umcf->redis.prefix.len,
-                               (const char *) ctx->sid.data, ctx->sid.len);
+        k.len = ngx_http_uc_session_key(r, ctx, key);
 
         ngx_http_uc_cache_fill(umcf->cache, &k, ctx->cache_mark, &packed);
     }
@@ -513,6 +510,22 @@ ngx_http_uc_session_cached(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
 }
 
 
+/* The session's Redis key, which is also its near-cache key. */
+static size_t
+ngx_http_uc_session_key(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
+    u_char *key)
+{
+    ngx_http_uc_main_conf_t  *umcf;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
+
+    return uc_key_session((char *) key,
+                          (const char *) umcf->redis.prefix.data,
+                          umcf->redis.prefix.len,
+                          (const char *) ctx->sid.data, ctx->sid.len);
+}
+
+
 /* Redis failed: a copy younger than stale_if_error may still answer. */
 static void
 ngx_http_uc_session_stale(ngx_http_uc_ctx_t *ctx)
@@ -534,10 +547,7 @@ ngx_http_uc_session_stale(ngx_http_uc_ctx_t *ctx)
     }
 
     k.data = key;
-    k.len = uc_key_session((char *) key,
-                           (const char *) umcf->redis.prefix.data,
-                           umcf->redis.prefix.len,
-                           (const char *) ctx->sid.data, ctx->sid.len);
+    k.len = ngx_http_uc_session_key(r, ctx, key);
 
     if (ngx_http_uc_cache_get(umcf->cache, &k, r->pool, &value, 1)
         != NGX_HTTP_UC_CACHE_STALE
@@ -705,10 +715,7 @@ ngx_http_uc_session_renew(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     argv[2] = "1";
     lens[2] = 1;
     argv[3] = (const char *) key;
-    lens[3] = uc_key_session((char *) key,
-                             (const char *) umcf->redis.prefix.data,
-                             umcf->redis.prefix.len,
-                             (const char *) ctx->sid.data, ctx->sid.len);
+    lens[3] = ngx_http_uc_session_key(r, ctx, key);
     argv[4] = (const char *) now;
     lens[4] = ngx_sprintf(now, "%T", ngx_time()) - now;
     argv[5] = (const char *) ms;

@@ -22,8 +22,8 @@ sub signup_from {
     local $/;
     my $resp = <$s> // '';
     my $code = $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-    my ($body) = $resp =~ /\r\n\r\n(.*)\z/s;
-    return wantarray ? ($code, $body // '') : $code;
+    my ($answer) = $resp =~ /\r\n\r\n(.*)\z/s;
+    return wantarray ? ($code, $answer // '') : $code;
 }
 
 # Solves a challenge as a client would: the first counter that gives

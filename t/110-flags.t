@@ -37,10 +37,10 @@ add_block_preprocessor(sub {
         unless defined $block->no_error_log;
 });
 
-# status and body or header each; two no_error_log lines per block that
-# starts (TEST 6 checks one); must_die blocks check the death and its log
-plan tests => repeat_each() * (2 * blocks()
-                               + 2 * (blocks() - blocks('must_die')) - 1);
+# four checks a block and repeat: status and body or header, then the two
+# no_error_log lines (TEST 6 sets one); a must_die block checks the death,
+# its error_log line and the same two no_error_log lines
+plan tests => repeat_each() * (4 * blocks() - 1);
 
 run_tests();
 

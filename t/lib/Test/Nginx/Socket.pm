@@ -755,10 +755,14 @@ sub run_block {
         setup_servroot($block);
         $ErrorLogPos = 0;
         if (defined $block->must_die) {
-            my $rc = start_nginx($block);
-            Test::More::ok($rc != 0, "$name - die as expected");
-            my @lines = read_error_log();
-            check_error_log($block, $name, 0, \@lines);
+            # as the real one: every repeat starts nginx again, and each
+            # checks the log lines its own attempt added
+            for my $i (0 .. $RepeatEach - 1) {
+                my $rc = start_nginx($block);
+                Test::More::ok($rc != 0, "$name - die as expected");
+                my @lines = read_error_log();
+                check_error_log($block, $name, $i, \@lines);
+            }
             return;
         }
         my $start = time;

@@ -17,8 +17,10 @@
  * records the current generation: every older copy stops being fresh at
  * once, without walking the tree, and stays usable for stale_if_error.
  *
- * Memory is bounded by the zone: when the slab allocator refuses, the
- * least recently used nodes go first, as in nginx's limit_req.
+ * Memory is bounded by the zone: when the slab allocator refuses, nodes
+ * not read for longest go first. The queue is a CLOCK rather than an exact
+ * LRU: a read marks its node, and eviction requeues a marked node once
+ * instead of removing it.
  */
 
 
@@ -36,6 +38,7 @@ struct ngx_http_uc_cache_node_s {
     uint32_t                      cap;       /* room for the value */
     uint32_t                      value_len;
     uint16_t                      key_len;
+    u_char                        used;      /* read since queued */
     u_char                        bytes[1];  /* the key, then the value */
 };
 
@@ -108,8 +111,15 @@ ngx_http_uc_cache_get(ngx_http_uc_cache_t *cache, ngx_str_t *key,
     value->len = cn->value_len;
     ngx_memcpy(value->data, cn->bytes + cn->key_len, cn->value_len);
 
-    ngx_queue_remove(&cn->queue);
-    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+    /*
+     * A hit only marks the node, in a line it has just read: moving it to
+     * the head of the queue here would touch both its neighbours, cold
+     * lines of shared memory, on every request. Eviction gives marked
+     * nodes their second chance instead (CLOCK).
+     */
+    if (!cn->used) {
+        cn->used = 1;
+    }
 
 done:
 
@@ -303,6 +313,7 @@ ngx_http_uc_cache_alloc(ngx_http_uc_cache_t *cache, u_char *key, size_t len,
     cn->cap = (uint32_t) cap;
     cn->value_len = 0;
     cn->key_len = (uint16_t) len;
+    cn->used = 0;
     ngx_memcpy(cn->bytes, key, len);
 
     bucket = &cache->sh->buckets[hash & (cache->sh->nbuckets - 1)];
@@ -338,22 +349,28 @@ ngx_http_uc_cache_delete(ngx_http_uc_cache_t *cache,
 
 
 /*
- * force == 0: the zone is full, the least recently used nodes go (up to
- * three). Otherwise up to two nodes past every use (older than both the
- * TTL and stale_if_error) go, so idle memory is given back over time.
+ * n == 0: the zone is full, and up to three nodes not read since they were
+ * last queued go; a node read since goes back to the head instead, once
+ * (at most NGX_HTTP_UC_CACHE_SECOND_CHANCES of them per call, so a zone
+ * of hot nodes still makes room). Otherwise up to two nodes past every use
+ * (older than both the TTL and stale_if_error) go, so idle memory is given
+ * back over time.
  */
+#define NGX_HTTP_UC_CACHE_SECOND_CHANCES  64
+
 static void
 ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache, ngx_uint_t n)
 {
-    ngx_uint_t                 i, max;
+    ngx_uint_t                 i, max, spared;
     ngx_msec_t                 keep;
     ngx_queue_t               *q;
     ngx_http_uc_cache_node_t  *cn;
 
     keep = ngx_max(cache->ttl, cache->stale_if_error);
     max = (n == 0) ? 3 : 2;
+    spared = 0;
 
-    for (i = 0; i < max; i++) {
+    for (i = 0; i < max; /* void */) {
 
         if (ngx_queue_empty(&cache->sh->lru)) {
             return;
@@ -369,6 +386,17 @@ ngx_http_uc_cache_evict(ngx_http_uc_cache_t *cache, ngx_uint_t n)
         {
             return;
         }
+
+        if (n == 0 && cn->used
+            && spared++ < NGX_HTTP_UC_CACHE_SECOND_CHANCES)
+        {
+            cn->used = 0;
+            ngx_queue_remove(q);
+            ngx_queue_insert_head(&cache->sh->lru, q);
+            continue;
+        }
+
+        i++;
 
         ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE_EVICTIONS);
         ngx_http_uc_cache_delete(cache, cn);

@@ -23,6 +23,19 @@ sessions=${BENCH_SESSIONS:-100000}
 nginx=${NGINX:-/usr/sbin/nginx}
 hz=$(getconf CLK_TCK)
 
+# The nginx worker gets a core of its own; wrk and Redis share the other.
+# Unpinned, the three contend for both cores and each row measures the
+# scheduler as much as the gateway (BENCH_PIN=0 to compare).
+pin=${BENCH_PIN:-1}
+if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+    affinity="worker_cpu_affinity 01;"
+    load="taskset -c 1"
+else
+    pin=0
+    affinity=
+    load=
+fi
+
 rm -rf "$bench"
 mkdir -p "$bench/logs" "$bench/conf" "$bench/temp"
 
@@ -49,7 +62,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+$load redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
     --appendonly no --dir "$bench" --logfile "$bench/logs/redis.log" &
 redis_pid=$!
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
@@ -81,6 +94,7 @@ sed -e "s|@TOP@|$top|g" -e "s|@BENCH@|$bench|g" \
     -e "s|@REDIS_PORT@|$redis_port|g" -e "s|@PORT@|$port|g" \
     -e "s|@BACKEND_PORT@|$backend_port|g" \
     -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
+    -e "s|@CPU_AFFINITY@|$affinity|" \
     "$top/tools/bench/nginx.conf.in" > "$bench/conf/nginx.conf"
 "$nginx" -p "$bench/" -c conf/nginx.conf -e logs/error.log
 
@@ -107,12 +121,16 @@ redis_commands() {
 export TOKENS="$bench/tokens"
 
 run_wrk() {
-    wrk -t1 -c"$connections" -d"$1"s -s "$top/tools/bench/rotate.lua" \
+    $load wrk -t1 -c"$connections" -d"$1"s -s "$top/tools/bench/rotate.lua" \
         "http://127.0.0.1:$port/$2"
 }
 
 # warm every path (connections, pools, Lua code cache)
-rows="none module cached lua limit_req limit_local limit_global"
+# BENCH_ROWS picks rows (none and lua are always measured: the ratios)
+rows="none lua"
+for loc in ${BENCH_ROWS:-module cached limit_req limit_local limit_global}; do
+    case " $rows " in *" $loc "*) ;; *) rows="$rows $loc" ;; esac
+done
 
 for loc in $rows; do
     run_wrk 2 "$loc" > /dev/null
@@ -121,7 +139,7 @@ done
 # the near-cache row is measured warm: every seeded session read once
 # (wrk runs for a time, not a count: long enough at 8,000 requests/s)
 warm=$((sessions / 8000 + 2))
-wrk -t1 -c"$connections" -d"$warm"s -s "$top/tools/bench/warm.lua" \
+$load wrk -t1 -c"$connections" -d"$warm"s -s "$top/tools/bench/warm.lua" \
     "http://127.0.0.1:$port/cached" > "$bench/wrk-warm.txt"
 cached=$(curl -s "http://127.0.0.1:$port/metrics" \
          | awk '/^usercenter_cache_entries/ { print $2 }')
@@ -136,7 +154,7 @@ measure() {
     redis-cli -p "$redis_port" config resetstat >/dev/null
     n0=$(ticks "$worker")
     r0=$(ticks "$redis_pid")
-    out=$(wrk -t1 -c"$connections" -d"$duration"s "$@")
+    out=$($load wrk -t1 -c"$connections" -d"$duration"s "$@")
     n1=$(ticks "$worker")
     r1=$(ticks "$redis_pid")
 
@@ -230,6 +248,11 @@ echo
 echo "usercenter session check, 1 nginx worker, $connections connections," \
      "${duration}s per row, $sessions sessions rotated, median of $rounds" \
      "interleaved rounds (every run: $bench/runs)"
+if [ "$pin" = 1 ]; then
+    echo "the nginx worker on CPU 0, wrk and Redis on CPU 1 (BENCH_PIN=0: unpinned)"
+else
+    echo "unpinned: the worker, wrk and Redis share every core"
+fi
 awk 'NR == 1 { next }
      { row[NR] = $1; rps[NR] = $2; p99[NR] = $3; cmd[NR] = $4
        ngx[NR] = $5; red[NR] = $6
@@ -246,8 +269,9 @@ awk 'NR == 1 { next }
      }' "$bench/results"
 awk '$1 == "limit_req" { r = $2 } $1 == "limit_local" { l = $2 }
      $1 == "limit_global" { g = $2 } $1 == "none" { n = $2 }
-     END { printf "rate limits: local %.2f x nginx limit_req, global %.2f x" \
-                  " none\n", l / r, g / n }' "$bench/results"
+     END { if (r && l && g)
+               printf "rate limits: local %.2f x nginx limit_req, global" \
+                      " %.2f x none\n", l / r, g / n }' "$bench/results"
 awk -v a="$admitted" -v s="$sent" -v t0="$t0" -v t1="$t1" 'BEGIN {
     d = t1 - t0
     bound = int(d * 100) + 20 + 1

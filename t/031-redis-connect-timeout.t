@@ -27,6 +27,9 @@ sub sh {
     system("$cmd 2>&1") == 0 or die "031: '$cmd' failed\n";
 }
 
+# what a killed run with the same pid may have left
+system("ip link del $Tag 2>/dev/null; ip netns del $Tag 2>/dev/null");
+
 sh("ip netns add $Tag");
 sh("ip link add $Tag type veth peer name ${Tag}p");
 sh("ip link set ${Tag}p netns $Tag");
@@ -62,7 +65,7 @@ sub log_has {
 # Gives the far address to this host and serves a Redis there: the
 # address that never answered now does.
 sub far_answers {
-    sh("ip addr add $Far/32 dev lo");
+    sh("ip addr replace $Far/32 dev lo");
     $FarOnLo = 1;
     $RedisPid = fork // die "fork: $!";
     if ($RedisPid == 0) {

@@ -52,16 +52,6 @@ our $Valid = new_session(user => 42, level => 2, line => 'mall');
 our $ValidSid = sid_of($Valid);
 our $Unavailable = qq{{"error":{"code":"session_store_unavailable","message":"sessions cannot be checked right now, try again shortly"}}\n};
 
-our $ErrorLog = "$ENV{TEST_NGINX_SERVROOT}/logs/error.log";
-
-sub log_has {
-    my $pat = shift;
-    open my $fh, '<', $ErrorLog or return 0;
-    local $/;
-    my $text = <$fh> // '';
-    return index($text, $pat) >= 0;
-}
-
 # Gives the far address to this host and serves a Redis there: the
 # address that never answered now does.
 sub far_answers {
@@ -92,9 +82,23 @@ sub copy_session {
     $added =~ /^\d+$/ or die "031: HSET on the far Redis failed\n";
 }
 
+# Every block talks to the far address with a short connect timeout, sends
+# the valid session and protects /p; blocks set only what differs.
 add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value(request => "GET /p") unless defined $block->request;
+    $block->set_value(http_config => UcConfig::uc_http_config(
+                          redis => "$Far:6379",
+                          redis_opts => 'connect_timeout=200ms'))
+        unless defined $block->http_config;
+    $block->set_value(config => <<'_EOC_') unless defined $block->config;
+    location /p {
+        usercenter_auth required;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+_EOC_
+    $block->set_value(more_headers => "Authorization: Bearer $Valid")
+        unless defined $block->more_headers;
 });
 
 # status and body per block, 8 error_log patterns, 4 checks in --- init
@@ -105,16 +109,6 @@ run_tests();
 __DATA__
 
 === TEST 1: the connect times out: 503 at connect_timeout, then backoff
---- http_config eval
-UcConfig::uc_http_config(redis => "$::Far:6379",
-                         redis_opts => 'connect_timeout=200ms')
---- config
-    location /p {
-        usercenter_auth required;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
-    }
---- more_headers eval
-"Authorization: Bearer $::Valid"
 --- error_code: 503
 --- response_body eval: $::Unavailable
 --- error_log
@@ -126,17 +120,12 @@ usercenter redis: timeout, retrying in 100ms
 
 
 === TEST 2: ... with usercenter_on_redis_error open the request goes through, degraded
---- http_config eval
-UcConfig::uc_http_config(redis => "$::Far:6379",
-                         redis_opts => 'connect_timeout=200ms')
 --- config
     location /p {
         usercenter_auth required;
         usercenter_on_redis_error open;
         proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
     }
---- more_headers eval
-"Authorization: Bearer $::Valid"
 --- response_body eval
 "uid= lvl= bl= mid= sid=$::ValidSid deg=redis\n"
 --- error_log
@@ -145,22 +134,12 @@ usercenter redis: connect timed out
 
 
 === TEST 3: after the backoff the worker connects again, and the next backoff is longer
---- http_config eval
-UcConfig::uc_http_config(redis => "$::Far:6379",
-                         redis_opts => 'connect_timeout=200ms')
---- config
-    location /p {
-        usercenter_auth required;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
-    }
 --- init
 my @c = UcTest::http_get(1, '/p', "Authorization: Bearer $::Valid\r\n");
 Test::More::is($c[0], 503, 'the first connect timed out');
 Test::More::ok(UcTest::wait_until(sub {
-    main::log_has('usercenter redis: backoff -> idle on backoff done') }),
+    UcTest::error_log_has('usercenter redis: backoff -> idle on backoff done') }),
     'the backoff ended');
---- more_headers eval
-"Authorization: Bearer $::Valid"
 --- error_code: 503
 --- response_body eval: $::Unavailable
 --- error_log
@@ -172,21 +151,14 @@ usercenter redis: timeout, retrying in 200ms
 --- http_config eval
 UcConfig::uc_http_config(redis => "$::Far:$::FarPort",
                          redis_opts => 'connect_timeout=200ms')
---- config
-    location /p {
-        usercenter_auth required;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
-    }
 --- init
 my @c = UcTest::http_get(1, '/p', "Authorization: Bearer $::Valid\r\n");
 Test::More::is($c[0], 503, 'the connect timed out while nothing answered');
 main::far_answers();
 main::copy_session($::Valid);
 Test::More::ok(UcTest::wait_until(sub {
-    main::log_has('usercenter redis: backoff -> idle on backoff done') }),
+    UcTest::error_log_has('usercenter redis: backoff -> idle on backoff done') }),
     'the backoff ended');
---- more_headers eval
-"Authorization: Bearer $::Valid"
 --- response_body eval
 "uid=42 lvl=2 bl= mid= sid=$::ValidSid deg=\n"
 --- error_log

@@ -29,13 +29,6 @@ __DATA__
     }
 --- init
 my ($master, @old) = UcTest::nginx_pids();
-my $log = "$ENV{TEST_NGINX_SERVROOT}/logs/error.log";
-my $seen = sub {
-    open my $fh, '<', $log or return 0;
-    local $/;
-    my $text = <$fh>;
-    return index($text, 'usercenter redis: idle -> connecting') >= 0;
-};
 # hold Redis so that the HMGET is still pending when the reload comes
 UcTest::redis_cli('CLIENT', 'PAUSE', '400', 'ALL');
 my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
@@ -43,7 +36,8 @@ my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
     or die $!;
 print $s "GET /p HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
        . "Authorization: Bearer $::Valid\r\n\r\n";
-UcTest::wait_until($seen) or die "the request never reached Redis";
+UcTest::wait_until(sub {
+    UcTest::error_log_has('usercenter redis: idle -> connecting') }) or die "the request never reached Redis";
 kill 'HUP', $master;
 local $/;
 my $resp = <$s>;

@@ -12,7 +12,7 @@ use base 'Exporter';
 
 our @EXPORT = qw(redis_cli ucctl new_session redis_calls http_get
                  worker_rss session_key sid_of nginx_pids wait_until
-                 pid_alive);
+                 pid_alive error_log_has);
 
 sub redis_cli {
     my @args = @_;
@@ -86,6 +86,15 @@ sub nginx_pids {
         push @workers, $pid if $ppid == $master && $line !~ /^\d+ \(.*\) Z/;
     }
     return ($master, @workers);
+}
+
+# Whether the running block's nginx error log holds the text.
+sub error_log_has {
+    my $text = shift;
+    open my $fh, '<', "$ENV{TEST_NGINX_SERVROOT}/logs/error.log" or return 0;
+    local $/;
+    my $log = <$fh> // '';
+    return index($log, $text) >= 0;
 }
 
 # A process that exists and is not a zombie.

@@ -125,13 +125,13 @@ run_wrk() {
         "http://127.0.0.1:$port/$2"
 }
 
-# warm every path (connections, pools, Lua code cache)
 # BENCH_ROWS picks rows (none and lua are always measured: the ratios)
 rows="none lua"
 for loc in ${BENCH_ROWS:-module cached limit_req limit_local limit_global}; do
     case " $rows " in *" $loc "*) ;; *) rows="$rows $loc" ;; esac
 done
 
+# warm every path (connections, pools, Lua code cache)
 for loc in $rows; do
     run_wrk 2 "$loc" > /dev/null
 done

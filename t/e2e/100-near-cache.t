@@ -491,9 +491,21 @@ sub start_proxy {
     until_hit($warm, $probe);
 
     my ($master) = `cat $dir/small/logs/nginx.pid` =~ /(\d+)/;
-    my @workers = map { /^(\d+)/ ? $1 : () } `ps -o pid= --ppid $master`;
-    my $rss = sub { my $t = 0; for (@workers) { $t += $1 if slurp("/proc/$_/status") =~ /VmRSS:\s*(\d+)/ } $t };
+    # the master's children, from /proc (no ps: a fresh machine may lack it)
+    my $ppid = sub { my ($f) = slurp("/proc/$_[0]/stat") =~ /.*\)\s+(.*)/s; (split ' ', $f // '')[1] // 0 };
+    my @workers = grep { $ppid->($_) == $master }
+                  map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
+    is(scalar @workers, 2, 'the two workers of the gateway are found');
+    my $rss = sub {
+        my $t = 0;
+        for (@workers) {
+            my ($kb) = slurp("/proc/$_/status") =~ /VmRSS:\s*(\d+)/ or return 0;
+            $t += $kb;
+        }
+        $t
+    };
     my $rss0 = $rss->();
+    cmp_ok($rss0, '>', 0, "the workers' resident memory is read");
 
     my ($answered, $non200) = blast($gw_small, $tokens, 3);
     my $rss1 = $rss->();
@@ -507,6 +519,7 @@ sub start_proxy {
     cmp_ok($entries, '>', ($n < 20_000 ? $n / 2 : 10_000), 'the zone holds many sessions');
     cmp_ok($entries, '<', 60_000, '... but no more than 8 MB can');
     cmp_ok($evictions, '>=', $n - $entries - 1000, 'the rest was evicted, least recently used first');
+    cmp_ok($rss1, '>', 0, "... and read again afterwards");
     cmp_ok($rss1 - $rss0, '<', 2 * 8 * 1024 + 16 * 1024,
            'the workers grew by no more than the zone they share (plus slack)');
     # (a new connection: the warm-up one idled past keepalive_timeout)

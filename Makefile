@@ -16,9 +16,9 @@ UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
 
 LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c libuc/uc_flags.c \
-            libuc/uc_pow.c
+            libuc/uc_pow.c libuc/uc_ident.c
 LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h libuc/uc_flags.h \
-            libuc/uc_pow.h
+            libuc/uc_pow.h libuc/uc_ident.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
@@ -28,7 +28,7 @@ BACKEND_SRC = $(wildcard backend/*.c)
 BACKEND_HDR = $(wildcard backend/*.h)
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
-             $(BUILD)/t/flags.t
+             $(BUILD)/t/flags.t $(BUILD)/t/ident.t
 
 .PHONY: all deps build run stop test test-asan bench clean
 

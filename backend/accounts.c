@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "ucb.h"
+#include "uc_ident.h"
 
 
 static char  dummy_hash[192];
@@ -47,14 +48,19 @@ login_kind(const char *login, char *norm, size_t size)
 }
 
 
-/* Reads a login field (phone or e-mail); answers 400 and returns NULL. */
+/*
+ * Reads the endpoint's identifier field (phone or e-mail: uc_ident.h names
+ * it, for the guard and for us); answers 400 and returns NULL.
+ */
 static const char *
-body_login(ucb_req_t *req, const char *field, char *norm, size_t size)
+body_login(ucb_req_t *req, char *norm, size_t size)
 {
     char         msg[128];
-    const char  *value, *kind;
+    const char  *value, *kind, *field;
 
-    if (ucb_body_string(req, field, 254, 1, &value) != 0) {
+    field = req->ident_field;
+
+    if (ucb_body_string(req, field, UC_IDENT_MAX, 1, &value) != 0) {
         return NULL;
     }
 
@@ -135,7 +141,7 @@ ucb_h_codes(ucb_req_t *req)
     char         norm[256];
     const char  *purpose, *kind;
 
-    kind = body_login(req, "to", norm, sizeof(norm));
+    kind = body_login(req, norm, sizeof(norm));
 
     if (kind == NULL
         || ucb_body_string(req, "purpose", 16, 1, &purpose) != 0)
@@ -202,7 +208,7 @@ ucb_h_register(ucb_req_t *req)
     ucb_user_t   u;
     const char  *password, *code, *kind;
 
-    kind = body_login(req, "login", norm, sizeof(norm));
+    kind = body_login(req, norm, sizeof(norm));
 
     if (kind == NULL
         || ucb_body_string(req, "password", 128, 1, &password) != 0
@@ -255,7 +261,7 @@ ucb_h_login(ucb_req_t *req)
     ucb_user_t   u;
     const char  *password, *kind;
 
-    kind = body_login(req, "login", norm, sizeof(norm));
+    kind = body_login(req, norm, sizeof(norm));
 
     if (kind == NULL
         || ucb_body_string(req, "password", 128, 1, &password) != 0)
@@ -321,7 +327,7 @@ ucb_h_login_code(ucb_req_t *req)
     ucb_user_t   u;
     const char  *phone, *code;
 
-    if (ucb_body_string(req, "phone", 16, 1, &phone) != 0
+    if (ucb_body_string(req, req->ident_field, UC_PHONE_MAX, 1, &phone) != 0
         || ucb_body_string(req, "code", 6, 1, &code) != 0)
     {
         return;
@@ -657,7 +663,7 @@ ucb_h_password_reset(ucb_req_t *req)
     ucb_user_t   u;
     const char  *code, *new, *kind;
 
-    kind = body_login(req, "login", norm, sizeof(norm));
+    kind = body_login(req, norm, sizeof(norm));
 
     if (kind == NULL
         || ucb_body_string(req, "code", 6, 1, &code) != 0

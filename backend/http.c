@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "ucb.h"
+#include "uc_ident.h"
 
 
 typedef struct {
@@ -295,6 +296,39 @@ client_ip(ucb_req_t *req, struct MHD_Connection *conn)
 }
 
 
+/*
+ * A body with another identifier field beside the endpoint's own, or an
+ * identifier too long, is refused whole (uc_ident.h): the gateway's guard
+ * scored exactly that one field.
+ */
+static int
+ident_check(ucb_req_t *req)
+{
+    json_t       *v;
+    const char   *key;
+    uc_ident_t    id;
+
+    uc_ident_init(&id, req->ident_field);
+
+    json_object_foreach(req->body, key, v) {
+        uc_ident_add(&id, key, strlen(key),
+                     json_is_string(v) ? json_string_value(v) : NULL,
+                     json_is_string(v) ? json_string_length(v) : 0,
+                     !json_is_null(v));
+    }
+
+    if (id.rc == UC_IDENT_OK) {
+        return 0;
+    }
+
+    ucb_error(req, 400, id.rc == UC_IDENT_CONFLICT ? "conflicting_identifiers"
+                                                   : "identifier_too_long",
+              uc_ident_strerror(id.rc));
+
+    return -1;
+}
+
+
 static void
 dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
 {
@@ -361,6 +395,14 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
                       "the body must be a JSON object");
             return;
         }
+    }
+
+    /* the one identifier the endpoint acts on, as the guard scored it */
+    req->ident_field = uc_ident_field_of(route->pattern,
+                                         strlen(route->pattern));
+
+    if (req->ident_field != NULL && ident_check(req) != 0) {
+        return;
     }
 
     read_identity(req, conn);

@@ -84,6 +84,8 @@ typedef struct {
     const char     *params[2];       /* {id} segments of the route */
     char            param_buf[160];  /* ... stored here */
     json_t         *body;            /* parsed JSON object, or NULL */
+    const char     *ident_field;     /* the body field naming the account
+                                        (uc_ident.h), NULL when none */
     void           *conn;            /* struct MHD_Connection */
     char            ip[64];
     char            user_agent[128];

@@ -4,7 +4,10 @@
  *
  * On the registration and code-sending locations the module reads the
  * request body without blocking (JSON or form, at most 16 KB, in memory),
- * scores the attempt and decides before the backend sees it:
+ * takes the one identifier the backend will act on (uc_ident.h: a body
+ * with another identifier field beside it, or one too long, is refused
+ * with 400 before Redis), scores the attempt and decides before the
+ * backend sees it:
  *
  *   honeypot field filled                     +100
  *   disposable e-mail domain (a list file)    +60
@@ -23,10 +26,9 @@
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_status.h"
 
+#include "uc_ident.h"
 #include "uc_pow.h"
 
-
-#define NGX_HTTP_UC_GUARD_BODY_MAX   16384
 
 #define NGX_HTTP_UC_GUARD_START      0
 #define NGX_HTTP_UC_GUARD_READING    1
@@ -63,7 +65,9 @@ static void ngx_http_uc_guard_cleanup(void *data);
  * window in seconds, whether to claim KEYS[10], its lifetime, then the
  * address and its networks as the IP lists may name them (ARGV[12..15]).
  * Returns {ip, domain, prefix, allowed, n_ip, n_net, n_device, n_phone,
- * n_email, challenge claimed}.
+ * n_email, challenge claimed}. Its work is bounded whatever it is sent: a
+ * phone's prefixes (4 to 16 characters, as many as a phone has) go to one
+ * SMISMEMBER, and the gateway has refused longer identifiers before.
  */
 static const char  ngx_http_uc_guard_script[] =
     "local r = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0} "
@@ -73,9 +77,12 @@ static const char  ngx_http_uc_guard_script[] =
     "end end "
     "if ARGV[2] ~= '' then "
     "r[2] = redis.call('SISMEMBER', KEYS[2], ARGV[2]) end "
-    "for i = 4, #ARGV[3] do "
-    "if redis.call('SISMEMBER', KEYS[3], string.sub(ARGV[3], 1, i)) == 1 "
-    "then r[3] = 1 break end end "
+    "local pre = {} "
+    "for i = 4, math.min(#ARGV[3], 16) do "
+    "pre[#pre + 1] = string.sub(ARGV[3], 1, i) end "
+    "if #pre > 0 then "
+    "for _, m in ipairs(redis.call('SMISMEMBER', KEYS[3], unpack(pre))) do "
+    "if m == 1 then r[3] = 1 end end end "
     "for i = 1, 5 do "
     "if ARGV[3 + i] == '1' then "
     "local n = redis.call('INCR', KEYS[4 + i]) "
@@ -218,6 +225,12 @@ ngx_http_uc_guard_evaluate(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     rc = ngx_http_uc_guard_fields(r, &body, &f);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (ngx_http_uc_guard_device(r).len > UC_DEVICE_ID_MAX) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "device_id_too_long",
+                                       "X-Device-Id is at most 128 bytes");
     }
 
     ctx->guard_score = 0;

@@ -15,6 +15,9 @@
 #define NGX_HTTP_UC_GUARD_ON              1
 #define NGX_HTTP_UC_GUARD_SHADOW          2
 
+/* the largest body the guard reads (in memory: its buffer is raised) */
+#define NGX_HTTP_UC_GUARD_BODY_MAX        16384
+
 /* signals, as the bits of the guard log line */
 #define NGX_HTTP_UC_SIGNAL_HONEYPOT         0x01
 #define NGX_HTTP_UC_SIGNAL_DISPOSABLE       0x02

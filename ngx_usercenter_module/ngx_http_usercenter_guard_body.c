@@ -11,13 +11,101 @@
 
 #include <jansson.h>
 
+#include "uc_ident.h"
 
-/* The fields that matter, from JSON or a form; 400/415 for bad bodies. */
+
+static ngx_int_t ngx_http_uc_guard_parse(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_http_uc_guard_fields_t *f, uc_ident_t *id);
+
+
+/*
+ * The fields that matter, from JSON or a form; 400/415 for bad bodies. The
+ * identifier is the one the backend will act on (uc_ident.h): the
+ * endpoint's own field, with no other identifier field beside it.
+ */
 ngx_int_t
 ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_uc_guard_fields_t *f)
 {
-    u_char                  *at, *dst, *p, *last, *eq, *amp;
+    u_char                  *at, *p;
+    ngx_int_t                rc;
+    uc_ident_t               id;
+    ngx_str_t                value;
+
+    uc_ident_init(&id, uc_ident_field_of((const char *) r->uri.data,
+                                         r->uri.len));
+
+    rc = ngx_http_uc_guard_parse(r, body, f, &id);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (id.rc == UC_IDENT_CONFLICT) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "conflicting_identifiers",
+                                       uc_ident_strerror(id.rc));
+    }
+
+    if (id.rc == UC_IDENT_TOO_LONG) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "identifier_too_long",
+                                       uc_ident_strerror(id.rc));
+    }
+
+    if (id.value == NULL) {
+        return NGX_OK;
+    }
+
+    value.len = id.len;
+    value.data = ngx_pnalloc(r->pool, id.len);
+    if (value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(value.data, id.value, id.len);
+
+    if (ngx_strlchr(value.data, value.data + value.len, '@') == NULL) {
+        f->phone = value;
+        return NGX_OK;
+    }
+
+    f->email = value;
+
+    /* the e-mail's domain, lower case, for the lists */
+
+    at = ngx_strlchr(f->email.data, f->email.data + f->email.len, '@');
+
+    while (at != NULL
+           && (p = ngx_strlchr(at + 1, f->email.data + f->email.len, '@'))
+              != NULL)
+    {
+        at = p;
+    }
+
+    if (at != NULL && at + 1 < f->email.data + f->email.len) {
+        f->domain.len = f->email.data + f->email.len - at - 1;
+        f->domain.data = ngx_pnalloc(r->pool, f->domain.len);
+        if (f->domain.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_strlow(f->domain.data, at + 1, f->domain.len);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Every field of a JSON object or a form into the identifier check (the
+ * values it keeps must outlive the call: JSON strings are copied to the
+ * pool before the document is freed), and the honeypot.
+ */
+static ngx_int_t
+ngx_http_uc_guard_parse(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_uc_guard_fields_t *f, uc_ident_t *id)
+{
+    u_char                  *dst, *p, *last, *eq, *amp, *copy;
     size_t                   i;
     json_t                  *root, *v;
     ngx_str_t                name, value;
@@ -45,45 +133,50 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
         }
 
         json_object_foreach(root, key, v) {
+            name.data = (u_char *) key;
+            name.len = ngx_strlen(key);
+
             if (!json_is_string(v)) {
+                uc_ident_add(id, key, name.len, NULL, 0, !json_is_null(v));
                 continue;
             }
 
             value.data = (u_char *) json_string_value(v);
             value.len = json_string_length(v);
 
-            if (ngx_strcmp(key, ulcf->guard_honeypot.data) == 0) {
+            if (name.len == ulcf->guard_honeypot.len
+                && ngx_strncmp(key, ulcf->guard_honeypot.data, name.len)
+                   == 0)
+            {
                 f->honeypot = value.len > 0;
                 continue;
             }
 
-            if (ngx_strcmp(key, "phone") == 0 || ngx_strcmp(key, "to") == 0
-                || ngx_strcmp(key, "login") == 0
-                || ngx_strcmp(key, "email") == 0)
-            {
-                p = ngx_pnalloc(r->pool, value.len);
-                if (p == NULL) {
-                    json_decref(root);
-                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-                }
-
-                ngx_memcpy(p, value.data, value.len);
-                value.data = p;
-
-                if (ngx_strlchr(p, p + value.len, '@') != NULL) {
-                    f->email = value;
-                } else {
-                    f->phone = value;
-                }
+            if (!uc_ident_is_field(key, name.len)) {
+                continue;
             }
+
+            copy = ngx_pnalloc(r->pool, value.len + 1);
+            if (copy == NULL) {
+                json_decref(root);
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ngx_memcpy(copy, value.data, value.len);
+
+            uc_ident_add(id, key, name.len, (const char *) copy, value.len,
+                         1);
         }
 
         json_decref(root);
 
-    } else if (ctype != NULL && ctype->len >= 33
-               && ngx_strncasecmp(ctype->data,
-                                  (u_char *) "application/x-www-form-urlencoded",
-                                  33) == 0)
+        return NGX_OK;
+    }
+
+    if (ctype != NULL && ctype->len >= 33
+        && ngx_strncasecmp(ctype->data,
+                           (u_char *) "application/x-www-form-urlencoded",
+                           33) == 0)
     {
         p = body->data;
         last = body->data + body->len;
@@ -111,8 +204,8 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
                 }
 
                 dst = value.data;
-                p = value.data;
-                ngx_unescape_uri(&dst, &p, amp - eq - 1, 0);
+                copy = value.data;
+                ngx_unescape_uri(&dst, &copy, amp - eq - 1, 0);
                 value.len = dst - value.data;
 
                 if (name.len == ulcf->guard_honeypot.len
@@ -121,58 +214,22 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
                 {
                     f->honeypot = value.len > 0;
 
-                } else if ((name.len == 5
-                            && ngx_strncmp(name.data, "phone", 5) == 0)
-                           || (name.len == 5
-                               && ngx_strncmp(name.data, "email", 5) == 0)
-                           || (name.len == 2
-                               && ngx_strncmp(name.data, "to", 2) == 0)
-                           || (name.len == 5
-                               && ngx_strncmp(name.data, "login", 5) == 0))
-                {
-                    if (ngx_strlchr(value.data, value.data + value.len, '@')
-                        != NULL)
-                    {
-                        f->email = value;
-                    } else {
-                        f->phone = value;
-                    }
+                } else {
+                    /* a name given twice is two identifiers: a conflict */
+                    uc_ident_add(id, (const char *) name.data, name.len,
+                                 (const char *) value.data, value.len, 1);
                 }
             }
 
             p = amp + 1;
         }
 
-    } else {
-        return ngx_http_uc_reject_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                       "unsupported_media_type",
-                                       "send JSON or a form");
+        return NGX_OK;
     }
 
-    /* the e-mail's domain, lower case, for the lists */
-
-    if (f->email.len) {
-        at = ngx_strlchr(f->email.data, f->email.data + f->email.len, '@');
-
-        while (at != NULL
-               && (p = ngx_strlchr(at + 1, f->email.data + f->email.len, '@'))
-                  != NULL)
-        {
-            at = p;
-        }
-
-        if (at != NULL && at + 1 < f->email.data + f->email.len) {
-            f->domain.len = f->email.data + f->email.len - at - 1;
-            f->domain.data = ngx_pnalloc(r->pool, f->domain.len);
-            if (f->domain.data == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            ngx_strlow(f->domain.data, at + 1, f->domain.len);
-        }
-    }
-
-    return NGX_OK;
+    return ngx_http_uc_reject_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "unsupported_media_type",
+                                   "send JSON or a form");
 }
 
 
@@ -297,9 +354,9 @@ ngx_http_uc_guard_device(ngx_http_request_t *r)
 
     h = ngx_http_uc_find_header(r, "X-Device-Id", sizeof("X-Device-Id") - 1);
 
+    /* the whole value: a longer one is refused, never cut to another id */
     if (h != NULL) {
         dev = h->value;
-        dev.len = ngx_min(dev.len, 128);
     }
 
     return dev;

@@ -355,7 +355,8 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_uc_loc_conf_t *prev = parent;
     ngx_http_uc_loc_conf_t *conf = child;
 
-    ngx_http_uc_main_conf_t  *umcf;
+    ngx_http_uc_main_conf_t   *umcf;
+    ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_uint_value(conf->auth, prev->auth, NGX_HTTP_UC_AUTH_OFF);
     ngx_conf_merge_value(conf->level, prev->level, 0);
@@ -380,6 +381,20 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_uint_value(conf->guard, prev->guard, NGX_HTTP_UC_GUARD_OFF);
+
+    /*
+     * The guard reads bodies up to 16 KB, in memory only (no disk in the
+     * request path): a smaller client_body_buffer_size would send a valid
+     * body to a temporary file, and the guard would have to refuse it.
+     * core's merge has run for this location already.
+     */
+    if (conf->guard != NGX_HTTP_UC_GUARD_OFF) {
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        if (clcf->client_body_buffer_size < NGX_HTTP_UC_GUARD_BODY_MAX) {
+            clcf->client_body_buffer_size = NGX_HTTP_UC_GUARD_BODY_MAX;
+        }
+    }
     ngx_conf_merge_uint_value(conf->guard_threshold, prev->guard_threshold,
                               60);
     ngx_conf_merge_str_value(conf->guard_honeypot, prev->guard_honeypot,

@@ -39,7 +39,7 @@ for my $e (@endpoints) {
                 "$m $p an array");
     envelope_ok(api($m, $p, "{\"login\":\"\xff\xfe\"}", $t), 400,
                 'malformed_json', "$m $p invalid UTF-8");
-    envelope_ok(api($m, $p, 'login=x', $t, { 'Content-Type' => 'application/x-www-form-urlencoded' }),
+    envelope_ok(api($m, $p, 'note=x', $t, { 'Content-Type' => 'application/x-www-form-urlencoded' }),
                 415, 'unsupported_media_type', "$m $p a form");
     envelope_ok(api($m, $p, '{"a":1,"a":2}', $t), 400, 'malformed_json',
                 "$m $p duplicate keys");
@@ -56,7 +56,7 @@ envelope_ok(api(POST => '/uc/v1/login', { login => "' OR 1=1 --", password => 'x
 envelope_ok(api(POST => '/uc/v1/login', { login => "+8613800000000\0x", password => 'abc12345' }),
             400, 'malformed_json', 'a \\u0000 inside a string is refused by the parser');
 envelope_ok(api(POST => '/uc/v1/register', { login => 'a' x 300, password => 'x', code => '1' }),
-            400, 'validation_failed', 'an overlong login');
+            400, 'identifier_too_long', 'an overlong login');
 envelope_ok(api(POST => '/uc/v1/login', { login => 'x@y.cn', password => 'p' x 129 }),
             400, 'validation_failed', 'an overlong password');
 

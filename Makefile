@@ -63,7 +63,7 @@ SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/store_sql.c \
               backend/store_config.c backend/flags_sync.c \
               backend/formats.c \
               backend/log.c backend/config.c backend/outbox.c \
-              backend/redis.c backend/validate.c
+              backend/redis.c backend/validate.c backend/sessions.c
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 #include <microhttpd.h>
@@ -91,17 +92,47 @@ weak_password(ucb_req_t *req, const char *password)
 }
 
 
+/* The busy answer of a password check or hash (no slot in time). */
 static void
-answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created)
+busy(ucb_req_t *req)
 {
-    long   expires;
-    char   token[UC_TOKEN_MAX + 1];
+    req->retry_after = 1;
+    ucb_error(req, 503, "busy", "too many sign-ins at once; try again in a "
+              "moment");
+}
+
+
+/*
+ * A session for u, whose state this request read before its slow work.
+ * A password change, reset, freeze or deactivation that committed
+ * meanwhile ended every session of the account, but not this one, made
+ * after: so the account is read again, and if it changed the session is
+ * ended and its token never leaves. (same_password: a password login,
+ * which the new password must not let through.)
+ */
+static void
+answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
+    int same_password)
+{
+    long         expires;
+    char         token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
+    ucb_user_t   now;
 
     if (ucb_session_create(u->id, u->level, req->ip, req->user_agent, token,
-                           &expires)
+                           sid, &expires)
         != 0)
     {
         ucb_error(req, 503, "unavailable", "sessions cannot be created now");
+        return;
+    }
+
+    if (ucb_store_get_user(u->id, &now) != UCB_OK
+        || now.status != UCB_USER_ACTIVE
+        || (same_password && strcmp(now.password, u->password) != 0))
+    {
+        (void) ucb_session_revoke(u->id, sid);
+        ucb_error(req, 409, "account_changed",
+                  "the account changed during the sign-in; sign in again");
         return;
     }
 
@@ -125,12 +156,76 @@ new_password_hash(ucb_req_t *req, const char *password, char *hash,
         return -1;
     }
 
-    if (ucb_password_hash(password, hash, size) != 0) {
+    switch (ucb_password_hash(password, hash, size)) {
+
+    case 0:
+        return 0;
+
+    case UCB_BUSY:
+        busy(req);
+        return -1;
+
+    default:
         ucb_error(req, 500, "internal_error", "cannot hash the password");
         return -1;
     }
+}
 
-    return 0;
+
+/*
+ * A password check of subject (a login, or "#<uid>" behind a session)
+ * behind the back-off (guard.c): 1 right, 0 wrong (the caller answers),
+ * -1 answered (429, or 503 when the back-off or a hashing slot cannot be
+ * had: the same answer whether the password was right or not). encoded ""
+ * (no such account, or no password) costs the same work and is wrong.
+ */
+static int
+password_attempt(ucb_req_t *req, const char *subject, const char *encoded,
+    const char *password)
+{
+    int   rc;
+    long  wait;
+
+    wait = ucb_attempt_begin(subject, req->ip);
+
+    if (wait < 0) {
+        req->retry_after = 1;
+        ucb_error(req, 503, "unavailable",
+                  "passwords cannot be checked right now; try again shortly");
+        return -1;
+    }
+
+    if (wait > 0) {
+        req->retry_after = wait;
+        ucb_error(req, 429, "too_many_attempts",
+                  "too many wrong passwords; try again later");
+        return -1;
+    }
+
+    rc = ucb_password_verify(encoded[0] != '\0' ? encoded : dummy_hash,
+                             password);
+
+    if (rc == UCB_BUSY) {
+        busy(req);
+        return -1;
+    }
+
+    if (rc != 1 || encoded[0] == '\0') {
+        ucb_attempt_failed(subject, req->ip);
+        return 0;
+    }
+
+    ucb_attempt_succeeded(subject, req->ip);
+
+    return 1;
+}
+
+
+/* The back-off's subject for a check behind a session. */
+static void
+session_subject(char *dst, size_t size, const char *uid)
+{
+    snprintf(dst, size, "#%s", uid);
 }
 
 
@@ -247,7 +342,7 @@ ucb_h_register(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, 201, &u, 1);
+    answer_session(req, 201, &u, 1, 0);
 }
 
 
@@ -256,7 +351,6 @@ void
 ucb_h_login(ucb_req_t *req)
 {
     int          rc;
-    long         wait;
     char         norm[256], hash[192];
     ucb_user_t   u;
     const char  *password, *kind;
@@ -269,14 +363,6 @@ ucb_h_login(ucb_req_t *req)
         return;
     }
 
-    wait = ucb_login_blocked(norm, req->ip);
-    if (wait > 0) {
-        req->retry_after = wait;
-        ucb_error(req, 429, "too_many_attempts",
-                  "too many failed logins; try again later");
-        return;
-    }
-
     rc = ucb_store_find_login(kind, norm, &u);
 
     if (rc == UCB_ERROR) {
@@ -284,24 +370,21 @@ ucb_h_login(ucb_req_t *req)
         return;
     }
 
-    if (rc == UCB_NOT_FOUND || u.status == UCB_USER_DEACTIVATED
-        || u.password[0] == '\0')
-    {
-        (void) ucb_password_verify(dummy_hash, password);
-        ucb_login_failed(norm, req->ip);
+    if (rc == UCB_NOT_FOUND || u.status == UCB_USER_DEACTIVATED) {
+        u.password[0] = '\0';
+    }
+
+    rc = password_attempt(req, norm, u.password, password);
+
+    if (rc < 0) {
+        return;
+    }
+
+    if (rc == 0) {
         ucb_error(req, 401, "invalid_credentials",
                   "the login or the password is wrong");
         return;
     }
-
-    if (!ucb_password_verify(u.password, password)) {
-        ucb_login_failed(norm, req->ip);
-        ucb_error(req, 401, "invalid_credentials",
-                  "the login or the password is wrong");
-        return;
-    }
-
-    ucb_login_succeeded(norm, req->ip);
 
     if (u.status == UCB_USER_FROZEN) {
         ucb_error(req, 403, "account_frozen", "this account is frozen");
@@ -311,10 +394,11 @@ ucb_h_login(ucb_req_t *req)
     if (ucb_password_needs_rehash(u.password)
         && ucb_password_hash(password, hash, sizeof(hash)) == 0)
     {
-        (void) ucb_store_set_password(u.id, hash, NULL);
+        (void) ucb_store_rehash_password(u.id, u.password, hash);
+        strcpy(u.password, hash);
     }
 
-    answer_session(req, 200, &u, 0);
+    answer_session(req, 200, &u, 0, 1);
 }
 
 
@@ -377,7 +461,7 @@ ucb_h_login_code(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, created ? 201 : 200, &u, created);
+    answer_session(req, created ? 201 : 200, &u, created, 0);
 }
 
 
@@ -498,7 +582,8 @@ ucb_h_sessions(ucb_req_t *req)
     long         limit, offset;
     size_t       i, k, last;
     char         index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
-    char         ip[64], ua[192];
+    char         ip[64], ua[192], raw[192];
+    json_t      *row;
     long long    created;
     json_t      *list, *next;
     redisReply  *r, *d;
@@ -564,15 +649,31 @@ ucb_h_sessions(ucb_req_t *req)
 
         created = 0;
         ip[0] = '\0';
-        ua[0] = '\0';
-        sscanf(desc, "%lld|%63[^|]|%191[^\n]", &created, ip, ua);
+        raw[0] = '\0';
+        sscanf(desc, "%lld|%63[^|]|%191[^\n]", &created, ip, raw);
 
-        json_array_append_new(list, json_pack(
-            "{s:s, s:b, s:I, s:I, s:s, s:s}", "id", sid,
-            "current", strcmp(sid, req->sid) == 0,
-            "created_at", (json_int_t) created,
-            "expires_at", (json_int_t) (atoll(r->element[i + 1]->str) / 1000),
-            "ip", ip, "user_agent", ua));
+        /* a description written before it was cleaned still shows */
+        ucb_utf8_clean(ua, sizeof(ua), raw, strlen(raw));
+        ucb_utf8_clean(raw, sizeof(raw), ip, strlen(ip));
+
+        row = json_pack("{s:s, s:b, s:I, s:I, s:s, s:s}", "id", sid,
+                        "current", strcmp(sid, req->sid) == 0,
+                        "created_at", (json_int_t) created,
+                        "expires_at",
+                        (json_int_t) (atoll(r->element[i + 1]->str) / 1000),
+                        "ip", raw, "user_agent", ua);
+
+        /* a row that cannot be shown fails the answer, never vanishes */
+        if (row == NULL || json_array_append_new(list, row) != 0) {
+            json_decref(list);
+            freeReplyObject(r);
+            freeReplyObject(d);
+            ucb_log(UCB_LOG_ERROR, "a session cannot be listed",
+                    "\"user\":\"%s\"", req->uid);
+            ucb_error(req, 500, "internal_error",
+                      "the device list cannot be shown");
+            return;
+        }
     }
 
     if (r->elements / 2 > (size_t) limit) {
@@ -619,7 +720,8 @@ ucb_h_session_delete(ucb_req_t *req)
 void
 ucb_h_password_change(ucb_req_t *req)
 {
-    char         hash[192];
+    int          rc;
+    char         hash[192], subject[UCB_ID_LEN + 2];
     ucb_user_t   u;
     const char  *old, *new;
 
@@ -634,7 +736,14 @@ ucb_h_password_change(ucb_req_t *req)
         return;
     }
 
-    if (!ucb_password_verify(u.password, old)) {
+    session_subject(subject, sizeof(subject), u.id);
+    rc = password_attempt(req, subject, u.password, old);
+
+    if (rc < 0) {
+        return;
+    }
+
+    if (rc == 0) {
         ucb_error(req, 403, "wrong_password", "the current password is wrong");
         return;
     }
@@ -643,13 +752,15 @@ ucb_h_password_change(ucb_req_t *req)
         return;
     }
 
-    if (ucb_store_set_password(u.id, hash, "password.changed") != UCB_OK) {
+    if (ucb_store_set_password(u.id, hash, "password.changed", req->sid)
+        != UCB_OK)
+    {
         ucb_error(req, 500, "internal_error", "the password was not changed");
         return;
     }
 
-    /* every other device must log in again */
-    (void) ucb_session_revoke_all(u.id, req->sid);
+    /* every other device must log in again (the relay makes sure) */
+    (void) ucb_session_revoke_before(u.id, (long) time(NULL), req->sid);
 
     ucb_reply(req, 204, NULL);
 }
@@ -689,12 +800,14 @@ ucb_h_password_reset(ucb_req_t *req)
         return;
     }
 
-    if (ucb_store_set_password(u.id, hash, "password.reset") != UCB_OK) {
+    if (ucb_store_set_password(u.id, hash, "password.reset", NULL)
+        != UCB_OK)
+    {
         ucb_error(req, 500, "internal_error", "the password was not changed");
         return;
     }
 
-    (void) ucb_session_revoke_all(u.id, NULL);
+    (void) ucb_session_revoke_before(u.id, (long) time(NULL), NULL);
 
     ucb_reply(req, 204, NULL);
 }
@@ -704,6 +817,8 @@ ucb_h_password_reset(ucb_req_t *req)
 void
 ucb_h_deactivate(ucb_req_t *req)
 {
+    int          rc;
+    char         subject[UCB_ID_LEN + 2];
     ucb_user_t   u;
     const char  *password;
 
@@ -716,11 +831,21 @@ ucb_h_deactivate(ucb_req_t *req)
         return;
     }
 
-    if (u.password[0] != '\0'
-        && (password == NULL || !ucb_password_verify(u.password, password)))
-    {
-        ucb_error(req, 403, "wrong_password", "confirm with your password");
-        return;
+    /* an account without a password (code logins) confirms with its session */
+    if (u.password[0] != '\0') {
+        session_subject(subject, sizeof(subject), u.id);
+        rc = password_attempt(req, subject, u.password,
+                              password != NULL ? password : "");
+
+        if (rc < 0) {
+            return;
+        }
+
+        if (rc == 0) {
+            ucb_error(req, 403, "wrong_password",
+                      "confirm with your password");
+            return;
+        }
     }
 
     if (ucb_store_set_status(u.id, UCB_USER_DEACTIVATED, "user.deactivated",
@@ -731,7 +856,7 @@ ucb_h_deactivate(ucb_req_t *req)
         return;
     }
 
-    (void) ucb_session_revoke_all(u.id, NULL);
+    (void) ucb_session_revoke_before(u.id, (long) time(NULL), NULL);
     ucb_clear_session_cookie(req);
     ucb_reply(req, 204, NULL);
 }
@@ -747,6 +872,10 @@ ucb_h_health(ucb_req_t *req)
 int
 ucb_accounts_init(void)
 {
+    if (ucb_password_start() != 0) {
+        return -1;
+    }
+
     /* unknown logins cost the same argon2id work as known ones */
     return ucb_password_hash("no-such-account-0", dummy_hash,
                              sizeof(dummy_hash));

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -38,8 +39,10 @@ admin_status(ucb_req_t *req, int status, const char *event)
         return;
     }
 
+    /* the relay of user.frozen makes sure, should Redis fail here */
     if (status == UCB_USER_FROZEN) {
-        (void) ucb_session_revoke_all(req->params[0], NULL);
+        (void) ucb_session_revoke_before(req->params[0], (long) time(NULL),
+                                         NULL);
     }
 
     ucb_reply(req, 204, NULL);

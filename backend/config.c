@@ -35,6 +35,8 @@ defaults(void)
     ucb_conf.argon2_t = 2;
     ucb_conf.argon2_m_kib = 19456;
     ucb_conf.argon2_p = 1;
+    ucb_conf.hash_slots = 0;        /* 0: one per core */
+    ucb_conf.hash_wait_ms = 2000;
     strcpy(ucb_conf.sender, "dev");
     ucb_conf.code_ttl = 300;
     ucb_conf.code_cooldown = 60;
@@ -153,6 +155,8 @@ set(const char *name, const char *value)
     NUM("argon2_t", argon2_t, 1, 100);
     NUM("argon2_m_kib", argon2_m_kib, 8, 4 * 1024 * 1024);
     NUM("argon2_p", argon2_p, 1, 64);
+    NUM("hash_slots", hash_slots, 0, 1024);
+    NUM("hash_wait_ms", hash_wait_ms, 0, 60000);
     NUM("code_ttl", code_ttl, 30, 3600);
     NUM("code_cooldown", code_cooldown, 0, 3600);
     NUM("code_attempts", code_attempts, 1, 100);

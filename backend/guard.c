@@ -1,10 +1,21 @@
 /*
- * uc-backend: failed-login back-off. Failures are counted per account, per
- * IP and per (account, IP) in Redis with a 15-minute window. Past a
- * threshold each failure blocks that key for a growing time (1 s doubling,
- * at most 15 minutes); nothing is ever locked for good. The pair has the
- * lowest threshold, so a guesser from one address slows down quickly
- * without locking the owner out from elsewhere.
+ * uc-backend: the back-off in front of every password check: logins, and
+ * the checks behind a session (changing the password, deleting the
+ * account), so a stolen session cannot guess the password without limit.
+ *
+ * Attempts are counted per subject (a login, or "#<uid>" behind a
+ * session) and per (subject, IP) in Redis with a 15-minute window, BEFORE
+ * the password is verified, in one script: parallel guesses at one
+ * account cannot all pass a check that only a later failure would close.
+ * Failures are counted per IP too (after the check: an address shared by
+ * many people must not be blocked by their successes). Past a threshold
+ * each attempt blocks that key for a growing time (1 s doubling, at most
+ * 15 minutes); nothing is locked for good. A success gives the subject's
+ * and the pair's counts back.
+ *
+ * Without Redis the back-off cannot be consulted, and the check fails
+ * closed before the password is looked at: wrong and right passwords get
+ * the same 503 after the same wait, so the outage is no oracle.
  */
 
 #include <stdio.h>
@@ -15,118 +26,162 @@
 #include "ucb.h"
 
 
-#define WINDOW      900
-#define MAX_BLOCK   900
-
-typedef struct {
-    const char  *kind;
-    int          threshold;
-} ucb_counter_t;
-
-static const ucb_counter_t  counters[] = {
-    { "pair", 5 },
-    { "account", 20 },
-    { "ip", 100 },
-};
-
-#define NCOUNTERS  (sizeof(counters) / sizeof(counters[0]))
+/* thresholds: the pair, the subject, the IP */
+#define PAIR_MAX      5
+#define SUBJECT_MAX   20
+#define IP_MAX        100
 
 
-static void
-counter_key(char *dst, size_t size, size_t i, const char *login,
-    const char *ip)
+/*
+ * KEYS: counters (each with "<key>:until" beside it, same hash tag);
+ * ARGV: the window, the longest block, whether to count ("0": only look),
+ * then a threshold per key. Returns the milliseconds to wait (0: this
+ * attempt is counted and may go on).
+ */
+static const char  attempt_script[] =
+    "for i = 1, #KEYS do "
+    "local t = redis.call('PTTL', KEYS[i] .. ':until') "
+    "if t > 0 then return t end end "
+    "if ARGV[3] == '0' then return 0 end "
+    "local wait = 0 "
+    "for i = 1, #KEYS do "
+    "local n = redis.call('INCR', KEYS[i]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end "
+    "local over = n - tonumber(ARGV[3 + i]) "
+    "if over > 0 then "
+    "local b = math.min(2 ^ math.min(over - 1, 10), tonumber(ARGV[2])) "
+    "redis.call('SET', KEYS[i] .. ':until', '1', 'EX', b) "
+    "if b * 1000 > wait then wait = b * 1000 end end end "
+    "return wait";
+
+
+/* -1: Redis failed; else milliseconds to wait. */
+static long long
+attempt(int nkeys, const char **keys, const int *max, int count)
 {
-    if (i == 0) {
-        snprintf(dst, size, "%s{lf:%s}:%s", ucb_conf.prefix, login, ip);
-    } else if (i == 1) {
-        snprintf(dst, size, "%s{lf:%s}", ucb_conf.prefix, login);
-    } else {
-        snprintf(dst, size, "%s{lfip:%s}", ucb_conf.prefix, ip);
-    }
-}
-
-
-/* Seconds to wait before another attempt; 0 when free to try. */
-long
-ucb_login_blocked(const char *login, const char *ip)
-{
-    long         wait;
-    size_t       i;
-    char         key[600];
+    int          i;
+    char         thr[2][16];
+    size_t       lens[3 + 2 + 3 + 2];
+    const char  *argv[3 + 2 + 3 + 2];
+    long long    wait;
     redisReply  *r;
 
-    wait = 0;
+    argv[0] = "EVAL";
+    argv[1] = attempt_script;
+    argv[2] = nkeys == 2 ? "2" : "1";
 
-    for (i = 0; i < NCOUNTERS; i++) {
-        counter_key(key, sizeof(key) - 8, i, login, ip);
-        strcat(key, ":until");
+    for (i = 0; i < nkeys; i++) {
+        argv[3 + i] = keys[i];
+        snprintf(thr[i], sizeof(thr[i]), "%d", max[i]);
+    }
 
-        r = ucb_redis_command("PTTL %s", key);
-        if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
-            if ((r->integer + 999) / 1000 > wait) {
-                wait = (long) ((r->integer + 999) / 1000);
-            }
+    argv[3 + nkeys] = "900";        /* WINDOW */
+    argv[4 + nkeys] = "900";        /* MAX_BLOCK */
+    argv[5 + nkeys] = count ? "1" : "0";
+
+    for (i = 0; i < nkeys; i++) {
+        argv[6 + nkeys + i] = thr[i];
+    }
+
+    for (i = 0; i < 6 + 2 * nkeys; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+
+    r = ucb_redis_argv(6 + 2 * nkeys, argv, lens);
+
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+            ucb_log(UCB_LOG_ERROR, "back-off script failed",
+                    "\"error\":\"%s\"", r->str);
         }
 
         freeReplyObject(r);
+        return -1;
     }
+
+    wait = r->integer;
+    freeReplyObject(r);
 
     return wait;
 }
 
 
-void
-ucb_login_failed(const char *login, const char *ip)
+static void
+keys_of(const char *subject, const char *ip, char *pair, char *subj,
+    char *addr, size_t size)
 {
-    long         n, block;
-    size_t       i;
-    char         key[600], until[620];
-    redisReply  *r;
-
-    for (i = 0; i < NCOUNTERS; i++) {
-        counter_key(key, sizeof(key), i, login, ip);
-
-        r = ucb_redis_command("INCR %s", key);
-        if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-            freeReplyObject(r);
-            return;
-        }
-
-        n = (long) r->integer;
-        freeReplyObject(r);
-
-        if (n == 1) {
-            r = ucb_redis_command("EXPIRE %s %d", key, WINDOW);
-            freeReplyObject(r);
-        }
-
-        if (n >= counters[i].threshold) {
-            block = 1L << (n - counters[i].threshold < 10
-                           ? n - counters[i].threshold : 10);
-            if (block > MAX_BLOCK) {
-                block = MAX_BLOCK;
-            }
-
-            snprintf(until, sizeof(until), "%s:until", key);
-            r = ucb_redis_command("SET %s 1 EX %ld", until, block);
-            freeReplyObject(r);
-        }
-    }
+    snprintf(pair, size, "%s{lf:%s}:%s", ucb_conf.prefix, subject, ip);
+    snprintf(subj, size, "%s{lf:%s}", ucb_conf.prefix, subject);
+    snprintf(addr, size, "%s{lfip:%s}", ucb_conf.prefix, ip);
 }
 
 
-void
-ucb_login_succeeded(const char *login, const char *ip)
+/*
+ * Counts an attempt at subject's password from ip. 0: go on and verify;
+ * > 0: seconds to wait (429); -1: the back-off cannot be consulted (503).
+ */
+long
+ucb_attempt_begin(const char *subject, const char *ip)
 {
-    char         key[600];
+    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
+    char         addr[UCB_ATTEMPT_KEY_MAX];
+    long long    wait;
+    const char  *keys[2];
+    int          max[2];
+
+    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+
+    /* a blocked address first: a sprayer costs the accounts nothing */
+    keys[0] = addr;
+    max[0] = IP_MAX;
+
+    wait = attempt(1, keys, max, 0);
+
+    if (wait == 0) {
+        keys[0] = pair;
+        keys[1] = subj;
+        max[0] = PAIR_MAX;
+        max[1] = SUBJECT_MAX;
+
+        wait = attempt(2, keys, max, 1);
+    }
+
+    if (wait < 0) {
+        return -1;
+    }
+
+    return (long) ((wait + 999) / 1000);
+}
+
+
+/* A wrong password: the address's failures count. */
+void
+ucb_attempt_failed(const char *subject, const char *ip)
+{
+    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
+    char         addr[UCB_ATTEMPT_KEY_MAX];
+    int          max[1];
+    const char  *keys[1];
+
+    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+
+    keys[0] = addr;
+    max[0] = IP_MAX;
+
+    (void) attempt(1, keys, max, 1);
+}
+
+
+/* A right password: the pair and the subject start again. */
+void
+ucb_attempt_succeeded(const char *subject, const char *ip)
+{
+    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
+    char         addr[UCB_ATTEMPT_KEY_MAX];
     redisReply  *r;
 
-    /* the pair and the account start again; the IP's count stays */
-    counter_key(key, sizeof(key), 0, login, ip);
-    r = ucb_redis_command("DEL %s", key);
-    freeReplyObject(r);
+    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
 
-    counter_key(key, sizeof(key), 1, login, ip);
-    r = ucb_redis_command("DEL %s", key);
+    r = ucb_redis_command("DEL %s %s", pair, subj);
     freeReplyObject(r);
 }

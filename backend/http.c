@@ -409,8 +409,8 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
     client_ip(req, conn);
 
     ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
-    snprintf(req->user_agent, sizeof(req->user_agent), "%s",
-             ua != NULL ? ua : "");
+    ucb_utf8_clean(req->user_agent, sizeof(req->user_agent),
+                   ua != NULL ? ua : "", ua != NULL ? strlen(ua) : 0);
 
     if (route->auth && !req->authenticated) {
         ucb_error(req, 401, "login_required", "please log in");

@@ -24,6 +24,45 @@ static pthread_t        relay;
 static int              running, kicked;
 
 
+/*
+ * Events after which the account's earlier sessions must be gone: the
+ * handler ends them at once, and the relay does again (before the event
+ * leaves, retried with it) for when Redis failed the handler.
+ */
+static const char *const  revoking[] = {
+    "password.changed", "password.reset", "user.frozen", "user.deactivated"
+};
+
+
+static int
+revoke_for(const ucb_event_t *e)
+{
+    int          rc;
+    size_t       i;
+    json_t      *data, *keep;
+
+    for (i = 0; i < sizeof(revoking) / sizeof(revoking[0]); i++) {
+        if (strcmp(e->type, revoking[i]) == 0) {
+            break;
+        }
+    }
+
+    if (i == sizeof(revoking) / sizeof(revoking[0])) {
+        return 0;
+    }
+
+    data = json_loads(e->data, 0, NULL);
+    keep = data != NULL ? json_object_get(data, "keep_sid") : NULL;
+
+    rc = ucb_session_revoke_before(e->user_id, (long) e->created_at,
+                                   json_is_string(keep)
+                                   ? json_string_value(keep) : NULL);
+    json_decref(data);
+
+    return rc;
+}
+
+
 static int
 relay_batch(void)
 {
@@ -43,6 +82,10 @@ relay_batch(void)
         snprintf(id, sizeof(id), "%lld", (long long) rows[i].id);
         snprintf(created, sizeof(created), "%lld",
                  (long long) rows[i].created_at);
+
+        if (revoke_for(&rows[i]) != 0) {
+            break;
+        }
 
         r = ucb_redis_command("XADD %s MAXLEN ~ 1000000 * type %s user_id %s "
                               "outbox_id %s created_at %s data %s", stream,

@@ -29,13 +29,33 @@ devices_key(char *dst, const char *uid)
 }
 
 
+/*
+ * The device index and description in one step, and the index's expired
+ * entries pruned (at most 64 a call, so the work is bounded): without it a
+ * user who logs in often grows the index for ever. Both keys live as long
+ * as the longest session. KEYS: index, devices (one hash tag); ARGV: now
+ * ms, expiry ms, sid, description.
+ */
+static const char  index_script[] =
+    "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], "
+    "'LIMIT', 0, 64) "
+    "if #old > 0 then redis.call('ZREM', KEYS[1], unpack(old)) "
+    "redis.call('HDEL', KEYS[2], unpack(old)) end "
+    "redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) "
+    "redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) "
+    "local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES') "
+    "redis.call('PEXPIREAT', KEYS[1], top[2]) "
+    "redis.call('PEXPIREAT', KEYS[2], top[2]) "
+    "return #old";
+
+
 int
 ucb_session_create(const char *uid, int level, const char *ip,
-    const char *ua, char *token, long *expires)
+    const char *ua, char *token, char *sid, long *expires)
 {
     int               argc, ok, i;
-    char              sid[UC_SID_LEN + 1], index[UC_KEY_MAX];
-    char              devices[UC_KEY_MAX + 16], device[256];
+    char              index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
+    char              device[256], clean[UCB_UA_MAX + 1];
     time_t            now;
     redisReply       *r;
     redisContext     *c;
@@ -58,17 +78,20 @@ ucb_session_create(const char *uid, int level, const char *ip,
     uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
                          uid, strlen(uid));
     devices_key(devices, uid);
-    snprintf(device, sizeof(device), "%lld|%s|%.160s", (long long) now, ip,
-             ua);
+
+    /* what the device list shows: valid UTF-8, cut on a character */
+    ucb_utf8_clean(clean, sizeof(clean), ua, strlen(ua));
+    snprintf(device, sizeof(device), "%lld|%s|%s", (long long) now, ip,
+             clean);
 
     c = ucb_redis();
     if (c == NULL) {
         return -1;
     }
 
-    redisAppendCommand(c, "ZADD %s %lld %s", index,
-                       (long long) *expires * 1000, sid);
-    redisAppendCommand(c, "HSET %s %s %s", devices, sid, device);
+    redisAppendCommand(c, "EVAL %s 2 %s %s %lld %lld %s %s", index_script,
+                       index, devices, (long long) now * 1000,
+                       (long long) *expires * 1000, sid, device);
     redisAppendCommand(c, "MULTI");
     redisAppendCommandArgv(c, argc, argv, lens);
     redisAppendCommand(c, "EXPIRE %s %ld", buf.key, ucb_conf.session_idle);
@@ -76,7 +99,7 @@ ucb_session_create(const char *uid, int level, const char *ip,
 
     ok = 1;
 
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < 5; i++) {
         if (redisGetReply(c, (void **) &r) != REDIS_OK) {
             ucb_redis_drop();
             return -1;
@@ -93,11 +116,30 @@ ucb_session_create(const char *uid, int level, const char *ip,
 }
 
 
-/* Deletes one session of uid; 1 when it existed. */
+/* A reply that is not an error, or NULL (freed). */
+static redisReply *
+checked(redisReply *r)
+{
+    if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+        ucb_log(UCB_LOG_ERROR, "redis answered an error", "\"error\":\"%s\"",
+                r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+
+    return r;
+}
+
+
+/*
+ * Ends one session of uid: 1 when it was uid's, 0 when it is not theirs
+ * (another user's record is never touched: a sid is no secret, upstreams
+ * see it), -1 when Redis fails (nothing can be promised then).
+ */
 int
 ucb_session_revoke(const char *uid, const char *sid)
 {
-    int          existed;
+    int          mine, listed;
     char         key[UC_KEY_MAX], index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
     redisReply  *r;
 
@@ -107,35 +149,77 @@ ucb_session_revoke(const char *uid, const char *sid)
                          uid, strlen(uid));
     devices_key(devices, uid);
 
-    r = ucb_redis_command("ZREM %s %s", index, sid);
+    /* the record's owner decides; sids are never reused */
+    r = checked(ucb_redis_command("HGET %s %s", key,
+                                  uc_session_fields[UC_SF_UID]));
     if (r == NULL) {
         return -1;
     }
 
-    existed = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    mine = r->type == REDIS_REPLY_STRING && strcmp(r->str, uid) == 0;
+
+    if (r->type == REDIS_REPLY_STRING && !mine) {
+        freeReplyObject(r);
+        return 0;
+    }
+
     freeReplyObject(r);
 
-    r = ucb_redis_command("DEL %s", key);
-    freeReplyObject(r);
-    r = ucb_redis_command("HDEL %s %s", devices, sid);
+    if (mine) {
+        r = checked(ucb_redis_command("DEL %s", key));
+        if (r == NULL) {
+            return -1;
+        }
+
+        freeReplyObject(r);
+    }
+
+    /* an absent record: only uid's own index entry may still name it */
+    r = checked(ucb_redis_command("ZREM %s %s", index, sid));
+    if (r == NULL) {
+        return -1;
+    }
+
+    listed = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);
 
-    return existed;
+    r = checked(ucb_redis_command("HDEL %s %s", devices, sid));
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return mine || listed;
 }
 
 
-/* Every session of uid but except_sid (NULL: all). */
+/*
+ * Every session of uid issued at or before `before` (unix seconds; 0: all)
+ * but except_sid (NULL: none). A session's index score is its absolute
+ * expiry, issue time + session_ttl. 0, or -1 when Redis fails: the caller's
+ * change is committed with its outbox event, whose relay runs this again
+ * until it succeeds.
+ */
 int
-ucb_session_revoke_all(const char *uid, const char *except_sid)
+ucb_session_revoke_before(const char *uid, long before,
+    const char *except_sid)
 {
     size_t       i;
-    char         index[UC_KEY_MAX];
+    char         index[UC_KEY_MAX], max[32];
     redisReply  *r;
 
     uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
                          uid, strlen(uid));
 
-    r = ucb_redis_command("ZRANGE %s 0 -1", index);
+    if (before > 0) {
+        snprintf(max, sizeof(max), "%lld",
+                 ((long long) before + ucb_conf.session_ttl) * 1000);
+    } else {
+        strcpy(max, "+inf");
+    }
+
+    r = checked(ucb_redis_command("ZRANGEBYSCORE %s -inf %s", index, max));
     if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
         return -1;
@@ -156,6 +240,13 @@ ucb_session_revoke_all(const char *uid, const char *except_sid)
     freeReplyObject(r);
 
     return 0;
+}
+
+
+int
+ucb_session_revoke_all(const char *uid, const char *except_sid)
+{
+    return ucb_session_revoke_before(uid, 0, except_sid);
 }
 
 

@@ -63,8 +63,13 @@ int ucb_store_get_user(const char *uid, ucb_user_t *u);
 int ucb_store_register(uint64_t id, const char *kind, const char *value,
     const char *password_hash, int level, const char *ip, ucb_user_t *out);
 
+/* event (NULL: none) carries keep_sid, the session the change keeps */
 int ucb_store_set_password(const char *uid, const char *hash,
-    const char *event);
+    const char *event, const char *keep_sid);
+/* UCB_CONFLICT when the stored hash is no longer old */
+int ucb_store_rehash_password(const char *uid, const char *old,
+    const char *hash);
+/* never changes a deactivated account (UCB_NOT_FOUND) */
 int ucb_store_set_status(const char *uid, int status, const char *event,
     const char *actor);
 int ucb_store_event(const char *type, const char *uid, json_t *data);

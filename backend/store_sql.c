@@ -133,8 +133,14 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " SELECT seq, ?2, ?3 FROM users WHERE id = ?1"
         " ON CONFLICT (user_seq) DO UPDATE SET password = excluded.password,"
         " updated_at = excluded.updated_at",
+    [S_REHASH_PASSWORD] =
+        "UPDATE credentials SET password = ?3, updated_at = ?4"
+        " WHERE user_seq = (SELECT seq FROM users WHERE id = ?1)"
+        " AND password = ?2",
+    /* a deactivated account stays so: no freeze or unfreeze brings it back */
     [S_SET_STATUS] =
-        "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE users SET status = ?2, updated_at = ?3"
+        " WHERE id = ?1 AND status <> 2",
     [S_PROFILE_GET] =
         "SELECT p.nickname, p.avatar, p.gender, p.birthday, p.region,"
         " p.updated_at FROM profiles p JOIN users u ON u.seq = p.user_seq"

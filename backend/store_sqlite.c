@@ -206,8 +206,8 @@ insert_event(const char *type, const char *uid, json_t *data)
     char          *text;
     sqlite3_stmt  *s;
 
-    text = json_dumps(data != NULL ? data : json_object(),
-                      JSON_COMPACT | JSON_SORT_KEYS);
+    text = data != NULL ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS)
+                        : strdup("{}");
     if (text == NULL) {
         return -1;
     }
@@ -476,8 +476,11 @@ failed:
 
 
 int
-ucb_store_set_password(const char *uid, const char *hash, const char *event)
+ucb_store_set_password(const char *uid, const char *hash, const char *event,
+    const char *keep_sid)
 {
+    int            rc;
+    json_t        *data;
     sqlite3_stmt  *s;
 
     if (begin() != 0) {
@@ -497,11 +500,16 @@ ucb_store_set_password(const char *uid, const char *hash, const char *event)
         goto failed;
     }
 
-    if (event != NULL
-        && (insert_event(event, uid, NULL) != 0
-            || insert_audit(uid, event, "self") != 0))
-    {
-        goto failed;
+    if (event != NULL) {
+        /* the relay ends the sessions from before it (outbox.c) */
+        data = keep_sid != NULL ? json_pack("{s:s}", "keep_sid", keep_sid)
+                                : NULL;
+        rc = insert_event(event, uid, data);
+        json_decref(data);
+
+        if (rc != 0 || insert_audit(uid, event, "self") != 0) {
+            goto failed;
+        }
     }
 
     if (commit() != 0) {
@@ -518,6 +526,34 @@ failed:
 
     rollback();
     return UCB_ERROR;
+}
+
+
+/*
+ * A login's re-hash at the current cost: only while the stored hash is
+ * still the one it verified, so it never undoes a change made meanwhile.
+ */
+int
+ucb_store_rehash_password(const char *uid, const char *old,
+    const char *hash)
+{
+    sqlite3_stmt  *s;
+
+    s = stmt(S_REHASH_PASSWORD);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    sqlite3_bind_int64(s, 1, strtoll(uid, NULL, 10));
+    sqlite3_bind_text(s, 2, old, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now_s());
+
+    if (run(s) != SQLITE_DONE) {
+        return UCB_ERROR;
+    }
+
+    return sqlite3_changes(db) == 1 ? UCB_OK : UCB_CONFLICT;
 }
 
 

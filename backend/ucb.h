@@ -49,6 +49,8 @@ typedef struct {
     uint32_t        argon2_t;
     uint32_t        argon2_m_kib;
     uint32_t        argon2_p;
+    int             hash_slots;            /* concurrent argon2id runs */
+    int             hash_wait_ms;          /* wait for a slot, then 503 */
 
     char            sender[16];            /* "dev" */
     int             code_ttl;
@@ -77,6 +79,7 @@ void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...);
 /* ------------------------------------------------------------ requests */
 
 #define UCB_ID_LEN  24
+#define UCB_UA_MAX  160          /* bytes of User-Agent a session keeps */
 
 typedef struct {
     const char     *method;
@@ -88,7 +91,8 @@ typedef struct {
                                         (uc_ident.h), NULL when none */
     void           *conn;            /* struct MHD_Connection */
     char            ip[64];
-    char            user_agent[128];
+    char            user_agent[UCB_UA_MAX + 1];   /* valid UTF-8, cut on
+                                                     a character */
 
     /* identity, trusted only from the gateway */
     int             authenticated;
@@ -135,8 +139,15 @@ void *ucb_redis_command(const char *fmt, ...);
 void *ucb_redis_argv(int argc, const char **argv, const size_t *lens);
 void ucb_redis_drop(void);
 
-/* password.c: argon2id */
+/*
+ * password.c: argon2id, at most hash_slots at a time (each holds
+ * argon2_m_kib of memory); a caller that waits past hash_wait_ms gets
+ * UCB_BUSY and answers 503.
+ */
+#define UCB_BUSY  (-2)
+int ucb_password_start(void);
 int ucb_password_hash(const char *password, char *out, size_t outlen);
+/* 1: it matches, 0: it does not, UCB_BUSY, -1: error */
 int ucb_password_verify(const char *encoded, const char *password);
 int ucb_password_needs_rehash(const char *encoded);
 
@@ -151,8 +162,10 @@ int ucb_ids_worker(void);
 
 /* sessions.c */
 int ucb_session_create(const char *uid, int level, const char *ip,
-    const char *ua, char *token, long *expires);
+    const char *ua, char *token, char *sid, long *expires);
 int ucb_session_revoke(const char *uid, const char *sid);
+int ucb_session_revoke_before(const char *uid, long before,
+    const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
 void ucb_set_session_cookie(ucb_req_t *req, const char *token);
 void ucb_clear_session_cookie(ucb_req_t *req);
@@ -162,10 +175,11 @@ int ucb_code_send(ucb_req_t *req, const char *channel, const char *to,
     const char *purpose);
 int ucb_code_check(const char *to, const char *purpose, const char *code);
 
-/* guard.c: failed-login back-off */
-long ucb_login_blocked(const char *login, const char *ip);
-void ucb_login_failed(const char *login, const char *ip);
-void ucb_login_succeeded(const char *login, const char *ip);
+/* guard.c: the back-off before every password check */
+#define UCB_ATTEMPT_KEY_MAX  512
+long ucb_attempt_begin(const char *subject, const char *ip);
+void ucb_attempt_failed(const char *subject, const char *ip);
+void ucb_attempt_succeeded(const char *subject, const char *ip);
 
 /* outbox.c: committed events to the Redis stream */
 int ucb_outbox_start(void);
@@ -182,6 +196,8 @@ int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
 int ucb_valid_utf8(const char *s, size_t len);
+/* src as valid UTF-8 in dst: bad bytes become U+FFFD, cut on a character */
+size_t ucb_utf8_clean(char *dst, size_t size, const char *src, size_t len);
 
 /* handlers */
 void ucb_h_codes(ucb_req_t *req);

@@ -137,3 +137,78 @@ ucb_valid_utf8(const char *s, size_t len)
 
     return 1;
 }
+
+
+/* The length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
+static size_t
+utf8_char(const unsigned char *s, size_t len)
+{
+    size_t        n, k;
+    unsigned int  c;
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 1; c = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 2; c = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 3; c = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+
+    for (k = 1; k <= n; k++) {
+        if (k >= len || (s[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        c = (c << 6) | (s[k] & 0x3f);
+    }
+
+    if ((n == 2 && c < 0x800) || (n == 3 && (c < 0x10000 || c > 0x10ffff))
+        || (c >= 0xd800 && c <= 0xdfff))
+    {
+        return 0;
+    }
+
+    return n + 1;
+}
+
+
+/*
+ * Client strings kept and shown again (a device's User-Agent) must encode
+ * as JSON: every byte that does not begin a valid sequence becomes U+FFFD,
+ * and the copy ends on a character boundary within size - 1 bytes. Returns
+ * the length written.
+ */
+size_t
+ucb_utf8_clean(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t                n, used, i;
+    const char           *put;
+    const unsigned char  *s;
+
+    s = (const unsigned char *) src;
+    used = 0;
+
+    for (i = 0; i < len && s[i] != '\0'; i += n ? n : 1) {
+        n = utf8_char(s + i, len - i);
+        put = n ? src + i : "\xef\xbf\xbd";
+
+        if (used + (n ? n : 3) + 1 > size) {
+            break;
+        }
+
+        memcpy(dst + used, put, n ? n : 3);
+        used += n ? n : 3;
+    }
+
+    if (size > 0) {
+        dst[used] = '\0';
+    }
+
+    return used;
+}

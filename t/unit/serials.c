@@ -12,6 +12,9 @@
 #include "tap.h"
 #include "ucb.h"
 
+/* the outbox relay links the sessions code, which signs with these */
+uc_keyring_t  ucb_keys;
+
 
 static long
 seq_of(const char *serial)

@@ -152,12 +152,45 @@ ngx_http_uc_find_header(ngx_http_request_t *r, const char *name, size_t len)
 }
 
 
+/*
+ * Every X-UC-* header is the gateway's to send, but X-UC-PoW: the client's
+ * answer to the guard's challenge, read in the access phase after this.
+ */
 static ngx_uint_t
 ngx_http_uc_is_identity_header(ngx_table_elt_t *h)
 {
     return h->key.len > sizeof("x-uc-") - 1
            && ngx_strncasecmp(h->key.data, (u_char *) "x-uc-",
-                              sizeof("x-uc-") - 1) == 0;
+                              sizeof("x-uc-") - 1) == 0
+           && !(h->key.len == sizeof("x-uc-pow") - 1
+                && ngx_strncasecmp(h->key.data, (u_char *) "x-uc-pow",
+                                   sizeof("x-uc-pow") - 1) == 0);
+}
+
+
+/*
+ * The first step of every request in every location, in the rewrite
+ * phase: whatever else the location configures (a session check, only a
+ * rate limit, nothing of this module at all) and whatever later handler
+ * ends the access phase early (satisfy any), no client copy of an
+ * identity header reaches an upstream.
+ */
+ngx_int_t
+ngx_http_uc_strip_handler(ngx_http_request_t *r)
+{
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (!ulcf->strip_identity) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_uc_strip_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
 }
 
 

@@ -2,9 +2,9 @@
 /*
  * usercenter gateway module: the session check in the ACCESS phase.
  *
- * Order of work, cheapest first: identity headers sent by the client are
- * dropped; the token is taken from "Authorization: Bearer" or the session
- * cookie; its format and HMAC are checked locally, so a forged or mangled
+ * Order of work, cheapest first (identity headers sent by the client were
+ * dropped in the rewrite phase, ngx_http_uc_strip_handler): the token is
+ * taken from "Authorization: Bearer" or the session cookie; its format and HMAC are checked locally, so a forged or mangled
  * token never costs a Redis command; then one HMGET reads the record. The
  * request waits for the reply without blocking the worker and is resumed
  * from the Redis read handler. A due idle-TTL renewal is sent on its own,
@@ -112,9 +112,7 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
 
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
-    if (ulcf->strip_identity && ngx_http_uc_strip_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* client copies of the identity headers went in the rewrite phase */
 
     ctx->business_line = ulcf->business_line;
 

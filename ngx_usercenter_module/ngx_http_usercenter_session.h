@@ -26,6 +26,7 @@ void ngx_http_uc_resume(ngx_http_request_t *r);
 
 /* Drops every X-UC-* header the client sent. */
 ngx_int_t ngx_http_uc_strip_headers(ngx_http_request_t *r);
+ngx_int_t ngx_http_uc_strip_handler(ngx_http_request_t *r);
 
 /* Adds a header for the upstream; name must outlive the request. */
 ngx_int_t ngx_http_uc_add_header(ngx_http_request_t *r, const char *name,

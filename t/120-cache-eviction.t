@@ -14,6 +14,7 @@ no_shuffle();
 
 our $Hot = new_session(user => 61);
 our $Cold = new_session(user => 62);
+our $Probe = new_session(user => 64);
 our @Fill = new_session(user => 63, count => 12000);
 our $Every = 50;
 
@@ -30,7 +31,7 @@ sub statuses {
     return \%by;
 }
 
-plan tests => 2 * blocks() + 5;
+plan tests => 2 * blocks() + 6;
 
 run_tests();
 
@@ -50,6 +51,16 @@ _EOC_
         empty_gif;
     }
 --- init
+# a starting worker bypasses the cache until its Redis links are up: read
+# a probe until it is a HIT, so the reads below all meet a live cache
+my $probe_sid = UcTest::sid_of($::Probe);
+for (1 .. 200) {
+    UcTest::http_get(1, '/p', sub { "Authorization: Bearer $::Probe\r\n" });
+    my $seen = main::statuses()->{$probe_sid} // [];
+    last if @$seen && $seen->[-1] eq 'HIT';
+    select undef, undef, undef, 0.01;
+}
+Test::More::is(main::statuses()->{$probe_sid}[-1], 'HIT', 'the cache is live');
 my @order = ($::Cold, $::Hot);
 for my $i (0 .. $#::Fill) {
     push @order, $::Fill[$i];

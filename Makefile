@@ -72,6 +72,7 @@ $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
 
 # the id generator against the Redis that make test runs
 IDS_SRC = backend/ids.c backend/redis.c backend/log.c backend/config.c \
+          backend/validate.c \
           backend/formats.c
 $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
                   $(LIBUC_SRC) $(LIBUC_HDR)

@@ -281,7 +281,7 @@ ucb_h_dict_get(ucb_req_t *req)
     char        *body;
     json_t      *items, *answer;
     int64_t      version, after;
-    const char  *name, *inm;
+    const char  *name;
 
     name = req->params[0];
 
@@ -302,12 +302,12 @@ ucb_h_dict_get(ucb_req_t *req)
         return;
     }
 
-    snprintf(req->etag, sizeof(req->etag), "\"%s-%lld\"", name,
-             (long long) version);
+    if (ucb_etag_set(req, name, version) != 0) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
 
-    inm = ucb_header(req, "If-None-Match");
-
-    if (inm != NULL && strstr(inm, req->etag) != NULL) {
+    if (ucb_etag_matches(req)) {
         req->status = 304;
         return;
     }
@@ -332,13 +332,16 @@ ucb_h_dict_get(ucb_req_t *req)
             return;
         }
 
-        /* the items are those of "after"; a newer copy wins next time */
+        /*
+         * Unchanged between the two reads: the items are those of this
+         * version. Otherwise they may be of any version in between, and
+         * no ETag is better than a wrong one.
+         */
         if (after == version) {
             cache_put(name, version, body);
 
         } else {
-            snprintf(req->etag, sizeof(req->etag), "\"%s-%lld\"", name,
-                     (long long) after);
+            req->etag[0] = '\0';
         }
     }
 

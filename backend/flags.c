@@ -151,9 +151,8 @@ valid_names(ucb_req_t *req)
 void
 ucb_h_admin_flag_put(ucb_req_t *req)
 {
-    int        rc, published, full;
+    int        rc, published;
     char      *lists[4], rule[UC_FLAG_RULE_MAX + 1];
-    json_t    *existing;
     size_t     i;
     double     pct;
     json_t    *v;
@@ -239,25 +238,17 @@ ucb_h_admin_flag_put(ucb_req_t *req)
         return;
     }
 
-    /* the gateway reads at most UC_FLAGS_MAX flags of a line */
-    if (ucb_store_flags(req->params[0], &existing) != UCB_OK) {
-        ucb_error(req, 500, "internal_error", "try again shortly");
-        return;
-    }
+    /* the gateway reads at most UC_FLAGS_MAX flags of a line: the store
+       checks it in the transaction that adds one */
+    rc = ucb_store_flag_put(req->params[0], req->params[1], rule, req->uid);
 
-    full = json_object_size(existing) >= UC_FLAGS_MAX
-           && json_object_get(existing, req->params[1]) == NULL;
-    json_decref(existing);
-
-    if (full) {
+    if (rc == UCB_LIMIT) {
         ucb_error(req, 409, "too_many_flags",
                   "a business line has at most 256 flags; delete one first");
         return;
     }
 
-    if (ucb_store_flag_put(req->params[0], req->params[1], rule, req->uid)
-        != UCB_OK)
-    {
+    if (rc != UCB_OK) {
         ucb_error(req, 500, "internal_error", "try again shortly");
         return;
     }
@@ -336,6 +327,7 @@ ucb_h_admin_flags_get(ucb_req_t *req)
 void
 ucb_h_flags(ucb_req_t *req)
 {
+    int          admits;
     json_t      *rules, *out, *rule;
     uc_flag_t    f;
     const char  *line, *name, *text, *mid;
@@ -350,6 +342,21 @@ ucb_h_flags(ucb_req_t *req)
         ucb_error(req, 400, "validation_failed",
                   "say which business line: ?line=NAME");
         return;
+    }
+
+    /*
+     * The gateway treats a session scoped to other lines as anonymous on
+     * this one (uc_session_has_line); so does this answer.
+     */
+    if (req->authenticated) {
+        admits = ucb_session_admits(req->sid, line);
+
+        if (admits < 0) {
+            ucb_error(req, 503, "unavailable", "try again shortly");
+            return;
+        }
+
+        req->authenticated = admits;
     }
 
     if (ucb_store_flags(line, &rules) != UCB_OK) {

@@ -441,6 +441,73 @@ ucb_query(ucb_req_t *req, const char *name)
 }
 
 
+int
+ucb_etag_set(ucb_req_t *req, const char *name, int64_t version)
+{
+    int  n;
+
+    n = snprintf(req->etag, sizeof(req->etag), "\"%s-%lld\"", name,
+                 (long long) version);
+
+    if (n < 0 || (size_t) n >= sizeof(req->etag)) {
+        req->etag[0] = '\0';
+        ucb_log(UCB_LOG_ERROR, "an ETag does not fit", "\"name\":\"%s\"",
+                name);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* If-None-Match: "*" or a list of entity tags, weak ones compared weakly */
+int
+ucb_etag_matches(ucb_req_t *req)
+{
+    size_t       len, n;
+    const char  *p, *end;
+
+    p = ucb_header(req, "If-None-Match");
+
+    if (p == NULL || req->etag[0] == '\0') {
+        return 0;
+    }
+
+    len = strlen(req->etag);
+
+    while (*p != '\0') {
+        p += strspn(p, " \t,");
+
+        if (*p == '*') {
+            return 1;
+        }
+
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+
+        end = strchr(p, ',');
+        n = end != NULL ? (size_t) (end - p) : strlen(p);
+
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            n--;
+        }
+
+        if (n == len && memcmp(p, req->etag, len) == 0) {
+            return 1;
+        }
+
+        if (end == NULL) {
+            break;
+        }
+
+        p = end + 1;
+    }
+
+    return 0;
+}
+
+
 static enum MHD_Result
 respond(struct MHD_Connection *conn, ucb_req_t *req)
 {

@@ -250,6 +250,43 @@ ucb_session_revoke_all(const char *uid, const char *except_sid)
 }
 
 
+/*
+ * Whether the session sid admits line, by the gateway's own rule
+ * (uc_session_has_line): 1 yes, 0 no (or no such session), -1 Redis
+ * failed. A session scoped to other lines is anonymous on this one.
+ */
+int
+ucb_session_admits(const char *sid, const char *line)
+{
+    int           yes;
+    char          key[UC_KEY_MAX];
+    redisReply   *r;
+    uc_session_t  sess;
+
+    uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix), sid,
+                   strlen(sid));
+
+    r = checked(ucb_redis_command("HGET %s %s", key,
+                                  uc_session_fields[UC_SF_LINES]));
+    if (r == NULL) {
+        return -1;
+    }
+
+    yes = 0;
+
+    if (r->type == REDIS_REPLY_STRING) {
+        memset(&sess, 0, sizeof(sess));
+        sess.lines.data = r->str;
+        sess.lines.len = r->len;
+        yes = uc_session_has_line(&sess, line, strlen(line));
+    }
+
+    freeReplyObject(r);
+
+    return yes;
+}
+
+
 static void
 cookie(ucb_req_t *req, const char *value, long max_age)
 {

@@ -16,6 +16,7 @@
 #define UCB_OK          0
 #define UCB_NOT_FOUND   1
 #define UCB_CONFLICT    2
+#define UCB_LIMIT       3       /* a limit the write would pass */
 #define UCB_ERROR       (-1)
 
 #define UCB_USER_ACTIVE       0
@@ -92,6 +93,7 @@ int ucb_store_count(const char *what, int64_t *n);
  * Feature flags: rule text as libuc's uc_flag_format() writes it. Changes
  * write an audit row and a flag.changed event in the same transaction.
  */
+/* UCB_LIMIT: the line has UC_FLAGS_MAX flags and this is a new one */
 int ucb_store_flag_put(const char *line, const char *name, const char *rule,
     const char *actor);
 int ucb_store_flag_delete(const char *line, const char *name,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ucb.h"
+#include "uc_flags.h"
 #include "store_sql.h"
 #include "store_sqlite.h"
 
@@ -44,15 +45,16 @@ flag_change(int op, const char *line, const char *name, const char *rule,
     if (op == S_FLAG_PUT) {
         sqlite3_bind_text(s, 3, rule, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 4, ucb_sq_now());
+        sqlite3_bind_int(s, 5, UC_FLAGS_MAX);
     }
 
     if (ucb_sq_run(s) != SQLITE_DONE) {
         goto failed;
     }
 
-    if (op == S_FLAG_DELETE && sqlite3_changes(sqlite3_db_handle(s)) == 0) {
+    if (sqlite3_changes(sqlite3_db_handle(s)) == 0) {
         ucb_sq_rollback();
-        return UCB_NOT_FOUND;
+        return op == S_FLAG_PUT ? UCB_LIMIT : UCB_NOT_FOUND;
     }
 
     data = json_pack("{s:s, s:s, s:s?}", "line", line, "name", name, "rule",

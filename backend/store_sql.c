@@ -162,9 +162,14 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " RETURNING next - ?2",
     [S_COUNT_USERS] = "SELECT COUNT(*) FROM users",
     [S_COUNT_OUTBOX] = "SELECT COUNT(*) FROM outbox",
+    /* a new flag only while the line has fewer than ?5: in the same
+       statement as the count, inside the write transaction */
     [S_FLAG_PUT] =
         "INSERT INTO flags (line, name, rule, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (line, name)"
+        " SELECT ?1, ?2, ?3, ?4"
+        " WHERE (SELECT count(*) FROM flags WHERE line = ?1) < ?5"
+        " OR EXISTS (SELECT 1 FROM flags WHERE line = ?1 AND name = ?2)"
+        " ON CONFLICT (line, name)"
         " DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at",
     [S_FLAG_DELETE] = "DELETE FROM flags WHERE line = ?1 AND name = ?2",
     [S_FLAG_LIST] =

@@ -72,14 +72,21 @@ typedef enum {
     UCB_LOG_DEBUG, UCB_LOG_INFO, UCB_LOG_WARN, UCB_LOG_ERROR
 } ucb_level_e;
 
-/* One JSON object per line on stderr: {"ts":..,"level":..,"msg":..,...} */
-void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...);
+/*
+ * One JSON object per line on stderr: {"ts":..,"level":..,"msg":..,...}.
+ * fmt is the rest of the object, printf-style, each %s inside quotes: the
+ * strings are escaped here (quotes, backslashes, control characters,
+ * invalid UTF-8), so no value can end its string or the line.
+ */
+void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 
 /* ------------------------------------------------------------ requests */
 
 #define UCB_ID_LEN  24
 #define UCB_UA_MAX  160          /* bytes of User-Agent a session keeps */
+#define UCB_ETAG_MAX  128        /* "<name>-<version>": 64 + 1 + 20 + 2 */
 
 typedef struct {
     const char     *method;
@@ -105,7 +112,7 @@ typedef struct {
     json_t         *reply;
     char           *set_cookie;
     long            retry_after;
-    char            etag[48];        /* set: cacheable, revalidated */
+    char            etag[UCB_ETAG_MAX]; /* set: cacheable, revalidated */
     char           *raw;             /* a JSON body already serialised,
                                         malloc'ed, freed after sending */
 } ucb_req_t;
@@ -120,6 +127,13 @@ void ucb_reply(ucb_req_t *req, int status, json_t *body);
 /* A request header or query argument, NULL when absent. */
 const char *ucb_header(ucb_req_t *req, const char *name);
 const char *ucb_query(ucb_req_t *req, const char *name);
+
+/*
+ * Sets req's ETag to "<name>-<version>" (-1, and no ETag, should it not
+ * fit: it is never cut), and whether If-None-Match names it.
+ */
+int ucb_etag_set(ucb_req_t *req, const char *name, int64_t version);
+int ucb_etag_matches(ucb_req_t *req);
 
 /* Body field helpers; on a bad field they answer 400 and return -1. */
 int ucb_body_string(ucb_req_t *req, const char *name, size_t max,
@@ -167,6 +181,7 @@ int ucb_session_revoke(const char *uid, const char *sid);
 int ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
+int ucb_session_admits(const char *sid, const char *line);
 void ucb_set_session_cookie(ucb_req_t *req, const char *token);
 void ucb_clear_session_cookie(ucb_req_t *req);
 
@@ -196,6 +211,8 @@ int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
 int ucb_valid_utf8(const char *s, size_t len);
+/* the length of the valid UTF-8 character at s, 0 when it is not one */
+size_t ucb_utf8_char(const unsigned char *s, size_t len);
 /* src as valid UTF-8 in dst: bad bytes become U+FFFD, cut on a character */
 size_t ucb_utf8_clean(char *dst, size_t size, const char *src, size_t len);
 

@@ -140,8 +140,8 @@ ucb_valid_utf8(const char *s, size_t len)
 
 
 /* The length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
-static size_t
-utf8_char(const unsigned char *s, size_t len)
+size_t
+ucb_utf8_char(const unsigned char *s, size_t len)
 {
     size_t        n, k;
     unsigned int  c;
@@ -195,7 +195,7 @@ ucb_utf8_clean(char *dst, size_t size, const char *src, size_t len)
     used = 0;
 
     for (i = 0; i < len && s[i] != '\0'; i += n ? n : 1) {
-        n = utf8_char(s + i, len - i);
+        n = ucb_utf8_char(s + i, len - i);
         put = n ? src + i : "\xef\xbf\xbd";
 
         if (used + (n ? n : 3) + 1 > size) {

@@ -4,6 +4,8 @@
 #   make stop    stop what "make run" started
 #   make test    install, build, run every suite against private instances
 #   make bench   the benchmark table (tools/bench)
+#   make fuzz    every libFuzzer target for FUZZ_SECONDS (300) each; new
+#                inputs are merged, minimised, into t/fuzz/corpus/
 #
 # Everything built or started lives under build/ (the private prefix).
 
@@ -30,7 +32,7 @@ UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t
 
-.PHONY: all deps build run stop test test-asan bench clean
+.PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
 all: build
 
@@ -82,7 +84,7 @@ $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
-	$(CC) $(UC_CFLAGS) -It/unit -o $@ $< $(LIBUC_SRC) -lcrypto
+	$(CC) $(UC_CFLAGS) -It/unit -o $@ $< $(LIBUC_SRC) -ljansson -lcrypto
 
 run: deps build
 	@tools/run.sh start
@@ -90,8 +92,33 @@ run: deps build
 stop:
 	@tools/run.sh stop
 
-test: deps build
+test: deps build fuzz-build
 	@tools/test.sh
+
+# ------------------------------------------------------------ fuzzing
+#
+# One libFuzzer target per parser of untrusted input (t/fuzz/*.c), built
+# with clang, AddressSanitizer and UBSan. make test replays each saved
+# corpus once (tools/test.sh), so a crash fixed stays fixed.
+
+FUZZ_CC      = clang-14
+FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -Ilibuc -Ibackend
+FUZZ_TARGETS = token session flag pow body request names
+FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 300
+FUZZ_BACKEND = backend/validate.c backend/log.c
+
+fuzz-build: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/%: t/fuzz/%.c $(LIBUC_SRC) $(LIBUC_HDR) $(FUZZ_BACKEND) \
+                 $(BACKEND_HDR)
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIBUC_SRC) $(FUZZ_BACKEND) \
+	    -ljansson -lcrypto
+
+fuzz: deps fuzz-build
+	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The same suites with the module built with AddressSanitizer and loaded
 # into the stock nginx through LD_PRELOAD (nginx itself is not rebuilt).

@@ -53,29 +53,6 @@ static long             loads;
 
 
 static int
-valid_name(const char *s)
-{
-    size_t  i, n;
-
-    n = strlen(s);
-
-    if (n == 0 || n > DICT_NAME_MAX) {
-        return 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')
-              || s[i] == '_' || s[i] == '-' || s[i] == '.'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static int
 valid_code(const char *s)
 {
     size_t  i, n;
@@ -285,7 +262,7 @@ ucb_h_dict_get(ucb_req_t *req)
 
     name = req->params[0];
 
-    if (!valid_name(name)) {
+    if (!ucb_valid_dict_name(name)) {
         ucb_error(req, 404, "not_found", "no such dictionary");
         return;
     }
@@ -397,7 +374,7 @@ ucb_h_admin_dict_put(ucb_req_t *req)
     json_t   *items, *item;
     int64_t   version = 0;
 
-    if (!valid_name(req->params[0])) {
+    if (!ucb_valid_dict_name(req->params[0])) {
         ucb_error(req, 400, "validation_failed",
                   "a dictionary name is 1 to 64 of a-z, 0-9, _, - and .");
         return;
@@ -434,7 +411,7 @@ ucb_h_admin_dict_item_put(ucb_req_t *req)
     json_t   *items;
     int64_t   version = 0;
 
-    if (!valid_name(req->params[0]) || req->body == NULL
+    if (!ucb_valid_dict_name(req->params[0]) || req->body == NULL
         || valid_item(req->body, req->params[1]) != 0)
     {
         ucb_error(req, 400, "validation_failed",
@@ -459,7 +436,7 @@ ucb_h_admin_dict_item_delete(ucb_req_t *req)
     int      rc;
     int64_t  version = 0;
 
-    if (!valid_name(req->params[0])) {
+    if (!ucb_valid_dict_name(req->params[0])) {
         ucb_error(req, 404, "not_found", "no such item");
         return;
     }

@@ -304,17 +304,12 @@ client_ip(ucb_req_t *req, struct MHD_Connection *conn)
 static int
 ident_check(ucb_req_t *req)
 {
-    json_t       *v;
-    const char   *key;
-    uc_ident_t    id;
+    uc_ident_t  id;
 
     uc_ident_init(&id, req->ident_field);
 
-    json_object_foreach(req->body, key, v) {
-        uc_ident_add(&id, key, strlen(key),
-                     json_is_string(v) ? json_string_value(v) : NULL,
-                     json_is_string(v) ? json_string_length(v) : 0,
-                     !json_is_null(v));
+    if (req->body != NULL) {
+        uc_ident_json(&id, req->body);
     }
 
     if (id.rc == UC_IDENT_OK) {
@@ -460,51 +455,15 @@ ucb_etag_set(ucb_req_t *req, const char *name, int64_t version)
 }
 
 
-/* If-None-Match: "*" or a list of entity tags, weak ones compared weakly */
 int
 ucb_etag_matches(ucb_req_t *req)
 {
-    size_t       len, n;
-    const char  *p, *end;
+    const char  *list;
 
-    p = ucb_header(req, "If-None-Match");
+    list = ucb_header(req, "If-None-Match");
 
-    if (p == NULL || req->etag[0] == '\0') {
-        return 0;
-    }
-
-    len = strlen(req->etag);
-
-    while (*p != '\0') {
-        p += strspn(p, " \t,");
-
-        if (*p == '*') {
-            return 1;
-        }
-
-        if (p[0] == 'W' && p[1] == '/') {
-            p += 2;
-        }
-
-        end = strchr(p, ',');
-        n = end != NULL ? (size_t) (end - p) : strlen(p);
-
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
-            n--;
-        }
-
-        if (n == len && memcmp(p, req->etag, len) == 0) {
-            return 1;
-        }
-
-        if (end == NULL) {
-            break;
-        }
-
-        p = end + 1;
-    }
-
-    return 0;
+    return list != NULL && req->etag[0] != '\0'
+           && ucb_etag_list_has(list, req->etag);
 }
 
 

@@ -211,6 +211,8 @@ int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
 int ucb_valid_utf8(const char *s, size_t len);
+int ucb_valid_dict_name(const char *s);
+int ucb_etag_list_has(const char *list, const char *etag);
 /* the length of the valid UTF-8 character at s, 0 when it is not one */
 size_t ucb_utf8_char(const unsigned char *s, size_t len);
 /* src as valid UTF-8 in dst: bad bytes become U+FFFD, cut on a character */

@@ -212,3 +212,73 @@ ucb_utf8_clean(char *dst, size_t size, const char *src, size_t len)
 
     return used;
 }
+
+
+/* A dictionary name: 1..64 of [a-z0-9_.-]. */
+int
+ucb_valid_dict_name(const char *s)
+{
+    size_t  i, n;
+
+    n = strlen(s);
+
+    if (n == 0 || n > 64) {
+        return 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')
+              || s[i] == '_' || s[i] == '-' || s[i] == '.'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Whether an If-None-Match value names etag: "*", or a comma-separated
+ * list of entity tags compared whole (a weak W/ one weakly).
+ */
+int
+ucb_etag_list_has(const char *list, const char *etag)
+{
+    size_t       len, n;
+    const char  *p, *end;
+
+    len = strlen(etag);
+    p = list;
+
+    while (*p != '\0') {
+        p += strspn(p, " \t,");
+
+        if (*p == '*') {
+            return 1;
+        }
+
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+
+        end = strchr(p, ',');
+        n = end != NULL ? (size_t) (end - p) : strlen(p);
+
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            n--;
+        }
+
+        if (len > 0 && n == len && memcmp(p, etag, len) == 0) {
+            return 1;
+        }
+
+        if (end == NULL) {
+            break;
+        }
+
+        p = end + 1;
+    }
+
+    return 0;
+}

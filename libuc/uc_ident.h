@@ -33,10 +33,18 @@ typedef enum {
 typedef struct {
     const char     *field;      /* the endpoint's field; NULL: any one */
     const char     *seen;       /* the identifier field taken */
-    const char     *value;      /* its value (not copied), NULL if none */
+    const char     *value;      /* its value (in buf), NULL if none */
     size_t          len;
     uc_ident_rc_e   rc;
+    char            buf[UC_IDENT_MAX + 1];
 } uc_ident_t;
+
+
+typedef enum {
+    UC_BODY_OK = 0,
+    UC_BODY_MALFORMED,          /* not a JSON object */
+    UC_BODY_MEDIA               /* neither JSON nor a form */
+} uc_body_rc_e;
 
 
 /*
@@ -58,6 +66,20 @@ void uc_ident_init(uc_ident_t *id, const char *field);
  */
 void uc_ident_add(uc_ident_t *id, const char *name, size_t name_len,
     const char *value, size_t value_len, int present);
+
+/*
+ * Every field of a request body, JSON (application/json: an object,
+ * duplicate keys refused, as the backend parses it) or a form
+ * (application/x-www-form-urlencoded: '+' and %XX decoded, a name given
+ * twice is given twice), into id. A non-empty field named honeypot sets
+ * *honeypot.
+ */
+uc_body_rc_e uc_ident_body(uc_ident_t *id, const char *ctype,
+    size_t ctype_len, const char *body, size_t len, const char *honeypot,
+    size_t honeypot_len, int *honeypot_filled);
+
+/* The fields of a JSON object already parsed (a json_t *). */
+void uc_ident_json(uc_ident_t *id, const void *object);
 
 /* The message for a verdict other than UC_IDENT_OK. */
 const char *uc_ident_strerror(uc_ident_rc_e rc);

@@ -9,13 +9,7 @@
 #include "ngx_http_usercenter_guard.h"
 #include "ngx_http_usercenter_session.h"
 
-#include <jansson.h>
-
 #include "uc_ident.h"
-
-
-static ngx_int_t ngx_http_uc_guard_parse(ngx_http_request_t *r,
-    ngx_str_t *body, ngx_http_uc_guard_fields_t *f, uc_ident_t *id);
 
 
 /*
@@ -27,42 +21,62 @@ ngx_int_t
 ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_uc_guard_fields_t *f)
 {
+    int                      honeypot;
     u_char                  *at, *p;
-    ngx_int_t                rc;
-    uc_ident_t               id;
-    ngx_str_t                value;
+    ngx_str_t                value, *ctype;
+    uc_ident_t              *id;
+    uc_body_rc_e             rc;
+    ngx_http_uc_loc_conf_t  *ulcf;
 
-    uc_ident_init(&id, uc_ident_field_of((const char *) r->uri.data,
-                                         r->uri.len));
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+    ctype = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                       : NULL;
 
-    rc = ngx_http_uc_guard_parse(r, body, f, &id);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (id.rc == UC_IDENT_CONFLICT) {
-        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
-                                       "conflicting_identifiers",
-                                       uc_ident_strerror(id.rc));
-    }
-
-    if (id.rc == UC_IDENT_TOO_LONG) {
-        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
-                                       "identifier_too_long",
-                                       uc_ident_strerror(id.rc));
-    }
-
-    if (id.value == NULL) {
-        return NGX_OK;
-    }
-
-    value.len = id.len;
-    value.data = ngx_pnalloc(r->pool, id.len);
-    if (value.data == NULL) {
+    id = ngx_palloc(r->pool, sizeof(uc_ident_t));
+    if (id == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(value.data, id.value, id.len);
+    uc_ident_init(id, uc_ident_field_of((const char *) r->uri.data,
+                                        r->uri.len));
+
+    rc = uc_ident_body(id, ctype ? (const char *) ctype->data : NULL,
+                       ctype ? ctype->len : 0, (const char *) body->data,
+                       body->len, (const char *) ulcf->guard_honeypot.data,
+                       ulcf->guard_honeypot.len, &honeypot);
+
+    if (rc == UC_BODY_MALFORMED) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "malformed_json",
+                                       "the body must be a JSON object");
+    }
+
+    if (rc == UC_BODY_MEDIA) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       "unsupported_media_type",
+                                       "send JSON or a form");
+    }
+
+    f->honeypot = honeypot;
+
+    if (id->rc == UC_IDENT_CONFLICT) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "conflicting_identifiers",
+                                       uc_ident_strerror(id->rc));
+    }
+
+    if (id->rc == UC_IDENT_TOO_LONG) {
+        return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "identifier_too_long",
+                                       uc_ident_strerror(id->rc));
+    }
+
+    if (id->value == NULL) {
+        return NGX_OK;
+    }
+
+    value.len = id->len;
+    value.data = (u_char *) id->buf;
 
     if (ngx_strlchr(value.data, value.data + value.len, '@') == NULL) {
         f->phone = value;
@@ -93,143 +107,6 @@ ngx_http_uc_guard_fields(ngx_http_request_t *r, ngx_str_t *body,
     }
 
     return NGX_OK;
-}
-
-
-/*
- * Every field of a JSON object or a form into the identifier check (the
- * values it keeps must outlive the call: JSON strings are copied to the
- * pool before the document is freed), and the honeypot.
- */
-static ngx_int_t
-ngx_http_uc_guard_parse(ngx_http_request_t *r, ngx_str_t *body,
-    ngx_http_uc_guard_fields_t *f, uc_ident_t *id)
-{
-    u_char                  *dst, *p, *last, *eq, *amp, *copy;
-    size_t                   i;
-    json_t                  *root, *v;
-    ngx_str_t                name, value;
-    ngx_str_t               *ctype;
-    const char              *key;
-    json_error_t             err;
-    ngx_http_uc_loc_conf_t  *ulcf;
-
-    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
-    ctype = r->headers_in.content_type ? &r->headers_in.content_type->value
-                                       : NULL;
-
-    if (ctype != NULL && ctype->len >= 16
-        && ngx_strncasecmp(ctype->data, (u_char *) "application/json", 16)
-           == 0)
-    {
-        root = json_loadb((const char *) body->data, body->len,
-                          JSON_REJECT_DUPLICATES, &err);
-
-        if (root == NULL || !json_is_object(root)) {
-            json_decref(root);
-            return ngx_http_uc_reject_json(r, NGX_HTTP_BAD_REQUEST,
-                                           "malformed_json",
-                                           "the body must be a JSON object");
-        }
-
-        json_object_foreach(root, key, v) {
-            name.data = (u_char *) key;
-            name.len = ngx_strlen(key);
-
-            if (!json_is_string(v)) {
-                uc_ident_add(id, key, name.len, NULL, 0, !json_is_null(v));
-                continue;
-            }
-
-            value.data = (u_char *) json_string_value(v);
-            value.len = json_string_length(v);
-
-            if (name.len == ulcf->guard_honeypot.len
-                && ngx_strncmp(key, ulcf->guard_honeypot.data, name.len)
-                   == 0)
-            {
-                f->honeypot = value.len > 0;
-                continue;
-            }
-
-            if (!uc_ident_is_field(key, name.len)) {
-                continue;
-            }
-
-            copy = ngx_pnalloc(r->pool, value.len + 1);
-            if (copy == NULL) {
-                json_decref(root);
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            ngx_memcpy(copy, value.data, value.len);
-
-            uc_ident_add(id, key, name.len, (const char *) copy, value.len,
-                         1);
-        }
-
-        json_decref(root);
-
-        return NGX_OK;
-    }
-
-    if (ctype != NULL && ctype->len >= 33
-        && ngx_strncasecmp(ctype->data,
-                           (u_char *) "application/x-www-form-urlencoded",
-                           33) == 0)
-    {
-        p = body->data;
-        last = body->data + body->len;
-
-        while (p < last) {
-            amp = ngx_strlchr(p, last, '&');
-            if (amp == NULL) {
-                amp = last;
-            }
-
-            eq = ngx_strlchr(p, amp, '=');
-
-            if (eq != NULL) {
-                name.data = p;
-                name.len = eq - p;
-
-                value.data = ngx_pnalloc(r->pool, amp - eq);
-                if (value.data == NULL) {
-                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-                }
-
-                /* '+' is a space in forms; then %XX */
-                for (i = 0; i < (size_t) (amp - eq - 1); i++) {
-                    value.data[i] = eq[1 + i] == '+' ? ' ' : eq[1 + i];
-                }
-
-                dst = value.data;
-                copy = value.data;
-                ngx_unescape_uri(&dst, &copy, amp - eq - 1, 0);
-                value.len = dst - value.data;
-
-                if (name.len == ulcf->guard_honeypot.len
-                    && ngx_strncmp(name.data, ulcf->guard_honeypot.data,
-                                   name.len) == 0)
-                {
-                    f->honeypot = value.len > 0;
-
-                } else {
-                    /* a name given twice is two identifiers: a conflict */
-                    uc_ident_add(id, (const char *) name.data, name.len,
-                                 (const char *) value.data, value.len, 1);
-                }
-            }
-
-            p = amp + 1;
-        }
-
-        return NGX_OK;
-    }
-
-    return ngx_http_uc_reject_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                   "unsupported_media_type",
-                                   "send JSON or a form");
 }
 
 

@@ -78,6 +78,27 @@ if command -v tini >/dev/null 2>&1; then
 fi
 
 status=0
+
+# every saved fuzzing input once, under the sanitizers: a crash fixed
+# stays fixed (make fuzz finds new ones)
+for bin in build/fuzz/*; do
+    [ -x "$bin" ] || continue
+    t=$(basename "$bin")
+    corpus=t/fuzz/corpus/$t
+    if [ ! -d "$corpus" ] || [ -z "$(ls "$corpus")" ]; then
+        echo "fuzz replay: $t has no saved corpus" >&2
+        status=1
+        continue
+    fi
+    if "$bin" -runs=0 "$corpus" > "$work/fuzz-$t.log" 2>&1; then
+        echo "fuzz replay: $t, $(ls "$corpus" | wc -l) inputs, ok"
+    else
+        echo "fuzz replay: $t FAILED" >&2
+        tail -30 "$work/fuzz-$t.log" >&2
+        status=1
+    fi
+done
+
 $reaper prove --exec '' build/t/*.t || status=1
 $reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
 

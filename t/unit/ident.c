@@ -74,5 +74,10 @@ main(void)
     ok(id.rc == UC_IDENT_OK && id.len == 14, "a null beside it is absent");
     is_str(id.seen, "to", "... and the value taken is the endpoint's");
 
+    /* found by t/fuzz/body.c: a refused body must keep no identifier */
+    uc_ident_add(&id, "to", 2, "+8613900000000", 14, 1);
+    ok(id.rc == UC_IDENT_CONFLICT && id.value == NULL,
+       "\"to\" twice: a conflict, and the first value is dropped");
+
     return done_testing();
 }

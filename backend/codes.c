@@ -114,6 +114,13 @@ ucb_code_send(ucb_req_t *req, const char *channel, const char *to,
             return -1;
         }
 
+        /* only a stored mark lets a code go: an error reply is no pass */
+        if (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STATUS) {
+            freeReplyObject(r);
+            ucb_error(req, 503, "unavailable", "try again shortly");
+            return -1;
+        }
+
         if (r->type == REDIS_REPLY_NIL) {
             freeReplyObject(r);
             r = ucb_redis_command("TTL %s", cd);
@@ -135,12 +142,15 @@ ucb_code_send(ucb_req_t *req, const char *channel, const char *to,
 
     code_hash(hash, purpose, to, code);
 
-    r = ucb_redis_command("HSET %s h %s n %d", key, hash,
-                          ucb_conf.code_attempts);
-    freeReplyObject(r);
-    r = ucb_redis_command("EXPIRE %s %d", key, ucb_conf.code_ttl);
+    /* the code and its lifetime together: never a code without a TTL */
+    r = ucb_redis_command("EVAL %s 1 %s %s %d %d",
+                          "redis.call('HSET', KEYS[1], 'h', ARGV[1], 'n', "
+                          "ARGV[2]) redis.call('EXPIRE', KEYS[1], ARGV[3]) "
+                          "return 1", key, hash, ucb_conf.code_attempts,
+                          ucb_conf.code_ttl);
 
-    if (r == NULL) {
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(r);
         ucb_error(req, 503, "unavailable", "try again shortly");
         return -1;
     }

@@ -29,7 +29,8 @@ typedef struct {
     ngx_http_uc_ctx_t            *ctx;
     ngx_http_uc_limit_zone_t     *zone;
     ngx_http_uc_redis_op_t       *op;
-    u_char                        key[UC_KEY_MAX];
+    u_char                        key[UC_KEY_MAX + 64];  /* prefix, zone
+                                                            name, MD5 */
     size_t                        key_len;
 } ngx_http_uc_limit_call_t;
 
@@ -40,6 +41,8 @@ static ngx_int_t ngx_http_uc_limit_once(ngx_http_request_t *r,
     ngx_uint_t stage);
 static void ngx_http_uc_limit_counted_pre(void *data);
 static void ngx_http_uc_limit_counted_post(void *data);
+static ngx_int_t ngx_http_uc_limit_key(ngx_http_request_t *r,
+    ngx_http_uc_limit_zone_t *zone, ngx_str_t *key);
 static ngx_int_t ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone,
     ngx_str_t *key, int64_t now, int64_t *wait, int64_t *used);
 static ngx_int_t ngx_http_uc_limit_send(ngx_http_request_t *r,
@@ -187,18 +190,11 @@ ngx_http_uc_limit_run(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
             continue;
         }
 
-        if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+        if (ngx_http_uc_limit_key(r, zone, &key) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         if (key.len == 0) {
-            continue;
-        }
-
-        if (key.len > 65535) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "usercenter: limit key of zone \"%V\" is longer "
-                          "than 65535 bytes, ignored", &zone->name);
             continue;
         }
 
@@ -248,11 +244,11 @@ ngx_http_uc_limit_run(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
             continue;
         }
 
-        if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+        if (ngx_http_uc_limit_key(r, zone, &key) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (key.len == 0 || key.len > 65535) {
+        if (key.len == 0) {
             continue;
         }
 
@@ -335,6 +331,45 @@ ngx_http_uc_limit_counted_post(void *data)
 
 
 /* NGX_OK: admitted (and counted); NGX_BUSY: over the limit. */
+/*
+ * The zone's key for this request. A key longer than the shared-memory
+ * node holds (a client's own header or argument can be) is limited by its
+ * MD5 instead of not at all: a long key must not be a way around a limit.
+ */
+static ngx_int_t
+ngx_http_uc_limit_key(ngx_http_request_t *r, ngx_http_uc_limit_zone_t *zone,
+    ngx_str_t *key)
+{
+    u_char     *p, md[16];
+    ngx_md5_t   md5;
+
+    if (ngx_http_complex_value(r, &zone->key, key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (key->len <= NGX_HTTP_UC_LIMIT_KEY_MAX) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof("md5:") - 1 + 32);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_md5_init(&md5);
+    ngx_md5_update(&md5, key->data, key->len);
+    ngx_md5_final(md, &md5);
+
+    ngx_memcpy(p, "md5:", sizeof("md5:") - 1);
+    ngx_hex_dump(p + sizeof("md5:") - 1, md, 16);
+
+    key->data = p;
+    key->len = sizeof("md5:") - 1 + 32;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_uc_limit_lookup(ngx_http_uc_limit_zone_t *zone, ngx_str_t *key,
     int64_t now, int64_t *wait, int64_t *used)
@@ -513,8 +548,9 @@ ngx_http_uc_limit_send(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx,
     ngx_hex_dump(hex, md, 16);
     hex[32] = '\0';
 
-    call->key_len = ngx_snprintf(call->key, UC_KEY_MAX, "%V{rl:%V:%s}",
-                                 &umcf->redis.prefix, &zone->name, hex)
+    call->key_len = ngx_snprintf(call->key, sizeof(call->key),
+                                 "%V{rl:%V:%s}", &umcf->redis.prefix,
+                                 &zone->name, hex)
                     - call->key;
     call->ctx = ctx;
     call->zone = zone;

@@ -11,6 +11,9 @@
 #include "ngx_http_usercenter_module.h"
 
 
+/* longer keys are limited by their MD5 (the node keeps at most this) */
+#define NGX_HTTP_UC_LIMIT_KEY_MAX         1024
+
 #define NGX_HTTP_UC_LIMIT_GLOBAL          0
 #define NGX_HTTP_UC_LIMIT_LOCAL           1
 

@@ -85,8 +85,13 @@ valid_item(json_t *item, const char *code)
         return -1;
     }
 
-    if (code != NULL) {
-        json_object_set_new(item, "code", json_string(code));
+    /* the path's code replaces the body's, or the item is refused: never
+       the body's code because the path's could not be set */
+    if (code != NULL
+        && (!valid_code(code)
+            || json_object_set_new(item, "code", json_string(code)) != 0))
+    {
+        return -1;
     }
 
     v = json_object_get(item, "code");

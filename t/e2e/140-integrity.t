@@ -33,6 +33,11 @@ is(api(GET => "/uc/v1/dict/$name", undef, undef,
        { 'If-None-Match' => substr($r->{headers}{etag}, 0, -3) . '"' })->{status},
    200, 'a prefix of it does not');
 
+# a path code that is not UTF-8 never lets the body's code stand in for it
+$r = api(PUT => "/uc/v1/admin/dicts/$name/items/%FF", { code => 'x', label => 'three' }, $admin);
+is($r->{status}, 400, 'an item code in the path that is not UTF-8: 400');
+is(api(GET => "/uc/v1/dict/$name")->{json}{items}[0]{label}, 'two', '... and item x is untouched');
+
 # ------------------------------------------------ the flag limit under concurrency
 
 my $line = "race$$";

@@ -6,9 +6,13 @@
  *                                    60 s, so absent ids stop at Redis)
  *   <prefix>{u:<uid>}:profile:lock   single-flight: SET NX PX 2000
  *
+ *   <prefix>{u:<uid>}:profile:gen    bumped by every write after commit
+ *
  * On a miss one reader takes the lock and rebuilds from the store; the
  * others wait for the entry (up to the lock's life) instead of all
- * reading the store at once. Every write deletes the entry after commit.
+ * reading the store at once. Every write deletes the entry after commit,
+ * and a rebuild that read the store before that commit is not written
+ * (the generation moved).
  */
 
 #include <stdio.h>
@@ -84,14 +88,44 @@ cache_get(const char *key, json_t **out)
 }
 
 
+/*
+ * Writers bump the profile's generation after they commit (and drop the
+ * entry); a fill is written only while the generation is the one read
+ * before the store was: a reader that read the old row cannot put it back
+ * after a writer's delete. KEYS: generation, entry (one hash tag).
+ */
+static const char  generation_bump[] =
+    "redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) "
+    "redis.call('DEL', KEYS[2]) return 1";
+
+static const char  generation_fill[] =
+    "if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end "
+    "redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) return 1";
+
+
 static json_t *
 load_and_cache(const char *uid, const char *key, int *found)
 {
     int             rc;
-    char           *text;
+    char           *text, gen[160], seen[32];
     json_t         *j;
     redisReply     *r;
     ucb_profile_t   p;
+
+    snprintf(gen, sizeof(gen), "%s:gen", key);
+
+    /* no generation read: no fill (the store still answers) */
+    seen[0] = '\0';
+    r = ucb_redis_command("GET %s", gen);
+
+    if (r != NULL && (r->type == REDIS_REPLY_STRING
+                      || r->type == REDIS_REPLY_NIL))
+    {
+        snprintf(seen, sizeof(seen), "%s",
+                 r->type == REDIS_REPLY_STRING ? r->str : "0");
+    }
+
+    freeReplyObject(r);
 
     __atomic_add_fetch(&store_reads, 1, __ATOMIC_RELAXED);
 
@@ -102,21 +136,17 @@ load_and_cache(const char *uid, const char *key, int *found)
         return NULL;
     }
 
-    if (rc == UCB_NOT_FOUND) {
-        r = ucb_redis_command("SET %s - EX %d", key, ABSENT_TTL);
+    j = rc == UCB_OK ? profile_json(&p) : NULL;
+    text = j != NULL ? json_dumps(j, JSON_COMPACT) : strdup("-");
+
+    if (text != NULL && seen[0] != '\0') {
+        r = ucb_redis_command("EVAL %s 2 %s %s %s %s %d", generation_fill,
+                              gen, key, seen, text,
+                              j != NULL ? jitter(PROFILE_TTL) : ABSENT_TTL);
         freeReplyObject(r);
-        return NULL;
     }
 
-    j = profile_json(&p);
-    text = json_dumps(j, JSON_COMPACT);
-
-    if (text != NULL) {
-        r = ucb_redis_command("SET %s %s EX %d", key, text,
-                              jitter(PROFILE_TTL));
-        freeReplyObject(r);
-        free(text);
-    }
+    free(text);
 
     return j;
 }
@@ -231,11 +261,12 @@ has_control(const char *s)
 void
 ucb_h_profile_update(ucb_req_t *req)
 {
-    int             rc;
-    char            key[128];
-    redisReply     *r;
-    const char     *nick, *avatar, *gender, *birthday, *region;
-    ucb_profile_t   p;
+    int                    rc;
+    char                   key[128], gen[160];
+    redisReply            *r;
+    const char            *nick, *avatar, *gender, *birthday, *region;
+    ucb_profile_t          p;
+    ucb_profile_change_t   change;
 
     if (ucb_body_string(req, "nickname", 64, 0, &nick) != 0
         || ucb_body_string(req, "avatar_url", 512, 0, &avatar) != 0
@@ -284,21 +315,13 @@ ucb_h_profile_update(ucb_req_t *req)
         return;
     }
 
-    if (ucb_store_profile_get(req->uid, &p) != UCB_OK) {
-        ucb_error(req, 404, "not_found", "no profile");
-        return;
-    }
+    change.nickname = nick;
+    change.avatar = avatar;
+    change.gender = gender;
+    change.birthday = birthday;
+    change.region = region;
 
-#define TAKE(field, value)  if (value != NULL) \
-        snprintf(p.field, sizeof(p.field), "%s", value)
-    TAKE(nickname, nick);
-    TAKE(avatar, avatar);
-    TAKE(gender, gender);
-    TAKE(birthday, birthday);
-    TAKE(region, region);
-#undef TAKE
-
-    rc = ucb_store_profile_update(req->uid, &p);
+    rc = ucb_store_profile_update(req->uid, &change);
 
     if (rc != UCB_OK) {
         ucb_error(req, rc == UCB_NOT_FOUND ? 404 : 500,
@@ -307,11 +330,19 @@ ucb_h_profile_update(ucb_req_t *req)
         return;
     }
 
+    /* a fill that read the store before this commit must not land */
     cache_key(key, sizeof(key), req->uid);
-    r = ucb_redis_command("DEL %s", key);
+    snprintf(gen, sizeof(gen), "%s:gen", key);
+    r = ucb_redis_command("EVAL %s 2 %s %s %d", generation_bump, gen, key,
+                          2 * PROFILE_TTL);
     freeReplyObject(r);
 
-    (void) ucb_store_profile_get(req->uid, &p);
+    if (ucb_store_profile_get(req->uid, &p) != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "the profile was saved; "
+                  "read it again");
+        return;
+    }
+
     ucb_reply(req, 200, profile_json(&p));
 }
 

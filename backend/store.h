@@ -76,7 +76,19 @@ int ucb_store_set_status(const char *uid, int status, const char *event,
 int ucb_store_event(const char *type, const char *uid, json_t *data);
 
 int ucb_store_profile_get(const char *uid, ucb_profile_t *p);
-int ucb_store_profile_update(const char *uid, const ucb_profile_t *p);
+/*
+ * The fields given (NULL: unchanged) in one statement, so two updates of
+ * different fields never undo each other.
+ */
+typedef struct {
+    const char     *nickname;
+    const char     *avatar;
+    const char     *gender;
+    const char     *birthday;
+    const char     *region;
+} ucb_profile_change_t;
+
+int ucb_store_profile_update(const char *uid, const ucb_profile_change_t *c);
 
 /* Up to max unrelayed events, oldest first; free with ucb_store_events_free. */
 int ucb_store_outbox_fetch(ucb_event_t *rows, int max, int *n);

@@ -146,8 +146,10 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " p.updated_at FROM profiles p JOIN users u ON u.seq = p.user_seq"
         " WHERE u.id = ?1 AND u.status <> 2",
     [S_PROFILE_UPDATE] =
-        "UPDATE profiles SET nickname = ?2, avatar = ?3, gender = ?4,"
-        " birthday = ?5, region = ?6, updated_at = ?7"
+        "UPDATE profiles SET nickname = COALESCE(?2, nickname),"
+        " avatar = COALESCE(?3, avatar), gender = COALESCE(?4, gender),"
+        " birthday = COALESCE(?5, birthday), region = COALESCE(?6, region),"
+        " updated_at = ?7"
         " WHERE user_seq = (SELECT seq FROM users WHERE id = ?1)",
     [S_OUTBOX_FETCH] =
         "SELECT id, type, user_id, data, created_at FROM outbox"

@@ -654,10 +654,14 @@ ucb_store_profile_get(const char *uid, ucb_profile_t *p)
 
 
 int
-ucb_store_profile_update(const char *uid, const ucb_profile_t *p)
+ucb_store_profile_update(const char *uid, const ucb_profile_change_t *c)
 {
+    int            i;
     json_t        *data;
     sqlite3_stmt  *s;
+    const char    *v[5], *names[5] = {
+        "nickname", "avatar", "gender", "birthday", "region"
+    };
 
     if (begin() != 0) {
         return UCB_ERROR;
@@ -668,12 +672,22 @@ ucb_store_profile_update(const char *uid, const ucb_profile_t *p)
         goto failed;
     }
 
+    v[0] = c->nickname;
+    v[1] = c->avatar;
+    v[2] = c->gender;
+    v[3] = c->birthday;
+    v[4] = c->region;
+
     sqlite3_bind_int64(s, 1, strtoll(uid, NULL, 10));
-    sqlite3_bind_text(s, 2, p->nickname, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, p->avatar, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, p->gender, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, p->birthday, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, p->region, -1, SQLITE_STATIC);
+
+    for (i = 0; i < 5; i++) {
+        if (v[i] != NULL) {
+            sqlite3_bind_text(s, 2 + i, v[i], -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(s, 2 + i);
+        }
+    }
+
     sqlite3_bind_int64(s, 7, now_s());
 
     if (run(s) != SQLITE_DONE) {
@@ -685,9 +699,17 @@ ucb_store_profile_update(const char *uid, const ucb_profile_t *p)
         return UCB_NOT_FOUND;
     }
 
-    data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "nickname", p->nickname,
-                     "avatar", p->avatar, "gender", p->gender,
-                     "birthday", p->birthday, "region", p->region);
+    /* the event names the fields changed, with their new values */
+    data = json_object();
+
+    for (i = 0; i < 5; i++) {
+        if (v[i] != NULL
+            && json_object_set_new(data, names[i], json_string(v[i])) != 0)
+        {
+            json_decref(data);
+            goto failed;
+        }
+    }
 
     if (insert_event("profile.updated", uid, data) != 0) {
         json_decref(data);

@@ -98,4 +98,26 @@ for my $case ([ $pay_only, 'a session scoped to pay only' ], [ $both, 'a session
 like(api(GET => '/mall/x', undef, $both)->{json}{flags}, qr/\bvip\b/, '... and vip is on where the session is valid');
 ucctl_stack('flag', 'delete', 'mall', 'vip');
 
+# ------------------------------------------------ two profile updates, neither lost
+
+my $phone = new_phone();
+api(POST => '/uc/v1/codes', { to => $phone, purpose => 'register' });
+my $owner = api(POST => '/uc/v1/register',
+                { login => $phone, password => 'prof-pass-1', code => last_code($phone) })->{json}{token};
+my $lost = 0;
+for my $round (1 .. 40) {
+    my @pids;
+    for my $body ({ nickname => "n$round" }, { region_code => sprintf('1101%02d', $round) }) {
+        my $pid = fork // die;
+        if (!$pid) {
+            exit(api(PATCH => '/uc/v1/me/profile', $body, $owner)->{status} == 200 ? 0 : 1);
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+    my $p = api(GET => '/uc/v1/me/profile', undef, $owner)->{json};
+    $lost++ unless $p->{nickname} eq "n$round" && $p->{region_code} eq sprintf('1101%02d', $round);
+}
+is($lost, 0, '40 rounds of two parallel updates of different fields: none lost, none cached stale');
+
 done_testing();

@@ -206,6 +206,8 @@ password_attempt(ucb_req_t *req, const char *subject, const char *encoded,
                              password);
 
     if (rc == UCB_BUSY) {
+        /* not checked: not an attempt (a flood must not lock users out) */
+        ucb_attempt_refund(subject, req->ip);
         busy(req);
         return -1;
     }
@@ -317,8 +319,9 @@ ucb_h_register(ucb_req_t *req)
         return;
     }
 
-    if (checked_code(req, norm, "register", code) != 0
-        || new_password_hash(req, password, hash, sizeof(hash)) != 0)
+    /* hashed first: no hashing slot in time (503) must not use it up either */
+    if (new_password_hash(req, password, hash, sizeof(hash)) != 0
+        || checked_code(req, norm, "register", code) != 0)
     {
         return;
     }
@@ -391,10 +394,11 @@ ucb_h_login(ucb_req_t *req)
         return;
     }
 
+    /* the new cost, only over the hash just verified */
     if (ucb_password_needs_rehash(u.password)
-        && ucb_password_hash(password, hash, sizeof(hash)) == 0)
+        && ucb_password_hash(password, hash, sizeof(hash)) == 0
+        && ucb_store_rehash_password(u.id, u.password, hash) == UCB_OK)
     {
-        (void) ucb_store_rehash_password(u.id, u.password, hash);
         strcpy(u.password, hash);
     }
 
@@ -752,9 +756,17 @@ ucb_h_password_change(ucb_req_t *req)
         return;
     }
 
-    if (ucb_store_set_password(u.id, hash, "password.changed", req->sid)
-        != UCB_OK)
-    {
+    /* only over the hash just verified: a reset meanwhile wins */
+    rc = ucb_store_set_password(u.id, hash, "password.changed", req->sid,
+                                u.password);
+
+    if (rc == UCB_CONFLICT) {
+        ucb_error(req, 409, "account_changed",
+                  "the password was changed meanwhile; sign in again");
+        return;
+    }
+
+    if (rc != UCB_OK) {
         ucb_error(req, 500, "internal_error", "the password was not changed");
         return;
     }
@@ -784,7 +796,10 @@ ucb_h_password_reset(ucb_req_t *req)
         return;
     }
 
-    if (checked_code(req, norm, "reset", code) != 0) {
+    /* hashed first: no hashing slot in time (503) must not use up the code */
+    if (new_password_hash(req, new, hash, sizeof(hash)) != 0
+        || checked_code(req, norm, "reset", code) != 0)
+    {
         return;
     }
 
@@ -796,11 +811,7 @@ ucb_h_password_reset(ucb_req_t *req)
         return;
     }
 
-    if (new_password_hash(req, new, hash, sizeof(hash)) != 0) {
-        return;
-    }
-
-    if (ucb_store_set_password(u.id, hash, "password.reset", NULL)
+    if (ucb_store_set_password(u.id, hash, "password.reset", NULL, NULL)
         != UCB_OK)
     {
         ucb_error(req, 500, "internal_error", "the password was not changed");

@@ -172,6 +172,29 @@ ucb_attempt_failed(const char *subject, const char *ip)
 }
 
 
+/*
+ * An attempt that was counted but never checked (no hashing slot in time)
+ * is given back, so a flood that keeps the slots busy cannot use up an
+ * account's budget.
+ */
+void
+ucb_attempt_refund(const char *subject, const char *ip)
+{
+    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
+    char         addr[UCB_ATTEMPT_KEY_MAX];
+    redisReply  *r;
+
+    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+
+    r = ucb_redis_command("EVAL %s 2 %s %s",
+                          "for i = 1, 2 do "
+                          "if (tonumber(redis.call('GET', KEYS[i]) or '0')) > 0 "
+                          "then redis.call('DECR', KEYS[i]) end end return 1",
+                          pair, subj);
+    freeReplyObject(r);
+}
+
+
 /* A right password: the pair and the subject start again. */
 void
 ucb_attempt_succeeded(const char *subject, const char *ip)

@@ -196,50 +196,68 @@ ucb_session_revoke(const char *uid, const char *sid)
 
 /*
  * Every session of uid issued at or before `before` (unix seconds; 0: all)
- * but except_sid (NULL: none). A session's index score is its absolute
- * expiry, issue time + session_ttl. 0, or -1 when Redis fails: the caller's
- * change is committed with its outbox event, whose relay runs this again
- * until it succeeds.
+ * but except_sid (NULL: none), by each record's own issue time: the
+ * index's score is an expiry, which a change of session_ttl would make a
+ * wrong measure. A listed sid whose record is gone is only unlisted. 0,
+ * or -1 when Redis fails: the caller's change is committed with its
+ * outbox event, whose relay runs this again until it succeeds.
  */
 int
 ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid)
 {
+    int          rc;
     size_t       i;
-    char         index[UC_KEY_MAX], max[32];
-    redisReply  *r;
+    char         index[UC_KEY_MAX], key[UC_KEY_MAX];
+    redisReply  *r, *iat;
 
     uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
                          uid, strlen(uid));
 
-    if (before > 0) {
-        snprintf(max, sizeof(max), "%lld",
-                 ((long long) before + ucb_conf.session_ttl) * 1000);
-    } else {
-        strcpy(max, "+inf");
-    }
-
-    r = checked(ucb_redis_command("ZRANGEBYSCORE %s -inf %s", index, max));
+    r = checked(ucb_redis_command("ZRANGE %s 0 -1", index));
     if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
         return -1;
     }
 
-    for (i = 0; i < r->elements; i++) {
+    rc = 0;
+
+    for (i = 0; i < r->elements && rc == 0; i++) {
         if (except_sid != NULL && strcmp(r->element[i]->str, except_sid) == 0)
         {
             continue;
         }
 
+        if (before > 0) {
+            uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                           r->element[i]->str, r->element[i]->len);
+
+            iat = checked(ucb_redis_command("HGET %s %s", key,
+                                            uc_session_fields[UC_SF_ISSUED]));
+            if (iat == NULL) {
+                rc = -1;
+                break;
+            }
+
+            /* issued after the change: a session of the new state */
+            if (iat->type == REDIS_REPLY_STRING
+                && strtoll(iat->str, NULL, 10) > (long long) before)
+            {
+                freeReplyObject(iat);
+                continue;
+            }
+
+            freeReplyObject(iat);
+        }
+
         if (ucb_session_revoke(uid, r->element[i]->str) < 0) {
-            freeReplyObject(r);
-            return -1;
+            rc = -1;
         }
     }
 
     freeReplyObject(r);
 
-    return 0;
+    return rc;
 }
 
 

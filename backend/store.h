@@ -64,9 +64,13 @@ int ucb_store_get_user(const char *uid, ucb_user_t *u);
 int ucb_store_register(uint64_t id, const char *kind, const char *value,
     const char *password_hash, int level, const char *ip, ucb_user_t *out);
 
-/* event (NULL: none) carries keep_sid, the session the change keeps */
+/*
+ * event (NULL: none) carries keep_sid, the session the change keeps.
+ * expect (NULL: whatever it is) is the hash the caller verified: when the
+ * stored one is another by now (a reset meanwhile), UCB_CONFLICT.
+ */
 int ucb_store_set_password(const char *uid, const char *hash,
-    const char *event, const char *keep_sid);
+    const char *event, const char *keep_sid, const char *expect);
 /* UCB_CONFLICT when the stored hash is no longer old */
 int ucb_store_rehash_password(const char *uid, const char *old,
     const char *hash);

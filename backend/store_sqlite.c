@@ -477,7 +477,7 @@ failed:
 
 int
 ucb_store_set_password(const char *uid, const char *hash, const char *event,
-    const char *keep_sid)
+    const char *keep_sid, const char *expect)
 {
     int            rc;
     json_t        *data;
@@ -487,17 +487,30 @@ ucb_store_set_password(const char *uid, const char *hash, const char *event,
         return UCB_ERROR;
     }
 
-    s = stmt(S_SET_PASSWORD);
+    s = stmt(expect != NULL ? S_REHASH_PASSWORD : S_SET_PASSWORD);
     if (s == NULL) {
         goto failed;
     }
 
     sqlite3_bind_int64(s, 1, strtoll(uid, NULL, 10));
-    sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now_s());
 
-    if (run(s) != SQLITE_DONE || sqlite3_changes(db) == 0) {
+    if (expect != NULL) {
+        sqlite3_bind_text(s, 2, expect, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, now_s());
+
+    } else {
+        sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now_s());
+    }
+
+    if (run(s) != SQLITE_DONE) {
         goto failed;
+    }
+
+    if (sqlite3_changes(db) == 0) {
+        rollback();
+        return expect != NULL ? UCB_CONFLICT : UCB_ERROR;
     }
 
     if (event != NULL) {

@@ -194,6 +194,7 @@ int ucb_code_check(const char *to, const char *purpose, const char *code);
 #define UCB_ATTEMPT_KEY_MAX  512
 long ucb_attempt_begin(const char *subject, const char *ip);
 void ucb_attempt_failed(const char *subject, const char *ip);
+void ucb_attempt_refund(const char *subject, const char *ip);
 void ucb_attempt_succeeded(const char *subject, const char *ip);
 
 /* outbox.c: committed events to the Redis stream */

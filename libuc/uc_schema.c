@@ -31,7 +31,9 @@ uc_key_build(char *dst, const char *prefix, size_t prefix_len,
 
     slen = strlen(suffix);
 
+    /* a key that does not fit is not built: an empty string, length 0 */
     if (prefix_len + 1 + tag_len + id_len + 1 + slen >= UC_KEY_MAX) {
+        dst[0] = '\0';
         return 0;
     }
 

@@ -6,6 +6,7 @@
 
 
 #include "ngx_http_usercenter_session.h"
+#include "ngx_http_usercenter_guard.h"
 
 
 ngx_int_t
@@ -153,16 +154,19 @@ ngx_http_uc_find_header(ngx_http_request_t *r, const char *name, size_t len)
 
 
 /*
- * Every X-UC-* header is the gateway's to send, but X-UC-PoW: the client's
- * answer to the guard's challenge, read in the access phase after this.
+ * Every X-UC-* header is the gateway's to send. keep_pow: where the
+ * registration guard reads the client's answer to its challenge
+ * (X-UC-PoW) in the access phase, that one stays; it reaches only the
+ * user center's own backend, and every other upstream never sees it.
  */
 static ngx_uint_t
-ngx_http_uc_is_identity_header(ngx_table_elt_t *h)
+ngx_http_uc_is_identity_header(ngx_table_elt_t *h, ngx_uint_t keep_pow)
 {
     return h->key.len > sizeof("x-uc-") - 1
            && ngx_strncasecmp(h->key.data, (u_char *) "x-uc-",
                               sizeof("x-uc-") - 1) == 0
-           && !(h->key.len == sizeof("x-uc-pow") - 1
+           && !(keep_pow
+                && h->key.len == sizeof("x-uc-pow") - 1
                 && ngx_strncasecmp(h->key.data, (u_char *) "x-uc-pow",
                                    sizeof("x-uc-pow") - 1) == 0);
 }
@@ -182,7 +186,11 @@ ngx_http_uc_strip_handler(ngx_http_request_t *r)
 
     ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
-    if (!ulcf->strip_identity) {
+    /*
+     * A subrequest shares its parent's headers, stripped already and with
+     * the gateway's own added since (auth_request must see them).
+     */
+    if (!ulcf->strip_identity || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -204,10 +212,14 @@ ngx_http_uc_strip_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_uc_strip_headers(ngx_http_request_t *r)
 {
-    ngx_uint_t        i, found;
-    ngx_list_t        old;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *copy;
+    ngx_uint_t               i, found, keep_pow;
+    ngx_list_t               old;
+    ngx_list_part_t         *part;
+    ngx_table_elt_t         *h, *copy;
+    ngx_http_uc_loc_conf_t  *ulcf;
+
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+    keep_pow = ulcf->guard != NGX_HTTP_UC_GUARD_OFF;
 
     found = 0;
     part = &r->headers_in.headers.part;
@@ -225,7 +237,7 @@ ngx_http_uc_strip_headers(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (ngx_http_uc_is_identity_header(&h[i])) {
+        if (ngx_http_uc_is_identity_header(&h[i], keep_pow)) {
             found++;
         }
     }
@@ -263,7 +275,7 @@ ngx_http_uc_strip_headers(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (ngx_http_uc_is_identity_header(&h[i])) {
+        if (ngx_http_uc_is_identity_header(&h[i], keep_pow)) {
             continue;
         }
 

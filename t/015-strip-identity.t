@@ -27,7 +27,7 @@ add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value(more_headers => $Spoof) unless defined $block->more_headers;
     $block->set_value(request => 'GET /p') unless defined $block->request;
-    $block->set_value(response_body => "uid= lvl= mid= fl= pow=p1.answer\n")
+    $block->set_value(response_body => "uid= lvl= mid= fl= pow=\n")
         unless defined $block->response_body;
     $block->set_value(no_error_log => "[error]\n[alert]")
         unless defined $block->no_error_log;
@@ -98,3 +98,18 @@ $::Echo"
     }
 --- response_body
 uid=1 lvl=4 mid=m fl=all pow=p1.answer
+
+
+
+=== TEST 6: a guarded location keeps X-UC-PoW for the guard (and the user center's backend)
+--- http_config eval
+"    usercenter_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;
+    usercenter_secret \$TEST_NGINX_SECRET;
+$::Echo"
+--- config
+    location /p {
+        usercenter_register_guard on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+--- response_body
+uid= lvl= mid= fl= pow=p1.answer

@@ -70,6 +70,22 @@ for my $case ([ "Evil\xff", "Evil\xef\xbf\xbd", 'an invalid byte' ],
     is($me && $me->{user_agent}, $shown, '... with its User-Agent as valid UTF-8');
 }
 
+# ------------------------------------------- a reset ends every earlier session, however long it lives
+
+{
+    my ($phone, $t) = register('frank-pass-1');
+    my $uid = api(GET => '/uc/v1/me/profile', undef, $t)->{json}{user_id};
+    # issued under a longer session_ttl than the backend's now (60 d > 30 d)
+    my $long = ucctl_stack('session', 'create', '--user', $uid, '--ttl', 60 * 86400);
+    is(my_sessions($long)->{status}, 200, 'a session from before a change of session_ttl');
+    api(POST => '/uc/v1/codes', { to => $phone, purpose => 'reset' });
+    is(api(POST => '/uc/v1/password/reset',
+           { login => $phone, code => last_code($phone), new_password => 'frank-pass-2' })->{status},
+       204, 'the password is reset');
+    is(my_sessions($t)->{status}, 401, '... the session of the registration is gone');
+    is(my_sessions($long)->{status}, 401, '... and so is the long-lived one');
+}
+
 # ------------------------------------------- checks behind a session are limited
 
 my (undef, $carol) = register('carol-pass-1');

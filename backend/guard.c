@@ -32,6 +32,14 @@
 #define IP_MAX        100
 
 
+/* the pair and the subject share a hash tag; the address has its own */
+typedef struct {
+    char            pair[UCB_ATTEMPT_KEY_MAX];
+    char            subj[UCB_ATTEMPT_KEY_MAX];
+    char            addr[UCB_ATTEMPT_KEY_MAX];
+} attempt_keys_t;
+
+
 /*
  * KEYS: counters (each with "<key>:until" beside it, same hash tag);
  * ARGV: the window, the longest block, whether to count ("0": only look),
@@ -107,12 +115,13 @@ attempt(int nkeys, const char **keys, const int *max, int count)
 
 
 static void
-keys_of(const char *subject, const char *ip, char *pair, char *subj,
-    char *addr, size_t size)
+keys_of(attempt_keys_t *k, const char *subject, const char *ip)
 {
-    snprintf(pair, size, "%s{lf:%s}:%s", ucb_conf.prefix, subject, ip);
-    snprintf(subj, size, "%s{lf:%s}", ucb_conf.prefix, subject);
-    snprintf(addr, size, "%s{lfip:%s}", ucb_conf.prefix, ip);
+    snprintf(k->pair, sizeof(k->pair), "%s{lf:%s}:%s", ucb_conf.prefix,
+             subject, ip);
+    snprintf(k->subj, sizeof(k->subj), "%s{lf:%s}", ucb_conf.prefix,
+             subject);
+    snprintf(k->addr, sizeof(k->addr), "%s{lfip:%s}", ucb_conf.prefix, ip);
 }
 
 
@@ -123,23 +132,22 @@ keys_of(const char *subject, const char *ip, char *pair, char *subj,
 long
 ucb_attempt_begin(const char *subject, const char *ip)
 {
-    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
-    char         addr[UCB_ATTEMPT_KEY_MAX];
-    long long    wait;
-    const char  *keys[2];
-    int          max[2];
+    int              max[2];
+    long long        wait;
+    const char      *keys[2];
+    attempt_keys_t   k;
 
-    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+    keys_of(&k, subject, ip);
 
     /* a blocked address first: a sprayer costs the accounts nothing */
-    keys[0] = addr;
+    keys[0] = k.addr;
     max[0] = IP_MAX;
 
     wait = attempt(1, keys, max, 0);
 
     if (wait == 0) {
-        keys[0] = pair;
-        keys[1] = subj;
+        keys[0] = k.pair;
+        keys[1] = k.subj;
         max[0] = PAIR_MAX;
         max[1] = SUBJECT_MAX;
 
@@ -158,14 +166,13 @@ ucb_attempt_begin(const char *subject, const char *ip)
 void
 ucb_attempt_failed(const char *subject, const char *ip)
 {
-    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
-    char         addr[UCB_ATTEMPT_KEY_MAX];
-    int          max[1];
-    const char  *keys[1];
+    int              max[1];
+    const char      *keys[1];
+    attempt_keys_t   k;
 
-    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+    keys_of(&k, subject, ip);
 
-    keys[0] = addr;
+    keys[0] = k.addr;
     max[0] = IP_MAX;
 
     (void) attempt(1, keys, max, 1);
@@ -180,17 +187,16 @@ ucb_attempt_failed(const char *subject, const char *ip)
 void
 ucb_attempt_refund(const char *subject, const char *ip)
 {
-    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
-    char         addr[UCB_ATTEMPT_KEY_MAX];
-    redisReply  *r;
+    redisReply      *r;
+    attempt_keys_t   k;
 
-    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+    keys_of(&k, subject, ip);
 
     r = ucb_redis_command("EVAL %s 2 %s %s",
                           "for i = 1, 2 do "
                           "if (tonumber(redis.call('GET', KEYS[i]) or '0')) > 0 "
                           "then redis.call('DECR', KEYS[i]) end end return 1",
-                          pair, subj);
+                          k.pair, k.subj);
     freeReplyObject(r);
 }
 
@@ -199,12 +205,11 @@ ucb_attempt_refund(const char *subject, const char *ip)
 void
 ucb_attempt_succeeded(const char *subject, const char *ip)
 {
-    char         pair[UCB_ATTEMPT_KEY_MAX], subj[UCB_ATTEMPT_KEY_MAX];
-    char         addr[UCB_ATTEMPT_KEY_MAX];
-    redisReply  *r;
+    redisReply      *r;
+    attempt_keys_t   k;
 
-    keys_of(subject, ip, pair, subj, addr, sizeof(pair));
+    keys_of(&k, subject, ip);
 
-    r = ucb_redis_command("DEL %s %s", pair, subj);
+    r = ucb_redis_command("DEL %s %s", k.pair, k.subj);
     freeReplyObject(r);
 }

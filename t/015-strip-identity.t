@@ -21,6 +21,11 @@ our $Echo = <<'_EOC_';
     }
 _EOC_
 
+our $Full = <<'_EOC_' . $Echo;
+    usercenter_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    usercenter_secret $TEST_NGINX_SECRET;
+_EOC_
+
 our $Spoof = "X-UC-User-Id: 1\nX-UC-Auth-Level: 4\nx-uc-merchant-id: m\nX-Uc-Flags: all\nX-UC-PoW: p1.answer";
 
 add_block_preprocessor(sub {
@@ -62,10 +67,7 @@ $::Echo"
 
 
 === TEST 3: satisfy any, and an allow that ends the access phase first
---- http_config eval
-"    usercenter_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;
-    usercenter_secret \$TEST_NGINX_SECRET;
-$::Echo"
+--- http_config eval: $::Full
 --- config
     location /p {
         satisfy any;
@@ -102,10 +104,7 @@ uid=1 lvl=4 mid=m fl=all pow=p1.answer
 
 
 === TEST 6: a guarded location keeps X-UC-PoW for the guard (and the user center's backend)
---- http_config eval
-"    usercenter_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;
-    usercenter_secret \$TEST_NGINX_SECRET;
-$::Echo"
+--- http_config eval: $::Full
 --- config
     location /p {
         usercenter_register_guard on;

@@ -19,6 +19,8 @@
 
 
 static const char *const  level_names[] = { "debug", "info", "warn", "error" };
+
+FILE                     *ucb_log_file;     /* NULL: stderr */
 static pthread_mutex_t    log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
@@ -181,7 +183,7 @@ ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...)
     }
 
     pthread_mutex_lock(&log_lock);
-    fwrite(line, 1, len, stderr);
+    fwrite(line, 1, len, ucb_log_file != NULL ? ucb_log_file : stderr);
     pthread_mutex_unlock(&log_lock);
 
     free(line);

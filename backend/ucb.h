@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -80,6 +81,8 @@ typedef enum {
  */
 void ucb_log(ucb_level_e level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* where the lines go instead of stderr (the fuzzer keeps stderr its own) */
+extern FILE  *ucb_log_file;
 
 
 /* ------------------------------------------------------------ requests */

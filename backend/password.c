@@ -7,8 +7,7 @@
  * proportion to the burst. At most hash_slots runs go at once (one per
  * core by default: more would not finish sooner); a caller waits for a
  * slot up to hash_wait_ms and is then told the service is busy (503 with
- * Retry-After). The runs' memory is mapped and unmapped each time
- * (M_MMAP_THRESHOLD below it), so what they used is given back.
+ * Retry-After).
  */
 
 #include <errno.h>
@@ -46,8 +45,13 @@ ucb_password_start(void)
         }
     }
 
-    /* a fixed threshold: malloc would raise a dynamic one past our size */
-    if (mallopt(M_MMAP_THRESHOLD, 1024 * 1024) != 1) {
+    /*
+     * Where the runs' memory comes from: a heap per malloc arena, reused
+     * run after run (mapping it fresh each time costs a fault per page, a
+     * quarter of a login). As many arenas as slots bounds what the heaps
+     * keep to a few runs' worth, whatever the number of threads.
+     */
+    if (mallopt(M_ARENA_MAX, (int) n) != 1) {
         return -1;
     }
 

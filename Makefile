@@ -26,8 +26,13 @@ MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
 UCCTL     = $(BUILD)/ucctl
 BACKEND   = $(BUILD)/uc-backend
-BACKEND_SRC = $(wildcard backend/*.c)
-BACKEND_HDR = $(wildcard backend/*.h)
+# backend/: core (server, routing, config, logs, Redis, ids, outbox), store
+# (its interface and SQLite), and one folder per domain
+BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
+               backend/admin
+BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
+BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
+BACKEND_INC = $(BACKEND_DIRS:%=-I%)
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t
@@ -43,7 +48,7 @@ build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
 
 $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)
-	$(CC) $(UC_CFLAGS) -pthread -Ibackend -o $@ $(BACKEND_SRC) $(LIBUC_SRC) \
+	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) $(LIBUC_SRC) \
 	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto -lm
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
@@ -54,32 +59,32 @@ $(UCCTL): tools/ucctl.c tools/ucctl_api.c tools/ucctl.h $(LIBUC_SRC) $(LIBUC_HDR
 	$(CC) $(UC_CFLAGS) -Itools -o $@ tools/ucctl.c tools/ucctl_api.c $(LIBUC_SRC) \
 	    -lhiredis -lcurl -ljansson -lcrypto
 
-$(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/formats.c \
-                      backend/validate.c $(BACKEND_HDR) $(LIBUC_HDR)
+$(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
+                      backend/core/validate.c $(BACKEND_HDR) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
-	$(CC) $(UC_CFLAGS) -It/unit -Ibackend -o $@ $< backend/formats.c \
-	    backend/validate.c
+	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< \
+	    backend/core/formats.c backend/core/validate.c
 
 # the store and serial segments against a real SQLite file
-SERIALS_SRC = backend/serials.c backend/store_sqlite.c backend/store_sql.c \
-              backend/store_config.c backend/flags_sync.c \
-              backend/formats.c \
-              backend/log.c backend/config.c backend/outbox.c \
-              backend/redis.c backend/validate.c backend/sessions.c
+SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
+              backend/store/store_sql.c backend/store/store_config.c \
+              backend/control/flags_sync.c backend/core/formats.c \
+              backend/core/log.c backend/core/config.c backend/core/outbox.c \
+              backend/core/redis.c backend/core/validate.c \
+              backend/accounts/sessions.c
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
-	$(CC) $(UC_CFLAGS) -pthread -It/unit -Ibackend -o $@ $< $(SERIALS_SRC) \
+	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lsqlite3 -lhiredis -lcrypto
 
 # the id generator against the Redis that make test runs
-IDS_SRC = backend/ids.c backend/redis.c backend/log.c backend/config.c \
-          backend/validate.c \
-          backend/formats.c
+IDS_SRC = backend/core/ids.c backend/core/redis.c backend/core/log.c \
+          backend/core/config.c backend/core/validate.c backend/core/formats.c
 $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
                   $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
-	$(CC) $(UC_CFLAGS) -pthread -It/unit -Ibackend -o $@ $< $(IDS_SRC) \
+	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(IDS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lhiredis -lcrypto
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
@@ -103,11 +108,11 @@ test: deps build fuzz-build
 
 FUZZ_CC      = clang-14
 FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=undefined -Ilibuc -Ibackend
+               -fno-sanitize-recover=undefined -Ilibuc $(BACKEND_INC)
 FUZZ_TARGETS = token session flag pow body request names
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 300
-FUZZ_BACKEND = backend/validate.c backend/log.c
+FUZZ_BACKEND = backend/core/validate.c backend/core/log.c
 
 fuzz-build: $(FUZZ_BINS)
 

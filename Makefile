@@ -33,6 +33,9 @@ BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
 BACKEND_INC = $(BACKEND_DIRS:%=-I%)
+# the store's migrations: .sql files, compiled in
+MIGRATIONS_SQLITE = $(wildcard backend/store/migrations/sqlite/*.sql)
+MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t
@@ -46,9 +49,15 @@ deps:
 
 build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
 
-$(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
+$(MIGRATIONS_C): $(MIGRATIONS_SQLITE) tools/embed-sql.sh
+	@mkdir -p $(BUILD)/gen
+	tools/embed-sql.sh backend/store/migrations/sqlite ucb_migrations > $@
+
+$(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
+            $(MIGRATIONS_C)
 	@mkdir -p $(BUILD)
-	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) $(LIBUC_SRC) \
+	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
+	    $(MIGRATIONS_C) $(LIBUC_SRC) \
 	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto -lm
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
@@ -71,7 +80,7 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/control/flags_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/core/redis.c backend/core/validate.c \
-              backend/accounts/sessions.c
+              backend/accounts/sessions.c $(MIGRATIONS_C)
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

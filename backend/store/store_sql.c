@@ -1,97 +1,18 @@
 /*
- * uc-backend: the SQLite store's text: versioned migrations (applied in
- * order at start, each in its own transaction) and every statement the
- * store prepares. Keep the SQL portable: PostgreSQL comes next.
+ * uc-backend: the SQLite store's text: every statement the store prepares.
+ * The versioned migrations (applied in order at start, each in its own
+ * transaction) are .sql files beside it. Keep the SQL portable: PostgreSQL
+ * comes next.
  */
 
 #include "store_sql.h"
 
 
-/* ------------------------------------------------------------ migrations */
-
-const char *const  ucb_migrations[] = {
-
-    /* 1: accounts, profiles, audit, outbox, serial numbers */
-    "CREATE TABLE users ("
-    "  seq        INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  id         INTEGER NOT NULL UNIQUE,"
-    "  status     INTEGER NOT NULL DEFAULT 0,"
-    "  level      INTEGER NOT NULL DEFAULT 1,"
-    "  created_at INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE TABLE identities ("
-    "  kind       TEXT NOT NULL,"
-    "  value      TEXT NOT NULL,"
-    "  user_seq   INTEGER NOT NULL REFERENCES users(seq),"
-    "  verified   INTEGER NOT NULL DEFAULT 0,"
-    "  created_at INTEGER NOT NULL,"
-    "  PRIMARY KEY (kind, value));"
-    "CREATE INDEX identities_user ON identities(user_seq);"
-    "CREATE TABLE credentials ("
-    "  user_seq   INTEGER PRIMARY KEY REFERENCES users(seq),"
-    "  password   TEXT NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE TABLE profiles ("
-    "  user_seq   INTEGER PRIMARY KEY REFERENCES users(seq),"
-    "  nickname   TEXT NOT NULL DEFAULT '',"
-    "  avatar     TEXT NOT NULL DEFAULT '',"
-    "  gender     TEXT NOT NULL DEFAULT '',"
-    "  birthday   TEXT NOT NULL DEFAULT '',"
-    "  region     TEXT NOT NULL DEFAULT '',"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE TABLE audit_log ("
-    "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  user_id    INTEGER NOT NULL,"
-    "  action     TEXT NOT NULL,"
-    "  actor      TEXT NOT NULL DEFAULT '',"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE TABLE outbox ("
-    "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  type       TEXT NOT NULL,"
-    "  user_id    INTEGER NOT NULL,"
-    "  data       TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  relayed_at INTEGER);"
-    "CREATE INDEX outbox_pending ON outbox(id) WHERE relayed_at IS NULL;"
-    "CREATE TABLE serials ("
-    "  name       TEXT PRIMARY KEY,"
-    "  next       INTEGER NOT NULL);",
-
-    /* 2: feature flags, dictionaries (and the built-in ones) */
-    "CREATE TABLE flags ("
-    "  line       TEXT NOT NULL,"
-    "  name       TEXT NOT NULL,"
-    "  rule       TEXT NOT NULL,"
-    "  updated_at INTEGER NOT NULL,"
-    "  PRIMARY KEY (line, name));"
-    "CREATE TABLE dicts ("
-    "  name       TEXT PRIMARY KEY,"
-    "  version    INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE TABLE dict_items ("
-    "  dict       TEXT NOT NULL REFERENCES dicts(name),"
-    "  code       TEXT NOT NULL,"
-    "  label      TEXT NOT NULL,"
-    "  sort       INTEGER NOT NULL DEFAULT 0,"
-    "  extra      TEXT NOT NULL DEFAULT '{}',"
-    "  PRIMARY KEY (dict, code));"
-    "INSERT INTO dicts (name, version, updated_at) VALUES"
-    "  ('id_types', 1, 0), ('genders', 1, 0), ('system', 1, 0);"
-    "INSERT INTO dict_items (dict, code, label, sort) VALUES"
-    "  ('id_types', 'resident_id', '居民身份证', 1),"
-    "  ('id_types', 'passport', '护照', 2),"
-    "  ('id_types', 'hk_macao_permit', '港澳居民来往内地通行证', 3),"
-    "  ('id_types', 'taiwan_permit', '台湾居民来往大陆通行证', 4),"
-    "  ('id_types', 'foreigner_permanent', '外国人永久居留身份证', 5),"
-    "  ('genders', 'male', '男', 1),"
-    "  ('genders', 'female', '女', 2),"
-    "  ('genders', 'other', '其他', 3),"
-    "  ('system', 'registration_open', '1', 1),"
-    "  ('system', 'min_password_length', '8', 2);",
-};
-
-const size_t  ucb_nmigrations = sizeof(ucb_migrations)
-                               / sizeof(ucb_migrations[0]);
+/*
+ * The migrations are the .sql files of backend/store/migrations/sqlite/,
+ * compiled in by tools/embed-sql.sh (ucb_migrations and ucb_nmigrations,
+ * declared in store_sql.h).
+ */
 
 
 /* ------------------------------------------------------------ statements */

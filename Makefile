@@ -76,6 +76,7 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 
 # the store and serial segments against a real SQLite file
 SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
+              backend/store/store.c \
               backend/store/store_sql.c backend/store/store_config.c \
               backend/control/flags_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \

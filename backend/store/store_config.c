@@ -1,6 +1,7 @@
 /*
- * uc-backend: the store's control data, feature flags and dictionaries
- * (SQLite). Every change is one transaction with its audit row and event.
+ * uc-backend: the store's control data, feature flags and dictionaries,
+ * written against the SQL driver (store_db.h). Every change is one
+ * transaction with its audit row and event.
  */
 
 #include <stdlib.h>
@@ -8,18 +9,13 @@
 
 #include "ucb.h"
 #include "uc_flags.h"
-#include "store_sql.h"
-#include "store_sqlite.h"
+#include "store_db.h"
 
 
 static const char *
-text(sqlite3_stmt *s, int col)
+text(ucb_db_stmt_t *s, int col)
 {
-    const unsigned char  *t;
-
-    t = sqlite3_column_text(s, col);
-
-    return t != NULL ? (const char *) t : "";
+    return ucb_db_text(s, col);
 }
 
 
@@ -28,40 +24,40 @@ flag_change(int op, const char *line, const char *name, const char *rule,
     const char *actor)
 {
     json_t        *data;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    if (ucb_sq_begin() != 0) {
+    if (ucb_db_begin() != 0) {
         return UCB_ERROR;
     }
 
-    s = ucb_sq_stmt(op);
+    s = ucb_db_stmt(op);
     if (s == NULL) {
         goto failed;
     }
 
-    sqlite3_bind_text(s, 1, line, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    ucb_db_bind_text(s, 1, line);
+    ucb_db_bind_text(s, 2, name);
 
     if (op == S_FLAG_PUT) {
-        sqlite3_bind_text(s, 3, rule, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, ucb_sq_now());
-        sqlite3_bind_int(s, 5, UC_FLAGS_MAX);
+        ucb_db_bind_text(s, 3, rule);
+        ucb_db_bind_int64(s, 4, ucb_st_now());
+        ucb_db_bind_int64(s, 5, UC_FLAGS_MAX);
     }
 
-    if (ucb_sq_run(s) != SQLITE_DONE) {
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
         goto failed;
     }
 
-    if (sqlite3_changes(sqlite3_db_handle(s)) == 0) {
-        ucb_sq_rollback();
+    if (ucb_db_changes() == 0) {
+        ucb_db_rollback();
         return op == S_FLAG_PUT ? UCB_LIMIT : UCB_NOT_FOUND;
     }
 
     data = json_pack("{s:s, s:s, s:s?}", "line", line, "name", name, "rule",
                      rule);
 
-    if (ucb_sq_event("flag.changed", actor, data) != 0
-        || ucb_sq_audit(actor, "flag.changed", actor) != 0)
+    if (ucb_st_event("flag.changed", actor, data) != 0
+        || ucb_st_audit(actor, "flag.changed", actor) != 0)
     {
         json_decref(data);
         goto failed;
@@ -69,7 +65,7 @@ flag_change(int op, const char *line, const char *name, const char *rule,
 
     json_decref(data);
 
-    if (ucb_sq_commit() != 0) {
+    if (ucb_db_commit() != 0) {
         goto failed;
     }
 
@@ -79,7 +75,7 @@ flag_change(int op, const char *line, const char *name, const char *rule,
 
 failed:
 
-    ucb_sq_rollback();
+    ucb_db_rollback();
     return UCB_ERROR;
 }
 
@@ -104,23 +100,23 @@ ucb_store_flags(const char *line, json_t **out)
 {
     int            rc;
     json_t        *o;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_FLAG_LIST);
+    s = ucb_db_stmt(S_FLAG_LIST);
     if (s == NULL) {
         return UCB_ERROR;
     }
 
     o = json_object();
-    sqlite3_bind_text(s, 1, line, -1, SQLITE_STATIC);
+    ucb_db_bind_text(s, 1, line);
 
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
         json_object_set_new(o, text(s, 0), json_string(text(s, 1)));
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    if (rc != SQLITE_DONE) {
+    if (rc != UCB_DB_DONE) {
         json_decref(o);
         return UCB_ERROR;
     }
@@ -136,22 +132,22 @@ ucb_store_flag_lines(json_t **out)
 {
     int            rc;
     json_t        *a;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_FLAG_LINES);
+    s = ucb_db_stmt(S_FLAG_LINES);
     if (s == NULL) {
         return UCB_ERROR;
     }
 
     a = json_array();
 
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
         json_array_append_new(a, json_string(text(s, 0)));
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    if (rc != SQLITE_DONE) {
+    if (rc != UCB_DB_DONE) {
         json_decref(a);
         return UCB_ERROR;
     }
@@ -166,28 +162,28 @@ int
 ucb_store_dict_version(const char *name, int64_t *version)
 {
     int            rc;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_DICT_VERSION);
+    s = ucb_db_stmt(S_DICT_VERSION);
     if (s == NULL) {
         return UCB_ERROR;
     }
 
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    ucb_db_bind_text(s, 1, name);
 
-    rc = sqlite3_step(s);
+    rc = ucb_db_step(s);
 
-    if (rc == SQLITE_ROW) {
-        *version = sqlite3_column_int64(s, 0);
+    if (rc == UCB_DB_ROW) {
+        *version = ucb_db_int64(s, 0);
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    if (rc == SQLITE_ROW) {
+    if (rc == UCB_DB_ROW) {
         return UCB_OK;
     }
 
-    return rc == SQLITE_DONE ? UCB_NOT_FOUND : UCB_ERROR;
+    return rc == UCB_DB_DONE ? UCB_NOT_FOUND : UCB_ERROR;
 }
 
 
@@ -196,17 +192,17 @@ ucb_store_dict_items(const char *name, json_t **items)
 {
     int            rc;
     json_t        *a, *extra;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_DICT_ITEMS);
+    s = ucb_db_stmt(S_DICT_ITEMS);
     if (s == NULL) {
         return UCB_ERROR;
     }
 
     a = json_array();
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    ucb_db_bind_text(s, 1, name);
 
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
         extra = json_loads(text(s, 3), 0, NULL);
 
         if (extra == NULL || !json_is_object(extra)) {
@@ -218,13 +214,13 @@ ucb_store_dict_items(const char *name, json_t **items)
                                            "code", text(s, 0),
                                            "label", text(s, 1),
                                            "sort", (json_int_t)
-                                           sqlite3_column_int64(s, 2),
+                                           ucb_db_int64(s, 2),
                                            "extra", extra));
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    if (rc != SQLITE_DONE) {
+    if (rc != UCB_DB_DONE) {
         json_decref(a);
         return UCB_ERROR;
     }
@@ -240,30 +236,30 @@ static int
 dict_bump(const char *name, int64_t *version)
 {
     int            rc;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_DICT_BUMP);
+    s = ucb_db_stmt(S_DICT_BUMP);
     if (s == NULL) {
         return -1;
     }
 
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, ucb_sq_now());
+    ucb_db_bind_text(s, 1, name);
+    ucb_db_bind_int64(s, 2, ucb_st_now());
 
-    rc = sqlite3_step(s);
+    rc = ucb_db_step(s);
 
-    if (rc == SQLITE_ROW) {
-        *version = sqlite3_column_int64(s, 0);
+    if (rc == UCB_DB_ROW) {
+        *version = ucb_db_int64(s, 0);
     }
 
     /* RETURNING: the statement completes on the step after the row */
-    while (rc == SQLITE_ROW) {
-        rc = sqlite3_step(s);
+    while (rc == UCB_DB_ROW) {
+        rc = ucb_db_step(s);
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == UCB_DB_DONE ? 0 : -1;
 }
 
 
@@ -276,8 +272,8 @@ dict_changed(const char *name, int64_t version, const char *actor)
     data = json_pack("{s:s, s:I}", "name", name, "version",
                      (json_int_t) version);
 
-    rc = ucb_sq_event("dict.changed", actor, data) != 0
-         || ucb_sq_audit(actor, "dict.changed", actor) != 0;
+    rc = ucb_st_event("dict.changed", actor, data) != 0
+         || ucb_st_audit(actor, "dict.changed", actor) != 0;
 
     json_decref(data);
 
@@ -292,9 +288,9 @@ ucb_store_dict_put(const char *name, json_t *items, int replace,
     char          *extra;
     size_t         i;
     json_t        *item, *e;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    if (ucb_sq_begin() != 0) {
+    if (ucb_db_begin() != 0) {
         return UCB_ERROR;
     }
 
@@ -304,20 +300,20 @@ ucb_store_dict_put(const char *name, json_t *items, int replace,
     }
 
     if (replace) {
-        s = ucb_sq_stmt(S_DICT_CLEAR);
+        s = ucb_db_stmt(S_DICT_CLEAR);
         if (s == NULL) {
             goto failed;
         }
 
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        ucb_db_bind_text(s, 1, name);
 
-        if (ucb_sq_run(s) != SQLITE_DONE) {
+        if (ucb_db_exec(s) != UCB_DB_DONE) {
             goto failed;
         }
     }
 
     json_array_foreach(items, i, item) {
-        s = ucb_sq_stmt(S_DICT_ITEM_PUT);
+        s = ucb_db_stmt(S_DICT_ITEM_PUT);
         if (s == NULL) {
             goto failed;
         }
@@ -329,25 +325,23 @@ ucb_store_dict_put(const char *name, json_t *items, int replace,
             goto failed;
         }
 
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, json_string_value(json_object_get(item,
-                                                  "code")), -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 3, json_string_value(json_object_get(item,
-                                                  "label")), -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(item,
+        ucb_db_bind_text(s, 1, name);
+        ucb_db_bind_text(s, 2, json_string_value(json_object_get(item,
+                                                                 "code")));
+        ucb_db_bind_text(s, 3, json_string_value(json_object_get(item,
+                                                                 "label")));
+        ucb_db_bind_int64(s, 4, json_integer_value(json_object_get(item,
                                                     "sort")));
-        sqlite3_bind_text(s, 5, extra, -1, SQLITE_TRANSIENT);
+        ucb_db_bind_text(s, 5, extra);
 
         free(extra);
 
-        if (ucb_sq_run(s) != SQLITE_DONE) {
+        if (ucb_db_exec(s) != UCB_DB_DONE) {
             goto failed;
         }
     }
 
-    if (dict_changed(name, *version, actor) != 0 || ucb_sq_commit() != 0) {
+    if (dict_changed(name, *version, actor) != 0 || ucb_db_commit() != 0) {
         goto failed;
     }
 
@@ -357,7 +351,7 @@ ucb_store_dict_put(const char *name, json_t *items, int replace,
 
 failed:
 
-    ucb_sq_rollback();
+    ucb_db_rollback();
     return UCB_ERROR;
 }
 
@@ -366,32 +360,32 @@ int
 ucb_store_dict_item_delete(const char *name, const char *code,
     const char *actor, int64_t *version)
 {
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    if (ucb_sq_begin() != 0) {
+    if (ucb_db_begin() != 0) {
         return UCB_ERROR;
     }
 
-    s = ucb_sq_stmt(S_DICT_ITEM_DELETE);
+    s = ucb_db_stmt(S_DICT_ITEM_DELETE);
     if (s == NULL) {
         goto failed;
     }
 
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
+    ucb_db_bind_text(s, 1, name);
+    ucb_db_bind_text(s, 2, code);
 
-    if (ucb_sq_run(s) != SQLITE_DONE) {
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
         goto failed;
     }
 
-    if (sqlite3_changes(sqlite3_db_handle(s)) == 0) {
-        ucb_sq_rollback();
+    if (ucb_db_changes() == 0) {
+        ucb_db_rollback();
         return UCB_NOT_FOUND;
     }
 
     if (dict_bump(name, version) != 0
         || dict_changed(name, *version, actor) != 0
-        || ucb_sq_commit() != 0)
+        || ucb_db_commit() != 0)
     {
         goto failed;
     }
@@ -402,7 +396,7 @@ ucb_store_dict_item_delete(const char *name, const char *code,
 
 failed:
 
-    ucb_sq_rollback();
+    ucb_db_rollback();
     return UCB_ERROR;
 }
 
@@ -412,27 +406,27 @@ ucb_store_dicts(json_t **out)
 {
     int            rc;
     json_t        *a;
-    sqlite3_stmt  *s;
+    ucb_db_stmt_t  *s;
 
-    s = ucb_sq_stmt(S_DICT_LIST);
+    s = ucb_db_stmt(S_DICT_LIST);
     if (s == NULL) {
         return UCB_ERROR;
     }
 
     a = json_array();
 
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
         json_array_append_new(a, json_pack("{s:s, s:I, s:I}",
                                            "name", text(s, 0),
                                            "version", (json_int_t)
-                                           sqlite3_column_int64(s, 1),
+                                           ucb_db_int64(s, 1),
                                            "items", (json_int_t)
-                                           sqlite3_column_int64(s, 2)));
+                                           ucb_db_int64(s, 2)));
     }
 
-    sqlite3_reset(s);
+    ucb_db_reset(s);
 
-    if (rc != SQLITE_DONE) {
+    if (rc != UCB_DB_DONE) {
         json_decref(a);
         return UCB_ERROR;
     }

@@ -34,7 +34,7 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " WHERE u.id = ?1",
     [S_INSERT_USER] =
         "INSERT INTO users (id, level, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?3)",
+        " VALUES (?1, ?2, ?3, ?3) RETURNING seq",
     [S_INSERT_IDENTITY] =
         "INSERT INTO identities (kind, value, user_seq, verified, created_at)"
         " VALUES (?1, ?2, ?3, 1, ?4)",

@@ -32,10 +32,11 @@ BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
                backend/admin
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
-BACKEND_INC = $(BACKEND_DIRS:%=-I%)
+BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
 # the store's migrations: .sql files, compiled in
 MIGRATIONS_SQLITE = $(wildcard backend/store/migrations/sqlite/*.sql)
-MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c
+MIGRATIONS_PG = $(wildcard backend/store/migrations/postgresql/*.sql)
+MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t
@@ -49,16 +50,22 @@ deps:
 
 build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
 
-$(MIGRATIONS_C): $(MIGRATIONS_SQLITE) tools/embed-sql.sh
+$(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS_SQLITE) tools/embed-sql.sh
 	@mkdir -p $(BUILD)/gen
-	tools/embed-sql.sh backend/store/migrations/sqlite ucb_migrations > $@
+	tools/embed-sql.sh backend/store/migrations/sqlite ucb_migrations \
+	    ucb_nmigrations > $@
+
+$(BUILD)/gen/migrations_pg.c: $(MIGRATIONS_PG) tools/embed-sql.sh
+	@mkdir -p $(BUILD)/gen
+	tools/embed-sql.sh backend/store/migrations/postgresql \
+	    ucb_pg_migrations ucb_pg_nmigrations > $@
 
 $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
             $(MIGRATIONS_C)
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
 	    $(MIGRATIONS_C) $(LIBUC_SRC) \
-	    -lmicrohttpd -ljansson -lsqlite3 -largon2 -lhiredis -lcrypto -lm
+	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto -lm
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx
@@ -76,7 +83,7 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 
 # the store and serial segments against a real SQLite file
 SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
-              backend/store/store.c \
+              backend/store/store.c backend/store/store_postgresql.c \
               backend/store/store_sql.c backend/store/store_config.c \
               backend/control/flags_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
@@ -86,7 +93,7 @@ $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
-	    $(LIBUC_SRC) -ljansson -lsqlite3 -lhiredis -lcrypto
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
 
 # the id generator against the Redis that make test runs
 IDS_SRC = backend/core/ids.c backend/core/redis.c backend/core/log.c \

@@ -77,6 +77,7 @@ start() {
             -e "s|@GATEWAY_PORT@|$gateway_port|g" \
             -e "s|@MALL_PORT@|$mall_port|g" -e "s|@PAY_PORT@|$pay_port|g" \
             -e "s|@BACKEND_PORT@|$backend_port|g" \
+            -e "s|@STORE@|${UC_STORE:-sqlite:$run/usercenter.db}|g" \
             -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
             -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-1}|g" \
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
@@ -126,7 +127,7 @@ CONF
 
 usercenter is running:
   gateway  $gw   (business lines: mall, pay; API under /uc/v1/)
-  backend  127.0.0.1:$backend_port, store $run/usercenter.db
+  backend  127.0.0.1:$backend_port, store ${UC_STORE:-$run/usercenter.db}
   redis    127.0.0.1:$redis_port
   logs     $run/logs/
 

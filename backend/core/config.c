@@ -138,6 +138,7 @@ set(const char *name, const char *value)
     }
 
     STR("database", database);
+    STR("store", store);
     STR("redis_password", redis_password);
     STR("secret", secret);
     STR("gateway_secret", gateway_secret);

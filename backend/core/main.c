@@ -55,7 +55,11 @@ main(int argc, char **argv)
         return 1;
     }
 
-    if (ucb_store_open(ucb_conf.database, err, sizeof(err)) != 0) {
+    if (ucb_store_open(ucb_conf.store[0] != '\0' ? ucb_conf.store
+                                                  : ucb_conf.database,
+                       err, sizeof(err))
+        != 0)
+    {
         fprintf(stderr, "uc-backend: store: %s\n", err);
         return 1;
     }

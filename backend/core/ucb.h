@@ -28,7 +28,9 @@ typedef struct {
     int             threads;
     size_t          max_body;
 
-    char            database[512];
+    char            database[512];         /* the SQLite file ... */
+    char            store[512];            /* ... or "sqlite:/path",
+                                              "postgresql://..." */
 
     char            redis_host[64];
     int             redis_port;

@@ -14,6 +14,42 @@
 #include "ucb.h"
 
 
+const ucb_db_driver_t  *ucb_db;
+
+
+/*
+ * The store named by the configuration: "sqlite:/path" (or a bare path),
+ * or a PostgreSQL URI "postgresql://user@host:port/db?host=/socket/dir".
+ */
+int
+ucb_store_open(const char *target, char *err, size_t errlen)
+{
+    if (strncmp(target, "postgresql://", 13) == 0
+        || strncmp(target, "postgres://", 11) == 0)
+    {
+        ucb_db = &ucb_db_postgresql;
+        return ucb_db->open(target, err, errlen);
+    }
+
+    if (strncmp(target, "sqlite:", 7) == 0) {
+        target += 7;
+    }
+
+    ucb_db = &ucb_db_sqlite;
+
+    return ucb_db->open(target, err, errlen);
+}
+
+
+void
+ucb_store_thread_close(void)
+{
+    if (ucb_db != NULL) {
+        ucb_db->thread_close();
+    }
+}
+
+
 int64_t
 ucb_st_now(void)
 {

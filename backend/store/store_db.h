@@ -9,6 +9,7 @@
 #ifndef UCB_STORE_DB_H
 #define UCB_STORE_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -24,30 +25,141 @@ typedef struct ucb_db_stmt_s  ucb_db_stmt_t;
 #define UCB_DB_ERROR        (-1)
 
 
-/* This thread's statement i, its bindings cleared; NULL on error. */
-ucb_db_stmt_t *ucb_db_stmt(stmt_e i);
+/*
+ * A driver. Statements are numbered (store_sql.c) and their parameters
+ * too, from 1 (?1 in the text); columns from 0, a NULL reading as "" or 0.
+ * Text bound is copied: callers may free it before the statement runs.
+ */
+typedef struct {
+    const char     *name;
 
-/* Parameters are numbered from 1, as ?1 in the statement's text. */
-void ucb_db_bind_text(ucb_db_stmt_t *s, int i, const char *v);
-void ucb_db_bind_int64(ucb_db_stmt_t *s, int i, int64_t v);
-void ucb_db_bind_null(ucb_db_stmt_t *s, int i);
+    /* connect, run the pending migrations; once, at start */
+    int           (*open)(const char *target, char *err, size_t errlen);
+    void          (*thread_close)(void);
 
-/* The next row: UCB_DB_ROW, UCB_DB_DONE, UCB_DB_CONSTRAINT or _ERROR. */
-int ucb_db_step(ucb_db_stmt_t *s);
+    /* this thread's statement i, its bindings cleared; NULL on error */
+    ucb_db_stmt_t *(*stmt)(stmt_e i);
+    void          (*bind_text)(ucb_db_stmt_t *s, int i, const char *v);
+    void          (*bind_int64)(ucb_db_stmt_t *s, int i, int64_t v);
+    void          (*bind_null)(ucb_db_stmt_t *s, int i);
+
+    /* the next row: UCB_DB_ROW, _DONE, _CONSTRAINT or _ERROR */
+    int           (*step)(ucb_db_stmt_t *s);
+    void          (*reset)(ucb_db_stmt_t *s);
+    const char   *(*text)(ucb_db_stmt_t *s, int col);
+    int64_t       (*int64)(ucb_db_stmt_t *s, int col);
+
+    /* rows the last statement on this thread's connection changed */
+    int64_t       (*changes)(void);
+
+    int           (*begin)(void);
+    int           (*commit)(void);
+    void          (*rollback)(void);
+} ucb_db_driver_t;
+
+
+extern const ucb_db_driver_t  *ucb_db;
+extern const ucb_db_driver_t   ucb_db_sqlite;
+extern const ucb_db_driver_t   ucb_db_postgresql;
+
+
+static inline ucb_db_stmt_t *
+ucb_db_stmt(stmt_e i)
+{
+    return ucb_db->stmt(i);
+}
+
+
+static inline void
+ucb_db_bind_text(ucb_db_stmt_t *s, int i, const char *v)
+{
+    ucb_db->bind_text(s, i, v);
+}
+
+
+static inline void
+ucb_db_bind_int64(ucb_db_stmt_t *s, int i, int64_t v)
+{
+    ucb_db->bind_int64(s, i, v);
+}
+
+
+static inline void
+ucb_db_bind_null(ucb_db_stmt_t *s, int i)
+{
+    ucb_db->bind_null(s, i);
+}
+
+
+static inline int
+ucb_db_step(ucb_db_stmt_t *s)
+{
+    return s != NULL ? ucb_db->step(s) : UCB_DB_ERROR;
+}
+
+
+static inline void
+ucb_db_reset(ucb_db_stmt_t *s)
+{
+    if (s != NULL) {
+        ucb_db->reset(s);
+    }
+}
+
+
 /* A statement without rows to read, then reset: UCB_DB_DONE if it ran. */
-int ucb_db_exec(ucb_db_stmt_t *s);
-void ucb_db_reset(ucb_db_stmt_t *s);
+static inline int
+ucb_db_exec(ucb_db_stmt_t *s)
+{
+    int  rc;
 
-/* Columns of the current row, from 0; a NULL reads as "" or 0. */
-const char *ucb_db_text(ucb_db_stmt_t *s, int col);
-int64_t ucb_db_int64(ucb_db_stmt_t *s, int col);
+    rc = ucb_db_step(s);
+    ucb_db_reset(s);
 
-/* Rows the last statement run on this connection changed. */
-int64_t ucb_db_changes(void);
+    return rc;
+}
 
-int ucb_db_begin(void);
-int ucb_db_commit(void);
-void ucb_db_rollback(void);
+
+static inline const char *
+ucb_db_text(ucb_db_stmt_t *s, int col)
+{
+    return ucb_db->text(s, col);
+}
+
+
+static inline int64_t
+ucb_db_int64(ucb_db_stmt_t *s, int col)
+{
+    return ucb_db->int64(s, col);
+}
+
+
+static inline int64_t
+ucb_db_changes(void)
+{
+    return ucb_db->changes();
+}
+
+
+static inline int
+ucb_db_begin(void)
+{
+    return ucb_db->begin();
+}
+
+
+static inline int
+ucb_db_commit(void)
+{
+    return ucb_db->commit();
+}
+
+
+static inline void
+ucb_db_rollback(void)
+{
+    ucb_db->rollback();
+}
 
 
 /* store.c, for store_config.c: the outbox row and audit row of a change */

@@ -51,7 +51,7 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " VALUES (?1, ?2, ?3, ?4)",
     [S_SET_PASSWORD] =
         "INSERT INTO credentials (user_seq, password, updated_at)"
-        " SELECT seq, ?2, ?3 FROM users WHERE id = ?1"
+        " SELECT seq, ?2, CAST(?3 AS BIGINT) FROM users WHERE id = ?1"
         " ON CONFLICT (user_seq) DO UPDATE SET password = excluded.password,"
         " updated_at = excluded.updated_at",
     [S_REHASH_PASSWORD] =
@@ -89,7 +89,7 @@ const char *const  ucb_sql[S_NSTMTS] = {
        statement as the count, inside the write transaction */
     [S_FLAG_PUT] =
         "INSERT INTO flags (line, name, rule, updated_at)"
-        " SELECT ?1, ?2, ?3, ?4"
+        " SELECT ?1, ?2, ?3, CAST(?4 AS BIGINT)"
         " WHERE (SELECT count(*) FROM flags WHERE line = ?1) < ?5"
         " OR EXISTS (SELECT 1 FROM flags WHERE line = ?1 AND name = ?2)"
         " ON CONFLICT (line, name)"

@@ -26,10 +26,13 @@ static pthread_key_t           db_key;
 static pthread_once_t          db_once = PTHREAD_ONCE_INIT;
 
 
+static void sq_thread_close(void);
+
+
 static void
 db_thread_exit(void *unused)
 {
-    ucb_store_thread_close();
+    sq_thread_close();
 }
 
 
@@ -70,8 +73,8 @@ db_open(void)
 }
 
 
-void
-ucb_store_thread_close(void)
+static void
+sq_thread_close(void)
 {
     int  i;
 
@@ -161,30 +164,30 @@ rollback(void)
 
 /* ------------------------------------------------------------ driver */
 
-ucb_db_stmt_t *
-ucb_db_stmt(stmt_e i)
+static ucb_db_stmt_t *
+sq_stmt(stmt_e i)
 {
     return (ucb_db_stmt_t *) stmt(i);
 }
 
 
 /* copied: callers may free a value before the statement runs */
-void
-ucb_db_bind_text(ucb_db_stmt_t *s, int i, const char *v)
+static void
+sq_bind_text(ucb_db_stmt_t *s, int i, const char *v)
 {
     sqlite3_bind_text((sqlite3_stmt *) s, i, v, -1, SQLITE_TRANSIENT);
 }
 
 
-void
-ucb_db_bind_int64(ucb_db_stmt_t *s, int i, int64_t v)
+static void
+sq_bind_int64(ucb_db_stmt_t *s, int i, int64_t v)
 {
     sqlite3_bind_int64((sqlite3_stmt *) s, i, v);
 }
 
 
-void
-ucb_db_bind_null(ucb_db_stmt_t *s, int i)
+static void
+sq_bind_null(ucb_db_stmt_t *s, int i)
 {
     sqlite3_bind_null((sqlite3_stmt *) s, i);
 }
@@ -210,8 +213,8 @@ db_rc(int rc)
 }
 
 
-int
-ucb_db_step(ucb_db_stmt_t *s)
+static int
+sq_step(ucb_db_stmt_t *s)
 {
     int  rc;
 
@@ -230,15 +233,9 @@ ucb_db_step(ucb_db_stmt_t *s)
 }
 
 
-int
-ucb_db_exec(ucb_db_stmt_t *s)
-{
-    return db_rc(run((sqlite3_stmt *) s));
-}
 
-
-void
-ucb_db_reset(ucb_db_stmt_t *s)
+static void
+sq_reset(ucb_db_stmt_t *s)
 {
     if (s != NULL) {
         sqlite3_reset((sqlite3_stmt *) s);
@@ -246,8 +243,8 @@ ucb_db_reset(ucb_db_stmt_t *s)
 }
 
 
-const char *
-ucb_db_text(ucb_db_stmt_t *s, int col)
+static const char *
+sq_text(ucb_db_stmt_t *s, int col)
 {
     const unsigned char  *t;
 
@@ -257,36 +254,36 @@ ucb_db_text(ucb_db_stmt_t *s, int col)
 }
 
 
-int64_t
-ucb_db_int64(ucb_db_stmt_t *s, int col)
+static int64_t
+sq_int64(ucb_db_stmt_t *s, int col)
 {
     return sqlite3_column_int64((sqlite3_stmt *) s, col);
 }
 
 
-int64_t
-ucb_db_changes(void)
+static int64_t
+sq_changes(void)
 {
     return db != NULL ? sqlite3_changes(db) : 0;
 }
 
 
-int
-ucb_db_begin(void)
+static int
+sq_begin(void)
 {
     return begin();
 }
 
 
-int
-ucb_db_commit(void)
+static int
+sq_commit(void)
 {
     return commit();
 }
 
 
-void
-ucb_db_rollback(void)
+static void
+sq_rollback(void)
 {
     rollback();
 }
@@ -294,8 +291,8 @@ ucb_db_rollback(void)
 
 /* ------------------------------------------------------------ opening */
 
-int
-ucb_store_open(const char *path, char *err, size_t errlen)
+static int
+sq_open(const char *path, char *err, size_t errlen)
 {
     int            version;
     size_t         i;
@@ -372,3 +369,12 @@ ucb_store_open(const char *path, char *err, size_t errlen)
 
     return 0;
 }
+
+
+const ucb_db_driver_t  ucb_db_sqlite = {
+    "sqlite",
+    sq_open, sq_thread_close,
+    sq_stmt, sq_bind_text, sq_bind_int64, sq_bind_null,
+    sq_step, sq_reset, sq_text, sq_int64,
+    sq_changes, sq_begin, sq_commit, sq_rollback
+};

@@ -46,10 +46,14 @@ sub stack_redis {
     return $out;
 }
 
+# SQL against the stack's store: the SQLite file, or the PostgreSQL of
+# UC_STORE (the same "a|b" rows either way)
 sub stack_sql {
     my $sql = shift;
-    open my $fh, '-|', 'sqlite3', "$ENV{UC_RUN_DIR}/usercenter.db", $sql
-        or die $!;
+    my @cmd = ($ENV{UC_STORE} // '') =~ /^postgres/
+        ? ('psql', '-qAt', '-v', 'ON_ERROR_STOP=1', $ENV{UC_STORE}, '-c', $sql)
+        : ('sqlite3', "$ENV{UC_RUN_DIR}/usercenter.db", $sql);
+    open my $fh, '-|', @cmd or die $!;
     local $/;
     my $out = <$fh> // '';
     close $fh;

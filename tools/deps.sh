@@ -8,7 +8,7 @@ redis-server redis-tools curl perl tini wrk libnginx-mod-http-lua
 lua-nginx-redis libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libargon2-dev sqlite3 iproute2 binutils libmaxminddb-dev
 libmaxmind-db-writer-perl libcurl4-openssl-dev python3-stdnum
-clang-14 libclang-rt-14-dev libfuzzer-14-dev libpq-dev"
+clang-14 libclang-rt-14-dev libfuzzer-14-dev libpq-dev postgresql-15"
 
 missing=
 for p in $packages; do
@@ -33,8 +33,12 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 
 # Debian starts the packaged services on install; ours are private
 # instances, so leave the system ones as they were before (stopped).
-for svc in nginx redis-server; do
+for svc in nginx redis-server postgresql; do
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl stop "$svc" 2>/dev/null || true
     fi
 done
+# without systemd the package may have started its cluster by itself
+if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster 15 main stop 2>/dev/null || true
+fi

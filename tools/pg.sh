@@ -24,6 +24,7 @@ start)
     port=$3
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+    cd "$dir"       # a folder the postgres user may be in
     if [ ! -d "$dir/data" ]; then
         as_pg "$bin/initdb" -D "$dir/data" -A trust -U uc -E UTF8 \
             --no-sync >"$dir/initdb.log" 2>&1
@@ -39,6 +40,7 @@ start)
     ;;
 stop)
     dir=$2
+    cd /
     if [ -f "$dir/data/postmaster.pid" ]; then
         as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     fi

@@ -31,8 +31,15 @@ export UC_QUIET=1
 export TOP="$top"
 
 redis_pid=
+pg_dir=
 cleanup() {
     "$top/tools/run.sh" stop >/dev/null 2>&1 || true
+    UC_RUN_DIR="$work/stack-pg" "$top/tools/run.sh" stop >/dev/null 2>&1 \
+        || true
+    if [ -n "$pg_dir" ]; then
+        "$top/tools/pg.sh" stop "$pg_dir" || true
+        rm -rf "$pg_dir"
+    fi
     if [ -n "$redis_pid" ]; then
         kill "$redis_pid" 2>/dev/null || true
         wait "$redis_pid" 2>/dev/null || true
@@ -102,12 +109,32 @@ done
 $reaper prove --exec '' build/t/*.t || status=1
 $reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
 
+# the end-to-end suites on each store: SQLite (the embedded default), then
+# a private PostgreSQL (tools/pg.sh: its own data, socket and port)
+echo "end-to-end on SQLite"
 if "$top/tools/run.sh" start; then
     $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t || status=1
 else
     status=1
 fi
 "$top/tools/run.sh" stop
+
+pg_dir=$(mktemp -d /tmp/uc-test-pg.XXXXXX)
+pg_port=${UC_TEST_PG_PORT:-$((nginx_port + 30))}
+echo "end-to-end on PostgreSQL (127.0.0.1:$pg_port)"
+if UC_STORE=$("$top/tools/pg.sh" start "$pg_dir" "$pg_port"); then
+    export UC_STORE
+    export UC_RUN_DIR="$work/stack-pg"
+    if "$top/tools/run.sh" start; then
+        $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t || status=1
+    else
+        status=1
+    fi
+    "$top/tools/run.sh" stop
+else
+    echo "test: PostgreSQL did not start; see $pg_dir" >&2
+    status=1
+fi
 
 # test-asan: any report the sanitizer wrote fails the run
 if [ -n "${UC_ASAN_LOG:-}" ]; then

@@ -171,8 +171,8 @@ ucb_store_get_user(const char *uid, ucb_user_t *u)
 }
 
 
-int
-ucb_store_register(uint64_t id, const char *kind, const char *value,
+static int
+register_once(uint64_t id, const char *kind, const char *value,
     const char *password_hash, int level, const char *ip, ucb_user_t *out)
 {
     int            rc;
@@ -285,8 +285,18 @@ failed:
 }
 
 
+
 int
-ucb_store_set_password(const char *uid, const char *hash, const char *event,
+ucb_store_register(uint64_t id, const char *kind, const char *value,
+    const char *password_hash, int level, const char *ip, ucb_user_t *out)
+{
+    UCB_STORE_RETRY(register_once(id, kind, value, password_hash, level, ip,
+                    out));
+}
+
+
+static int
+set_password_once(const char *uid, const char *hash, const char *event,
     const char *keep_sid, const char *expect)
 {
     int            rc;
@@ -352,6 +362,15 @@ failed:
 }
 
 
+
+int
+ucb_store_set_password(const char *uid, const char *hash, const char *event,
+    const char *keep_sid, const char *expect)
+{
+    UCB_STORE_RETRY(set_password_once(uid, hash, event, keep_sid, expect));
+}
+
+
 /*
  * A login's re-hash at the current cost: only while the stored hash is
  * still the one it verified, so it never undoes a change made meanwhile.
@@ -380,8 +399,8 @@ ucb_store_rehash_password(const char *uid, const char *old,
 }
 
 
-int
-ucb_store_set_status(const char *uid, int status, const char *event,
+static int
+set_status_once(const char *uid, int status, const char *event,
     const char *actor)
 {
     ucb_db_stmt_t  *s;
@@ -426,8 +445,17 @@ failed:
 }
 
 
+
 int
-ucb_store_event(const char *type, const char *uid, json_t *data)
+ucb_store_set_status(const char *uid, int status, const char *event,
+    const char *actor)
+{
+    UCB_STORE_RETRY(set_status_once(uid, status, event, actor));
+}
+
+
+static int
+event_once(const char *type, const char *uid, json_t *data)
 {
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
@@ -441,6 +469,14 @@ ucb_store_event(const char *type, const char *uid, json_t *data)
     ucb_outbox_kick();
 
     return UCB_OK;
+}
+
+
+
+int
+ucb_store_event(const char *type, const char *uid, json_t *data)
+{
+    UCB_STORE_RETRY(event_once(type, uid, data));
 }
 
 
@@ -476,8 +512,8 @@ ucb_store_profile_get(const char *uid, ucb_profile_t *p)
 }
 
 
-int
-ucb_store_profile_update(const char *uid, const ucb_profile_change_t *c)
+static int
+profile_update_once(const char *uid, const ucb_profile_change_t *c)
 {
     int            i;
     json_t        *data;
@@ -556,6 +592,14 @@ failed:
 }
 
 
+
+int
+ucb_store_profile_update(const char *uid, const ucb_profile_change_t *c)
+{
+    UCB_STORE_RETRY(profile_update_once(uid, c));
+}
+
+
 int
 ucb_store_outbox_fetch(ucb_event_t *rows, int max, int *n)
 {
@@ -623,8 +667,8 @@ ucb_store_events_free(ucb_event_t *rows, int n)
 }
 
 
-int
-ucb_store_serial_segment(const char *name, int size, int64_t *first)
+static int
+serial_segment_once(const char *name, int size, int64_t *first)
 {
     ucb_db_stmt_t  *s;
 
@@ -669,6 +713,14 @@ failed:
 
     ucb_db_rollback();
     return UCB_ERROR;
+}
+
+
+
+int
+ucb_store_serial_segment(const char *name, int size, int64_t *first)
+{
+    UCB_STORE_RETRY(serial_segment_once(name, size, first));
 }
 
 

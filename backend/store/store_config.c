@@ -4,6 +4,7 @@
  * transaction with its audit row and event.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,15 +20,44 @@ text(ucb_db_stmt_t *s, int col)
 }
 
 
+/* the rest of this transaction is the only writer of key (store_sql.c) */
+static int
+lock_key(const char *kind, const char *name)
+{
+    int             rc;
+    char            key[128];
+    ucb_db_stmt_t  *s;
+
+    snprintf(key, sizeof(key), "%s:%s", kind, name);
+
+    s = ucb_db_stmt(S_LOCK_KEY);
+    if (s == NULL) {
+        return -1;
+    }
+
+    ucb_db_bind_text(s, 1, key);
+
+    rc = ucb_db_step(s);
+    ucb_db_reset(s);
+
+    return rc == UCB_DB_ROW || rc == UCB_DB_DONE ? 0 : -1;
+}
+
+
 static int
 flag_change(int op, const char *line, const char *name, const char *rule,
     const char *actor)
 {
-    json_t        *data;
+    json_t         *data;
     ucb_db_stmt_t  *s;
 
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
+    }
+
+    /* the line's count and the new flag, with no other writer between */
+    if (lock_key("flags", line) != 0) {
+        goto failed;
     }
 
     s = ucb_db_stmt(op);
@@ -84,14 +114,14 @@ int
 ucb_store_flag_put(const char *line, const char *name, const char *rule,
     const char *actor)
 {
-    return flag_change(S_FLAG_PUT, line, name, rule, actor);
+    UCB_STORE_RETRY(flag_change(S_FLAG_PUT, line, name, rule, actor));
 }
 
 
 int
 ucb_store_flag_delete(const char *line, const char *name, const char *actor)
 {
-    return flag_change(S_FLAG_DELETE, line, name, NULL, actor);
+    UCB_STORE_RETRY(flag_change(S_FLAG_DELETE, line, name, NULL, actor));
 }
 
 
@@ -281,17 +311,21 @@ dict_changed(const char *name, int64_t version, const char *actor)
 }
 
 
-int
-ucb_store_dict_put(const char *name, json_t *items, int replace,
+static int
+dict_put_once(const char *name, json_t *items, int replace,
     const char *actor, int64_t *version)
 {
-    char          *extra;
-    size_t         i;
-    json_t        *item, *e;
+    char           *extra;
+    size_t          i;
+    json_t         *item, *e;
     ucb_db_stmt_t  *s;
 
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
+    }
+
+    if (lock_key("dict", name) != 0) {
+        goto failed;
     }
 
     /* the parent row first: items reference it */
@@ -356,13 +390,27 @@ failed:
 }
 
 
+
 int
-ucb_store_dict_item_delete(const char *name, const char *code,
+ucb_store_dict_put(const char *name, json_t *items, int replace,
+    const char *actor, int64_t *version)
+{
+    UCB_STORE_RETRY(dict_put_once(name, items, replace, actor, version));
+}
+
+
+static int
+dict_item_delete_once(const char *name, const char *code,
     const char *actor, int64_t *version)
 {
     ucb_db_stmt_t  *s;
 
     if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    if (lock_key("dict", name) != 0) {
+        ucb_db_rollback();
         return UCB_ERROR;
     }
 
@@ -398,6 +446,15 @@ failed:
 
     ucb_db_rollback();
     return UCB_ERROR;
+}
+
+
+
+int
+ucb_store_dict_item_delete(const char *name, const char *code,
+    const char *actor, int64_t *version)
+{
+    UCB_STORE_RETRY(dict_item_delete_once(name, code, actor, version));
 }
 
 

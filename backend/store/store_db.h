@@ -55,6 +55,9 @@ typedef struct {
     int           (*begin)(void);
     int           (*commit)(void);
     void          (*rollback)(void);
+
+    /* whether the last failure may pass if the transaction runs again */
+    int           (*retryable)(void);
 } ucb_db_driver_t;
 
 
@@ -160,6 +163,29 @@ ucb_db_rollback(void)
 {
     ucb_db->rollback();
 }
+
+
+/*
+ * A public store call is one transaction: one the driver says may pass if
+ * run again (PostgreSQL: a serialisation failure, a deadlock) is run
+ * again, UCB_STORE_TRIES times in all. Used as a function's whole body.
+ */
+#define UCB_STORE_TRIES  4
+
+#define UCB_STORE_RETRY(call)                                                 \
+    do {                                                                      \
+        int  rc_, try_;                                                       \
+                                                                              \
+        for (try_ = 1; /* void */; try_++) {                                  \
+            rc_ = (call);                                                     \
+                                                                              \
+            if (rc_ != UCB_ERROR || try_ == UCB_STORE_TRIES                   \
+                || !ucb_db->retryable())                                      \
+            {                                                                 \
+                return rc_;                                                   \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
 
 
 /* store.c, for store_config.c: the outbox row and audit row of a change */

@@ -1,17 +1,27 @@
 /*
  * uc-backend: the PostgreSQL driver of the store (store_db.h), on libpq.
- * One connection per thread, opened on first use and opened again after
- * it is lost; prepared statements only (the store's ?N written $N); a
- * connect timeout and a statement timeout, so no thread waits for ever;
- * transactions SERIALIZABLE, so the limits the statements check hold
- * under concurrency as they do on SQLite. The migrations of
+ *
+ * A pool of PG_POOL connections: the backend has a thread per client
+ * connection (hundreds), PostgreSQL a limit of its own. A thread takes a
+ * connection for one transaction (or one statement outside of one: its
+ * rows are read from the client-side result) and gives it back; a thread
+ * that waits more than PG_WAIT_S gets an error, never a hang. Connections
+ * are opened on first use and again after they are lost, with a connect
+ * timeout and a statement timeout. Prepared statements only (the store's
+ * ?N written $N), per connection. Transactions are READ COMMITTED: every
+ * check the store makes is in the statement that writes (ON CONFLICT,
+ * UPDATE ... WHERE, INSERT ... SELECT ... WHERE) or under a transaction
+ * lock on its key (S_LOCK_KEY: an advisory lock here); a deadlock or a
+ * serialisation failure says "retry" (UCB_STORE_RETRY). The migrations of
  * migrations/postgresql/ run at start under an advisory lock, so two
  * backends started together migrate once.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pthread.h>
 #include <libpq-fe.h>
@@ -22,6 +32,15 @@
 
 #define PG_PARAMS_MAX     16
 #define PG_LOCK_MIGRATE   "7731001"       /* advisory lock: migrations */
+#define PG_POOL           16
+#define PG_WAIT_S         5
+
+
+typedef struct {
+    PGconn         *conn;
+    int             busy;
+    int             prepared[S_NSTMTS];
+} pg_conn_t;
 
 
 struct ucb_db_stmt_s {
@@ -37,12 +56,28 @@ struct ucb_db_stmt_s {
 extern const char *const  ucb_pg_migrations[];
 extern const size_t       ucb_pg_nmigrations;
 
+/* the statements' text where PostgreSQL's differs from store_sql.c's */
+static const struct {
+    stmt_e          i;
+    const char     *sql;
+} pg_override[] = {
+    { S_LOCK_KEY, "SELECT pg_advisory_xact_lock(hashtext(?1))" },
+};
+
+
 static char                      pg_target[512];
-static __thread PGconn          *conn;
-static __thread int              prepared[S_NSTMTS];
+static pg_conn_t                 pool[PG_POOL];
+static pthread_mutex_t           pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t            pool_free = PTHREAD_COND_INITIALIZER;
+
+static __thread pg_conn_t       *held;
+static __thread PGconn          *conn;          /* held->conn */
+static __thread int              in_tx;
+static __thread int              retry;
 static __thread ucb_db_stmt_t    stmts[S_NSTMTS];
 static __thread int64_t          changed;
 
+/* frees a thread's bound values and gives its connection back at exit */
 static pthread_key_t             pg_key;
 static pthread_once_t            pg_once = PTHREAD_ONCE_INIT;
 
@@ -93,24 +128,99 @@ pg_connect(char *err, size_t errlen)
 }
 
 
+/* A connection of the pool for this thread, opened if need be; -1. */
 static int
-pg_open_thread(void)
+pg_acquire(void)
 {
-    if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
+    int              i, rc;
+    pg_conn_t       *c;
+    struct timespec  until;
+
+    if (held != NULL) {
         return 0;
     }
 
-    pg_thread_close();
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += PG_WAIT_S;
 
-    conn = pg_connect(NULL, 0);
-    if (conn == NULL) {
-        return -1;
+    pthread_mutex_lock(&pool_lock);
+
+    for ( ;; ) {
+        c = NULL;
+
+        for (i = 0; i < PG_POOL; i++) {
+            if (!pool[i].busy) {
+                c = &pool[i];
+                break;
+            }
+        }
+
+        if (c != NULL) {
+            break;
+        }
+
+        rc = pthread_cond_timedwait(&pool_free, &pool_lock, &until);
+
+        if (rc == ETIMEDOUT) {
+            pthread_mutex_unlock(&pool_lock);
+            ucb_log(UCB_LOG_ERROR, "store busy",
+                    "\"error\":\"no connection free within %d s\"",
+                    PG_WAIT_S);
+            return -1;
+        }
     }
 
+    c->busy = 1;
+    pthread_mutex_unlock(&pool_lock);
+
+    /* opened here, outside the lock: a slow connect holds no one else */
+    if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
+        PQfinish(c->conn);
+        memset(c->prepared, 0, sizeof(c->prepared));
+        c->conn = pg_connect(NULL, 0);
+
+        if (c->conn == NULL) {
+            pthread_mutex_lock(&pool_lock);
+            c->busy = 0;
+            pthread_cond_signal(&pool_free);
+            pthread_mutex_unlock(&pool_lock);
+            return -1;
+        }
+    }
+
+    held = c;
+    conn = c->conn;
+
     pthread_once(&pg_once, pg_key_create);
-    pthread_setspecific(pg_key, conn);
+    pthread_setspecific(pg_key, c);
 
     return 0;
+}
+
+
+/* Gives the connection back; a lost one is closed, to be opened again. */
+static void
+pg_release(void)
+{
+    if (held == NULL) {
+        return;
+    }
+
+    if (PQstatus(held->conn) != CONNECTION_OK
+        || PQtransactionStatus(held->conn) != PQTRANS_IDLE)
+    {
+        PQfinish(held->conn);
+        held->conn = NULL;
+    }
+
+    pthread_mutex_lock(&pool_lock);
+    held->busy = 0;
+    pthread_cond_signal(&pool_free);
+    pthread_mutex_unlock(&pool_lock);
+
+    held = NULL;
+    conn = NULL;
+    in_tx = 0;
 }
 
 
@@ -127,14 +237,9 @@ pg_thread_close(void)
             free(stmts[i].values[k]);
             stmts[i].values[k] = NULL;
         }
-
-        prepared[i] = 0;
     }
 
-    if (conn != NULL) {
-        PQfinish(conn);
-        conn = NULL;
-    }
+    pg_release();
 }
 
 
@@ -174,22 +279,51 @@ pg_sql(const char *sql, int *nparams)
 }
 
 
+static int
+pg_nparams(const char *sql)
+{
+    int          n, max;
+    const char  *p;
+
+    max = 0;
+
+    for (p = sql; *p != '\0'; p++) {
+        if (*p == '?' && p[1] >= '1' && p[1] <= '9') {
+            n = atoi(p + 1);
+            max = n > max ? n : max;
+        }
+    }
+
+    return max;
+}
+
+
 static ucb_db_stmt_t *
 pg_stmt(stmt_e i)
 {
-    int            k, n;
-    char          *sql, name[16];
-    PGresult      *r;
-    ucb_db_stmt_t *s;
+    int             k, n;
+    char           *sql, name[16];
+    PGresult       *r;
+    const char     *text;
+    ucb_db_stmt_t  *s;
 
-    if (pg_open_thread() != 0) {
+    if (pg_acquire() != 0) {
         return NULL;
     }
 
     s = &stmts[i];
+    text = ucb_sql[i];
 
-    if (!prepared[i]) {
-        sql = pg_sql(ucb_sql[i], &n);
+    for (k = 0; k < (int) (sizeof(pg_override) / sizeof(pg_override[0]));
+         k++)
+    {
+        if (pg_override[k].i == i) {
+            text = pg_override[k].sql;
+        }
+    }
+
+    if (!held->prepared[i]) {
+        sql = pg_sql(text, &n);
         if (sql == NULL || n > PG_PARAMS_MAX) {
             free(sql);
             return NULL;
@@ -207,10 +341,11 @@ pg_stmt(stmt_e i)
         }
 
         PQclear(r);
-        prepared[i] = 1;
-        s->i = i;
-        s->nparams = n;
+        held->prepared[i] = 1;
     }
+
+    s->i = i;
+    s->nparams = pg_nparams(text);
 
     PQclear(s->res);
     s->res = NULL;
@@ -274,6 +409,10 @@ pg_result(PGresult *r)
             return UCB_DB_CONSTRAINT;
         }
 
+        /* a serialisation failure, a deadlock: the transaction may pass */
+        retry = state != NULL && (strcmp(state, "40001") == 0
+                                  || strcmp(state, "40P01") == 0);
+
         ucb_log(UCB_LOG_ERROR, "store statement failed",
                 "\"sqlstate\":\"%s\",\"error\":\"%s\"",
                 state != NULL ? state : "", PQerrorMessage(conn));
@@ -290,6 +429,10 @@ pg_step(ucb_db_stmt_t *s)
     char  name[16];
 
     if (s->res == NULL) {
+        if (conn == NULL) {
+            return UCB_DB_ERROR;
+        }
+
         snprintf(name, sizeof(name), "s%d", (int) s->i);
         s->res = PQexecPrepared(conn, name, s->nparams,
                                 (const char *const *) s->values, NULL, NULL,
@@ -297,17 +440,19 @@ pg_step(ucb_db_stmt_t *s)
 
         rc = pg_result(s->res);
 
-        if (rc != UCB_DB_DONE) {
-            /* a lost connection is opened again at the next statement */
-            if (PQstatus(conn) != CONNECTION_OK) {
-                pg_thread_close();
-            }
-
-            return rc;
+        if (rc == UCB_DB_DONE) {
+            s->nrows = PQntuples(s->res);
+            changed = strtoll(PQcmdTuples(s->res), NULL, 10);
         }
 
-        s->nrows = PQntuples(s->res);
-        changed = strtoll(PQcmdTuples(s->res), NULL, 10);
+        /* outside a transaction the rows are the result's: give it back */
+        if (!in_tx) {
+            pg_release();
+        }
+
+        if (rc != UCB_DB_DONE) {
+            return rc;
+        }
     }
 
     if (s->row < s->nrows) {
@@ -362,17 +507,13 @@ pg_simple(const char *sql)
     int        rc;
     PGresult  *r;
 
-    if (pg_open_thread() != 0) {
+    if (pg_acquire() != 0) {
         return -1;
     }
 
     r = PQexec(conn, sql);
     rc = pg_result(r) == UCB_DB_DONE ? 0 : -1;
     PQclear(r);
-
-    if (rc != 0 && PQstatus(conn) != CONNECTION_OK) {
-        pg_thread_close();
-    }
 
     return rc;
 }
@@ -381,14 +522,32 @@ pg_simple(const char *sql)
 static int
 pg_begin(void)
 {
-    return pg_simple("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    retry = 0;
+
+    if (pg_simple("BEGIN") != 0) {
+        pg_release();
+        return -1;
+    }
+
+    in_tx = 1;
+
+    return 0;
 }
 
 
 static int
 pg_commit(void)
 {
-    return pg_simple("COMMIT");
+    int  rc;
+
+    rc = pg_simple("COMMIT");
+
+    /* a failed COMMIT rolled back: the store's caller rolls back again */
+    if (rc == 0) {
+        pg_release();
+    }
+
+    return rc;
 }
 
 
@@ -396,8 +555,17 @@ static void
 pg_rollback(void)
 {
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        (void) pg_simple("ROLLBACK");
+        PQclear(PQexec(conn, "ROLLBACK"));
     }
+
+    pg_release();
+}
+
+
+static int
+pg_retryable(void)
+{
+    return retry;
 }
 
 
@@ -491,5 +659,5 @@ const ucb_db_driver_t  ucb_db_postgresql = {
     pg_open, pg_thread_close,
     pg_stmt, pg_bind_text, pg_bind_int64, pg_bind_null,
     pg_step, pg_reset, pg_text, pg_column_int64,
-    pg_changes, pg_begin, pg_commit, pg_rollback
+    pg_changes, pg_begin, pg_commit, pg_rollback, pg_retryable
 };

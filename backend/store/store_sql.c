@@ -23,6 +23,13 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    /*
+     * Serialises the writers of one thing (a flag line, a dictionary) for
+     * the rest of the transaction. SQLite's BEGIN IMMEDIATE already
+     * serialises every writer: nothing to do; PostgreSQL's driver takes an
+     * advisory transaction lock on the key instead (store_postgresql.c).
+     */
+    [S_LOCK_KEY] = "SELECT ?1",
     [S_FIND_LOGIN] =
         "SELECT u.id, u.seq, u.status, u.level, COALESCE(c.password, '')"
         " FROM identities i JOIN users u ON u.seq = i.user_seq"

@@ -371,10 +371,18 @@ sq_open(const char *path, char *err, size_t errlen)
 }
 
 
+/* a busy database is waited for (sqlite3_busy_timeout), not retried */
+static int
+sq_retryable(void)
+{
+    return 0;
+}
+
+
 const ucb_db_driver_t  ucb_db_sqlite = {
     "sqlite",
     sq_open, sq_thread_close,
     sq_stmt, sq_bind_text, sq_bind_int64, sq_bind_null,
     sq_step, sq_reset, sq_text, sq_int64,
-    sq_changes, sq_begin, sq_commit, sq_rollback
+    sq_changes, sq_begin, sq_commit, sq_rollback, sq_retryable
 };

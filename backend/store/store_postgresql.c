@@ -66,6 +66,7 @@ static const struct {
 
 
 static char                      pg_target[512];
+static char                      pg_shown[512];   /* without a password */
 static pg_conn_t                 pool[PG_POOL];
 static pthread_mutex_t           pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t            pool_free = PTHREAD_COND_INITIALIZER;
@@ -115,7 +116,7 @@ pg_connect(char *err, size_t errlen)
     if (c == NULL || PQstatus(c) != CONNECTION_OK) {
         if (err != NULL) {
             snprintf(err, errlen, "cannot connect to PostgreSQL at %s: %s",
-                     pg_target, c != NULL ? PQerrorMessage(c) : "no memory");
+                     pg_shown, c != NULL ? PQerrorMessage(c) : "no memory");
         }
 
         ucb_log(UCB_LOG_ERROR, "store connect failed", "\"error\":\"%s\"",
@@ -592,6 +593,25 @@ pg_exec_or_err(PGconn *c, const char *sql, char *err, size_t errlen)
 }
 
 
+/* The target as messages may show it: a password in the URI masked. */
+static void
+pg_mask(char *dst, size_t size, const char *uri)
+{
+    const char  *scheme, *at, *colon;
+
+    snprintf(dst, size, "%s", uri);
+
+    scheme = strstr(uri, "://");
+    at = scheme != NULL ? strchr(scheme + 3, '@') : NULL;
+    colon = at != NULL ? memchr(scheme + 3, ':', (size_t) (at - scheme - 3))
+                       : NULL;
+
+    if (colon != NULL) {
+        snprintf(dst, size, "%.*s:***%s", (int) (colon - uri), uri, at);
+    }
+}
+
+
 static int
 pg_open(const char *target, char *err, size_t errlen)
 {
@@ -602,6 +622,7 @@ pg_open(const char *target, char *err, size_t errlen)
     PGresult  *r;
 
     snprintf(pg_target, sizeof(pg_target), "%s", target);
+    pg_mask(pg_shown, sizeof(pg_shown), target);
 
     c = pg_connect(err, errlen);
     if (c == NULL) {

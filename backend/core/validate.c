@@ -96,43 +96,14 @@ ucb_valid_password(const char *s)
 int
 ucb_valid_utf8(const char *s, size_t len)
 {
-    size_t          i, n, k;
-    unsigned int    c;
-    unsigned char   b;
+    size_t  i, n;
 
-    for (i = 0; i < len; ) {
-        b = (unsigned char) s[i];
+    for (i = 0; i < len; i += n) {
+        n = ucb_utf8_char((const unsigned char *) s + i, len - i);
 
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-
-        if (b >= 0xc2 && b <= 0xdf) {
-            n = 1; c = b & 0x1f;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            n = 2; c = b & 0x0f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            n = 3; c = b & 0x07;
-        } else {
+        if (n == 0) {
             return 0;
         }
-
-        for (k = 1; k <= n; k++) {
-            if (i + k >= len || ((unsigned char) s[i + k] & 0xc0) != 0x80) {
-                return 0;
-            }
-
-            c = (c << 6) | ((unsigned char) s[i + k] & 0x3f);
-        }
-
-        if ((n == 2 && c < 0x800) || (n == 3 && (c < 0x10000 || c > 0x10ffff))
-            || (c >= 0xd800 && c <= 0xdfff))
-        {
-            return 0;
-        }
-
-        i += n + 1;
     }
 
     return 1;

@@ -61,6 +61,7 @@ is($r->{status}, 202, 'a null "email" beside "to" is no identifier');
 
 # identifiers are bounded before Redis sees them
 my $evals0 = eval_calls();
+cmp_ok($evals0, '>', 0, "Redis's script count is read (the guard ran its script above)");
 for my $case (
     [ { to => '1' x 9000, purpose => 'register' }, 'a 9000-digit phone' ],
     [ { to => '+' . '8' x 16, purpose => 'register' }, 'a 17-character phone' ],

@@ -175,6 +175,7 @@ for my $s (@socks) {
     $answers{$code}++;
 }
 my $peak = $status->()->{VmHWM};
+cmp_ok($peak // 0, '>=', $base, "the backend's peak memory is read after the burst");
 my $m = ($ENV{UC_ARGON2_M} // 19456) / 1024;
 diag sprintf "256 concurrent logins: answers %s; backend RSS %d kB, peak %d kB (+%d MiB; one hash holds %d MiB)",
     join(', ', map { "$_ x$answers{$_}" } sort keys %answers), $base, $peak, ($peak - $base) / 1024, $m;

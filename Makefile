@@ -39,7 +39,7 @@ MIGRATIONS_PG = $(wildcard backend/store/migrations/postgresql/*.sql)
 MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
-             $(BUILD)/t/flags.t $(BUILD)/t/ident.t
+             $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -85,12 +85,20 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store.c backend/store/store_postgresql.c \
               backend/store/store_sql.c backend/store/store_config.c \
+              backend/store/store_pg_schema.c \
               backend/control/flags_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/core/redis.c backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
+
+# the store under two racing processes (UC_TEST_STORE, else SQLite)
+$(BUILD)/t/store.t: t/unit/store.c t/unit/tap.h $(SERIALS_SRC) \
+                    $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto

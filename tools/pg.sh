@@ -5,7 +5,8 @@
 # package creates, in a directory of its own under /tmp (a checkout's
 # folders may not be open to that user).
 #
-#   tools/pg.sh start DIR PORT     prints the store URI
+#   tools/pg.sh start DIR PORT          prints the store URI
+#   tools/pg.sh createdb DIR PORT NAME  a new empty database; its URI
 #   tools/pg.sh stop DIR
 set -eu
 
@@ -38,6 +39,11 @@ start)
         || as_pg "$bin/createdb" -h "$dir" -p "$port" -U uc usercenter
     echo "postgresql://uc@127.0.0.1:$port/usercenter"
     ;;
+createdb)
+    cd "$2"
+    as_pg "$bin/createdb" -h "$2" -p "$3" -U uc "$4"
+    echo "postgresql://uc@127.0.0.1:$3/$4"
+    ;;
 stop)
     dir=$2
     cd /
@@ -46,7 +52,7 @@ stop)
     fi
     ;;
 *)
-    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    echo "usage: $0 start DIR PORT | createdb DIR PORT NAME | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -123,10 +123,24 @@ pg_dir=$(mktemp -d /tmp/uc-test-pg.XXXXXX)
 pg_port=${UC_TEST_PG_PORT:-$((nginx_port + 30))}
 echo "end-to-end on PostgreSQL (127.0.0.1:$pg_port)"
 if UC_STORE=$("$top/tools/pg.sh" start "$pg_dir" "$pg_port"); then
+    # the store's unit tests again, each on a database of its own
+    echo "store unit tests on PostgreSQL"
+    for t in store serials; do
+        if db=$("$top/tools/pg.sh" createdb "$pg_dir" "$pg_port" "unit_$t")
+        then
+            UC_TEST_STORE=$db $reaper prove --exec '' "build/t/$t.t" \
+                || status=1
+        else
+            status=1
+        fi
+    done
+
     export UC_STORE
     export UC_RUN_DIR="$work/stack-pg"
+    # t/pg/: what needs the server itself (more backends, a restart)
+    export UC_PG_DIR="$pg_dir" UC_PG_PORT="$pg_port"
     if "$top/tools/run.sh" start; then
-        $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t || status=1
+        $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t t/pg/*.t || status=1
     else
         status=1
     fi

@@ -96,8 +96,9 @@ ucb_h_admin_serial(ucb_req_t *req)
         return;
     }
 
+    /* the store's: 503 store_unavailable when it cannot be reached */
     if (ucb_serial_next(req->params[0], serial, sizeof(serial)) != 0) {
-        ucb_error(req, 503, "unavailable", "try again shortly");
+        ucb_error(req, 500, "internal_error", "no serial number now");
         return;
     }
 

@@ -478,6 +478,17 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         ucb_error(req, 500, "internal_error", "something went wrong");
     }
 
+    /*
+     * A failure because the store could not be reached is not the
+     * server's fault nor the client's: it passes when the store is back.
+     * Handlers answer store failures 500; this is where that becomes 503.
+     */
+    if (req->status == 500 && ucb_store_unreachable()) {
+        ucb_error(req, 503, "store_unavailable",
+                  "the store cannot be reached; try again shortly");
+        req->retry_after = 1;
+    }
+
     if (req->raw != NULL && req->reply == NULL) {
         resp = MHD_create_response_from_buffer(strlen(req->raw),
                                                (void *) req->raw,
@@ -582,6 +593,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.path = url;
     req.conn = conn;
 
+    ucb_store_clear_unreachable();
     dispatch(&req, conn, up);
 
     rc = respond(conn, &req);

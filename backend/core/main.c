@@ -104,7 +104,7 @@ main(int argc, char **argv)
     ucb_outbox_stop();
     ucb_ids_stop();
     ucb_dicts_stop();
-    ucb_store_thread_close();
+    ucb_store_close();
     uc_keyring_free(&ucb_keys);
 
     ucb_log(UCB_LOG_INFO, "stopped", NULL);

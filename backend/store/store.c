@@ -16,6 +16,8 @@
 
 const ucb_db_driver_t  *ucb_db;
 
+static __thread int     unreachable;
+
 
 /*
  * The store named by the configuration: "sqlite:/path" (or a bare path),
@@ -46,6 +48,37 @@ ucb_store_thread_close(void)
 {
     if (ucb_db != NULL) {
         ucb_db->thread_close();
+    }
+}
+
+
+void
+ucb_st_unreachable(void)
+{
+    unreachable = 1;
+}
+
+
+int
+ucb_store_unreachable(void)
+{
+    return unreachable;
+}
+
+
+void
+ucb_store_clear_unreachable(void)
+{
+    unreachable = 0;
+}
+
+
+void
+ucb_store_close(void)
+{
+    if (ucb_db != NULL) {
+        ucb_db->thread_close();
+        ucb_db->close();
     }
 }
 

@@ -55,6 +55,18 @@ typedef struct {
 /* Opens the database and runs pending migrations (at start, one thread). */
 int ucb_store_open(const char *path, char *err, size_t errlen);
 void ucb_store_thread_close(void);
+/* Closes every connection no thread holds: at exit, and before a fork
+   (a child must not share the parent's sockets). */
+void ucb_store_close(void);
+
+/*
+ * Whether a call on this thread failed since the last clear because the
+ * store could not be reached or answer in time (lost, refused, busy past
+ * its wait, a statement timeout), not because a statement was wrong: the
+ * HTTP layer answers such a failure 503 store_unavailable, not 500.
+ */
+int ucb_store_unreachable(void);
+void ucb_store_clear_unreachable(void);
 
 /* kind: "phone" or "email" */
 int ucb_store_find_login(const char *kind, const char *value, ucb_user_t *u);

@@ -36,6 +36,8 @@ typedef struct {
     /* connect, run the pending migrations; once, at start */
     int           (*open)(const char *target, char *err, size_t errlen);
     void          (*thread_close)(void);
+    /* every connection not in use, at exit (or before a fork) */
+    void          (*close)(void);
 
     /* this thread's statement i, its bindings cleared; NULL on error */
     ucb_db_stmt_t *(*stmt)(stmt_e i);
@@ -187,6 +189,9 @@ ucb_db_rollback(void)
         }                                                                     \
     } while (0)
 
+
+/* store.c, for the drivers: this thread's call found the store unreachable */
+void ucb_st_unreachable(void);
 
 /* store.c, for store_config.c: the outbox row and audit row of a change */
 int64_t ucb_st_now(void);

@@ -7,7 +7,13 @@
  * rows are read from the client-side result) and gives it back; a thread
  * that waits more than PG_WAIT_S gets an error, never a hang. Connections
  * are opened on first use and again after they are lost, with a connect
- * timeout and a statement timeout. Prepared statements only (the store's
+ * timeout and a statement timeout; while the server cannot be reached,
+ * one thread at a time tries again, after a back-off that doubles from
+ * PG_BACKOFF_MIN_MS to PG_BACKOFF_MAX_MS, and the others fail at once
+ * (the HTTP layer answers 503). An idle connection the server closed (a
+ * restart) is noticed before it is used. A transaction that lost its
+ * connection before COMMIT was rolled back by the server: it is run
+ * again. Prepared statements only (the store's
  * ?N written $N), per connection. Transactions are READ COMMITTED: every
  * check the store makes is in the statement that writes (ON CONFLICT,
  * UPDATE ... WHERE, INSERT ... SELECT ... WHERE) or under a transaction
@@ -23,17 +29,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <libpq-fe.h>
 
 #include "store_db.h"
+#include "store_pg_schema.h"
 #include "ucb.h"
 
 
 #define PG_PARAMS_MAX     16
-#define PG_LOCK_MIGRATE   "7731001"       /* advisory lock: migrations */
 #define PG_POOL           16
 #define PG_WAIT_S         5
+#define PG_BACKOFF_MIN_MS 50
+#define PG_BACKOFF_MAX_MS 2000
 
 
 typedef struct {
@@ -53,9 +62,6 @@ struct ucb_db_stmt_s {
 };
 
 
-extern const char *const  ucb_pg_migrations[];
-extern const size_t       ucb_pg_nmigrations;
-
 /* the statements' text where PostgreSQL's differs from store_sql.c's */
 static const struct {
     stmt_e          i;
@@ -71,10 +77,16 @@ static pg_conn_t                 pool[PG_POOL];
 static pthread_mutex_t           pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t            pool_free = PTHREAD_COND_INITIALIZER;
 
+/* under pool_lock: 0 while connects succeed; else the wait before the
+   next try, which no thread makes before down_until (ms, monotonic) */
+static int64_t                   backoff_ms;
+static int64_t                   down_until;
+
 static __thread pg_conn_t       *held;
 static __thread PGconn          *conn;          /* held->conn */
 static __thread int              in_tx;
 static __thread int              retry;
+static __thread int              committing;
 static __thread ucb_db_stmt_t    stmts[S_NSTMTS];
 static __thread int64_t          changed;
 
@@ -97,6 +109,14 @@ static void
 pg_key_create(void)
 {
     (void) pthread_key_create(&pg_key, pg_thread_exit);
+}
+
+
+/* the server's notices (not errors) go to the log, not to stderr */
+static void
+pg_notice(void *arg, const char *message)
+{
+    ucb_log(UCB_LOG_DEBUG, "store notice", "\"message\":\"%s\"", message);
 }
 
 
@@ -125,7 +145,114 @@ pg_connect(char *err, size_t errlen)
         return NULL;
     }
 
+    PQsetNoticeProcessor(c, pg_notice, NULL);
+
     return c;
+}
+
+
+static int64_t
+pg_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/*
+ * Whether an idle connection is still good. Nothing is due on one, so
+ * anything to read is the server's goodbye (a restart, an administrator's
+ * kill) or the end of the socket: libpq reads it and says.
+ */
+static int
+pg_idle_alive(PGconn *c)
+{
+    struct pollfd  p;
+
+    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+        return 0;
+    }
+
+    p.fd = PQsocket(c);
+    p.events = POLLIN;
+    p.revents = 0;
+
+    if (p.fd < 0) {
+        return 0;
+    }
+
+    if (poll(&p, 1, 0) > 0) {
+        if (!PQconsumeInput(c)) {
+            return 0;
+        }
+    }
+
+    return PQstatus(c) == CONNECTION_OK;
+}
+
+
+/*
+ * Whether this thread may try to connect now. While the server is down
+ * one thread tries per back-off period; the others fail at once instead
+ * of each waiting out a connect timeout.
+ */
+static int
+pg_may_connect(void)
+{
+    int      may;
+    int64_t  now;
+
+    now = pg_now_ms();
+
+    pthread_mutex_lock(&pool_lock);
+
+    may = backoff_ms == 0 || now >= down_until;
+
+    if (may && backoff_ms != 0) {
+        /* this thread is the one that tries: the others wait it out */
+        down_until = now + 5000 + backoff_ms;
+    }
+
+    pthread_mutex_unlock(&pool_lock);
+
+    return may;
+}
+
+
+static void
+pg_connected(int ok)
+{
+    pthread_mutex_lock(&pool_lock);
+
+    if (ok) {
+        if (backoff_ms != 0) {
+            ucb_log(UCB_LOG_INFO, "store reconnected", "\"store\":\"%s\"",
+                    pg_shown);
+        }
+
+        backoff_ms = 0;
+
+    } else {
+        backoff_ms = backoff_ms == 0 ? PG_BACKOFF_MIN_MS : backoff_ms * 2;
+        backoff_ms = backoff_ms > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
+                                                    : backoff_ms;
+        down_until = pg_now_ms() + backoff_ms;
+    }
+
+    pthread_mutex_unlock(&pool_lock);
+}
+
+
+static void
+pg_give_back(pg_conn_t *c)
+{
+    pthread_mutex_lock(&pool_lock);
+    c->busy = 0;
+    pthread_cond_signal(&pool_free);
+    pthread_mutex_unlock(&pool_lock);
 }
 
 
@@ -149,10 +276,10 @@ pg_acquire(void)
     for ( ;; ) {
         c = NULL;
 
+        /* an open connection first: a closed one costs a connect */
         for (i = 0; i < PG_POOL; i++) {
-            if (!pool[i].busy) {
+            if (!pool[i].busy && (c == NULL || c->conn == NULL)) {
                 c = &pool[i];
-                break;
             }
         }
 
@@ -167,6 +294,7 @@ pg_acquire(void)
             ucb_log(UCB_LOG_ERROR, "store busy",
                     "\"error\":\"no connection free within %d s\"",
                     PG_WAIT_S);
+            ucb_st_unreachable();
             return -1;
         }
     }
@@ -174,17 +302,25 @@ pg_acquire(void)
     c->busy = 1;
     pthread_mutex_unlock(&pool_lock);
 
-    /* opened here, outside the lock: a slow connect holds no one else */
-    if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
+    /* checked and opened here, outside the lock: a slow connect holds no
+       one else */
+    if (!pg_idle_alive(c->conn)) {
         PQfinish(c->conn);
+        c->conn = NULL;
         memset(c->prepared, 0, sizeof(c->prepared));
+
+        if (!pg_may_connect()) {
+            pg_give_back(c);
+            ucb_st_unreachable();
+            return -1;
+        }
+
         c->conn = pg_connect(NULL, 0);
+        pg_connected(c->conn != NULL);
 
         if (c->conn == NULL) {
-            pthread_mutex_lock(&pool_lock);
-            c->busy = 0;
-            pthread_cond_signal(&pool_free);
-            pthread_mutex_unlock(&pool_lock);
+            pg_give_back(c);
+            ucb_st_unreachable();
             return -1;
         }
     }
@@ -214,14 +350,30 @@ pg_release(void)
         held->conn = NULL;
     }
 
-    pthread_mutex_lock(&pool_lock);
-    held->busy = 0;
-    pthread_cond_signal(&pool_free);
-    pthread_mutex_unlock(&pool_lock);
+    pg_give_back(held);
 
     held = NULL;
     conn = NULL;
     in_tx = 0;
+}
+
+
+static void
+pg_close(void)
+{
+    int  i;
+
+    pthread_mutex_lock(&pool_lock);
+
+    for (i = 0; i < PG_POOL; i++) {
+        if (!pool[i].busy) {
+            PQfinish(pool[i].conn);
+            pool[i].conn = NULL;
+            memset(pool[i].prepared, 0, sizeof(pool[i].prepared));
+        }
+    }
+
+    pthread_mutex_unlock(&pool_lock);
 }
 
 
@@ -391,6 +543,24 @@ pg_bind_null(ucb_db_stmt_t *s, int i)
 }
 
 
+/*
+ * Whether a failure is the store's absence, not the statement's fault:
+ * the connection is gone, class 08 (connection exception), the server
+ * shutting down or starting (57P01-57P03), too many connections (53300),
+ * or the statement timeout (57014).
+ */
+static int
+pg_lost(const char *state)
+{
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK || state == NULL) {
+        return 1;
+    }
+
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0
+           || strcmp(state, "53300") == 0 || strcmp(state, "57014") == 0;
+}
+
+
 static int
 pg_result(PGresult *r)
 {
@@ -413,6 +583,14 @@ pg_result(PGresult *r)
         /* a serialisation failure, a deadlock: the transaction may pass */
         retry = state != NULL && (strcmp(state, "40001") == 0
                                   || strcmp(state, "40P01") == 0);
+
+        if (pg_lost(state)) {
+            ucb_st_unreachable();
+
+            /* the server rolled the transaction back; a lost COMMIT may
+               have committed, and is not run again */
+            retry = in_tx && !committing;
+        }
 
         ucb_log(UCB_LOG_ERROR, "store statement failed",
                 "\"sqlstate\":\"%s\",\"error\":\"%s\"",
@@ -524,13 +702,12 @@ static int
 pg_begin(void)
 {
     retry = 0;
+    in_tx = 1;      /* a BEGIN on a connection found lost is run again */
 
     if (pg_simple("BEGIN") != 0) {
         pg_release();
         return -1;
     }
-
-    in_tx = 1;
 
     return 0;
 }
@@ -541,7 +718,9 @@ pg_commit(void)
 {
     int  rc;
 
+    committing = 1;
     rc = pg_simple("COMMIT");
+    committing = 0;
 
     /* a failed COMMIT rolled back: the store's caller rolls back again */
     if (rc == 0) {
@@ -573,56 +752,14 @@ pg_retryable(void)
 /* ------------------------------------------------------------ opening */
 
 static int
-pg_exec_or_err(PGconn *c, const char *sql, char *err, size_t errlen)
-{
-    PGresult  *r;
-
-    r = PQexec(c, sql);
-
-    if (PQresultStatus(r) != PGRES_COMMAND_OK
-        && PQresultStatus(r) != PGRES_TUPLES_OK)
-    {
-        snprintf(err, errlen, "%s", PQerrorMessage(c));
-        PQclear(r);
-        return -1;
-    }
-
-    PQclear(r);
-
-    return 0;
-}
-
-
-/* The target as messages may show it: a password in the URI masked. */
-static void
-pg_mask(char *dst, size_t size, const char *uri)
-{
-    const char  *scheme, *at, *colon;
-
-    snprintf(dst, size, "%s", uri);
-
-    scheme = strstr(uri, "://");
-    at = scheme != NULL ? strchr(scheme + 3, '@') : NULL;
-    colon = at != NULL ? memchr(scheme + 3, ':', (size_t) (at - scheme - 3))
-                       : NULL;
-
-    if (colon != NULL) {
-        snprintf(dst, size, "%.*s:***%s", (int) (colon - uri), uri, at);
-    }
-}
-
-
-static int
 pg_open(const char *target, char *err, size_t errlen)
 {
     int        version;
-    char       sql[160];
     size_t     i;
     PGconn    *c;
-    PGresult  *r;
 
     snprintf(pg_target, sizeof(pg_target), "%s", target);
-    pg_mask(pg_shown, sizeof(pg_shown), target);
+    ucb_pg_mask(pg_shown, sizeof(pg_shown), target);
 
     c = pg_connect(err, errlen);
     if (c == NULL) {
@@ -630,35 +767,18 @@ pg_open(const char *target, char *err, size_t errlen)
     }
 
     /* one backend migrates; one started beside it waits, then finds none */
-    if (pg_exec_or_err(c, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")",
-                       err, errlen) != 0
-        || pg_exec_or_err(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                          "  version INTEGER PRIMARY KEY,"
-                          "  applied_at BIGINT NOT NULL)", err, errlen) != 0)
+    if (ucb_pg_exec(c, "SELECT pg_advisory_lock(" UCB_PG_LOCK_MIGRATE ")",
+                    err, errlen) != 0
+        || ucb_pg_schema_version(c, &version, err, errlen) != 0)
     {
         PQfinish(c);
         return -1;
     }
 
-    r = PQexec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    version = PQresultStatus(r) == PGRES_TUPLES_OK
-              ? atoi(PQgetvalue(r, 0, 0)) : -1;
-    PQclear(r);
-
-    if (version < 0) {
-        snprintf(err, errlen, "%s", PQerrorMessage(c));
-        PQfinish(c);
-        return -1;
-    }
-
     for (i = (size_t) version; i < ucb_pg_nmigrations; i++) {
-        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations"
-                 " VALUES (%zu, %lld)", i + 1, (long long) ucb_st_now());
-
-        if (pg_exec_or_err(c, "BEGIN", err, errlen) != 0
-            || pg_exec_or_err(c, ucb_pg_migrations[i], err, errlen) != 0
-            || pg_exec_or_err(c, sql, err, errlen) != 0
-            || pg_exec_or_err(c, "COMMIT", err, errlen) != 0)
+        if (ucb_pg_exec(c, "BEGIN", err, errlen) != 0
+            || ucb_pg_schema_apply(c, i, err, errlen) != 0
+            || ucb_pg_exec(c, "COMMIT", err, errlen) != 0)
         {
             PQclear(PQexec(c, "ROLLBACK"));
             PQfinish(c);
@@ -677,7 +797,7 @@ pg_open(const char *target, char *err, size_t errlen)
 
 const ucb_db_driver_t  ucb_db_postgresql = {
     "postgresql",
-    pg_open, pg_thread_close,
+    pg_open, pg_thread_close, pg_close,
     pg_stmt, pg_bind_text, pg_bind_int64, pg_bind_null,
     pg_step, pg_reset, pg_text, pg_column_int64,
     pg_changes, pg_begin, pg_commit, pg_rollback, pg_retryable

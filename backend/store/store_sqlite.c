@@ -135,6 +135,10 @@ run(sqlite3_stmt *s)
     {
         ucb_log(UCB_LOG_ERROR, "store statement failed", "\"error\":\"%s\"",
                 sqlite3_errmsg(db));
+
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            ucb_st_unreachable();
+        }
     }
 
     return rc;
@@ -227,6 +231,11 @@ sq_step(ucb_db_stmt_t *s)
     if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_CONSTRAINT) {
         ucb_log(UCB_LOG_ERROR, "store statement failed", "\"error\":\"%s\"",
                 sqlite3_errmsg(db));
+
+        /* locked past the busy timeout: the store is there, but not now */
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            ucb_st_unreachable();
+        }
     }
 
     return db_rc(rc);
@@ -371,6 +380,13 @@ sq_open(const char *path, char *err, size_t errlen)
 }
 
 
+/* a connection is a thread's: thread_close closed this thread's */
+static void
+sq_close(void)
+{
+}
+
+
 /* a busy database is waited for (sqlite3_busy_timeout), not retried */
 static int
 sq_retryable(void)
@@ -381,7 +397,7 @@ sq_retryable(void)
 
 const ucb_db_driver_t  ucb_db_sqlite = {
     "sqlite",
-    sq_open, sq_thread_close,
+    sq_open, sq_thread_close, sq_close,
     sq_stmt, sq_bind_text, sq_bind_int64, sq_bind_null,
     sq_step, sq_reset, sq_text, sq_int64,
     sq_changes, sq_begin, sq_commit, sq_rollback, sq_retryable

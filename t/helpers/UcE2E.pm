@@ -12,7 +12,7 @@ use JSON::PP;
 use base 'Exporter';
 
 our @EXPORT = qw(api gw raw_get last_code new_phone stack_redis ucctl_stack
-                 stack_sql wait_for);
+                 stack_sql wait_for command_output);
 
 my $Json = JSON::PP->new->canonical;
 my $Http = HTTP::Tiny->new(timeout => 10, max_redirect => 0);
@@ -36,9 +36,10 @@ sub api {
              json => $json, content => $res->{content} };
 }
 
-sub stack_redis {
-    my @args = @_;
-    open my $fh, '-|', 'redis-cli', '-p', $ENV{UC_REDIS_PORT}, @args or die $!;
+# what a command prints, without the trailing white space
+sub command_output {
+    my @cmd = @_;
+    open my $fh, '-|', @cmd or die $!;
     local $/;
     my $out = <$fh> // '';
     close $fh;
@@ -46,19 +47,17 @@ sub stack_redis {
     return $out;
 }
 
+sub stack_redis {
+    return command_output('redis-cli', '-p', $ENV{UC_REDIS_PORT}, @_);
+}
+
 # SQL against the stack's store: the SQLite file, or the PostgreSQL of
 # UC_STORE (the same "a|b" rows either way)
 sub stack_sql {
     my $sql = shift;
-    my @cmd = ($ENV{UC_STORE} // '') =~ /^postgres/
+    return command_output(($ENV{UC_STORE} // '') =~ /^postgres/
         ? ('psql', '-qAt', '-v', 'ON_ERROR_STOP=1', $ENV{UC_STORE}, '-c', $sql)
-        : ('sqlite3', "$ENV{UC_RUN_DIR}/usercenter.db", $sql);
-    open my $fh, '-|', @cmd or die $!;
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-    $out =~ s/\s+\z//;
-    return $out;
+        : ('sqlite3', "$ENV{UC_RUN_DIR}/usercenter.db", $sql));
 }
 
 sub ucctl_stack {

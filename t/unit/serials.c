@@ -1,6 +1,7 @@
 /*
- * Unit test of serial number segments against a real SQLite store in a
- * temporary file: numbers are consecutive within a segment, and a process
+ * Unit test of serial number segments against a real store: the one
+ * UC_TEST_STORE names (make test gives it a private PostgreSQL database),
+ * else an SQLite file of its own. Numbers are consecutive within a segment, and a process
  * that ends mid-segment (a restart) makes the next one skip at most the
  * rest of that segment, never repeat.
  */
@@ -26,21 +27,31 @@ seq_of(const char *serial)
 int
 main(void)
 {
-    int    i, fds[2], status;
-    char   dir[] = "/tmp/uc-serials-XXXXXX", path[64], err[256];
-    char   a[48], b[48], child_last[48];
-    long   n;
-    pid_t  pid;
+    int          i, fds[2], status;
+    char         dir[] = "/tmp/uc-serials-XXXXXX", path[600], err[256];
+    char         a[48], b[48], child_last[48];
+    long         n;
+    pid_t        pid;
+    const char  *env;
 
-    if (mkdtemp(dir) == NULL) {
-        return 1;
+    env = getenv("UC_TEST_STORE");
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(path, sizeof(path), "%s", env);
+        dir[0] = '\0';
+
+    } else {
+        if (mkdtemp(dir) == NULL) {
+            return 1;
+        }
+
+        snprintf(path, sizeof(path), "%s/store.db", dir);
     }
 
-    snprintf(path, sizeof(path), "%s/store.db", dir);
     ucb_config_load(NULL, err, sizeof(err));
 
     ok(ucb_store_open(path, err, sizeof(err)) == 0, "store opened: %s",
-       path);
+       dir[0] != '\0' ? path : "PostgreSQL");
 
     ok(ucb_serial_next("CERT", a, sizeof(a)) == 0, "a serial: %s", a);
     ok(strncmp(a, "CERT", 4) == 0 && strlen(a) == 4 + 8 + 8,
@@ -61,7 +72,7 @@ main(void)
         return 1;
     }
 
-    ucb_store_thread_close();
+    ucb_store_close();
     pid = fork();
 
     if (pid == 0) {
@@ -87,10 +98,13 @@ main(void)
     ok(seq_of(b) - seq_of(child_last) <= 100,
        "and at most one segment (100) skipped");
 
-    ucb_store_thread_close();
-    snprintf(err, sizeof(err), "rm -rf %s", dir);
-    if (system(err) != 0) {
-        return 1;
+    ucb_store_close();
+
+    if (dir[0] != '\0') {
+        snprintf(err, sizeof(err), "rm -rf %s", dir);
+        if (system(err) != 0) {
+            return 1;
+        }
     }
 
     return done_testing();

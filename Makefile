@@ -70,10 +70,15 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx
 
-$(UCCTL): tools/ucctl.c tools/ucctl_api.c tools/ucctl.h $(LIBUC_SRC) $(LIBUC_HDR)
+# ucctl store copy: the PostgreSQL schema's migrations, as the backend's
+UCCTL_SRC = tools/ucctl.c tools/ucctl_api.c tools/ucctl_store.c \
+            backend/store/store_pg_schema.c $(BUILD)/gen/migrations_pg.c
+$(UCCTL): $(UCCTL_SRC) tools/ucctl.h backend/store/store_pg_schema.h \
+          $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)
-	$(CC) $(UC_CFLAGS) -Itools -o $@ tools/ucctl.c tools/ucctl_api.c $(LIBUC_SRC) \
-	    -lhiredis -lcurl -ljansson -lcrypto
+	$(CC) $(UC_CFLAGS) -Itools -Ibackend/store -I/usr/include/postgresql \
+	    -o $@ $(UCCTL_SRC) $(LIBUC_SRC) \
+	    -lhiredis -lcurl -ljansson -lcrypto -lsqlite3 -lpq
 
 $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
                       backend/core/validate.c $(BACKEND_HDR) $(LIBUC_HDR)

@@ -102,7 +102,10 @@ usage(void)
 "  dict list | dict get NAME           dictionaries (admin API)\n"
 "  dict set NAME FILE|-                {\"items\": [...]} replaces NAME\n"
 "  dict put NAME CODE LABEL [--sort N] one item\n"
-"  dict delete NAME CODE\n",
+"  dict delete NAME CODE\n"
+"  store copy sqlite:FILE postgresql://URI\n"
+"                                      a stopped SQLite store into a new\n"
+"                                      PostgreSQL database, verified\n",
         stderr);
 
     exit(2);
@@ -754,6 +757,10 @@ main(int argc, char **argv)
     if (strcmp(argv[i], "guard") == 0) {
         guard_command(&conf, argc - i - 1, argv + i + 1);
         return 0;
+    }
+
+    if (strcmp(argv[i], "store") == 0) {
+        return ucctl_store_command(argc - i - 1, argv + i + 1);
     }
 
     if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0) {

@@ -24,4 +24,7 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* flag ... and dict ...: argv[0] is "flag" or "dict"; returns the exit code */
 int ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv);
 
+/* store copy SRC DST (ucctl_store.c): argv[0] is "copy" */
+int ucctl_store_command(int argc, char **argv);
+
 #endif /* UCCTL_H */

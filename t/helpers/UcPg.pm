@@ -94,7 +94,7 @@ sub backend_api {
     my $res = HTTP::Tiny->new(timeout => 15)
         ->request($method, "http://127.0.0.1:$port$path", \%opt);
     return { status => $res->{status},
-             json => eval { $Json->decode($res->{content}) },
+             json => scalar eval { $Json->decode($res->{content}) },
              headers => $res->{headers}, seconds => time - $t0 };
 }
 

@@ -1,6 +1,7 @@
 # usercenter: build, run and test.
 #
 #   make run     install what is missing, build, start Redis + nginx with conf/
+#                (STORE=postgresql: on a private PostgreSQL, not SQLite)
 #   make stop    stop what "make run" started
 #   make test    install, build, run every suite against private instances
 #   make bench   the benchmark table (tools/bench)
@@ -121,8 +122,10 @@ $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -It/unit -o $@ $< $(LIBUC_SRC) -ljansson -lcrypto
 
+STORE ?= sqlite
+
 run: deps build
-	@tools/run.sh start
+	@STORE=$(STORE) tools/run.sh start
 
 stop:
 	@tools/run.sh stop

@@ -30,9 +30,12 @@ start)
         as_pg "$bin/initdb" -D "$dir/data" -A trust -U uc -E UTF8 \
             --no-sync >"$dir/initdb.log" 2>&1
     fi
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" \
-        start >/dev/null
+    # started already (a second "make run"): as it is
+    if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+            -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" \
+            start >/dev/null
+    fi
     as_pg "$bin/psql" -h "$dir" -p "$port" -U uc -d postgres -qAt \
         -c "SELECT 1 FROM pg_database WHERE datname = 'usercenter'" \
         | grep -q 1 \

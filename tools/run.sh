@@ -1,6 +1,10 @@
 #!/bin/sh
 # Starts (or stops) the whole stack with conf/: a private Redis, the
-# backend and nginx, all state under $UC_RUN_DIR (default build/run).
+# backend and nginx, all state under $UC_RUN_DIR (default build/run). The
+# store is the SQLite file $UC_RUN_DIR/usercenter.db, or with
+# STORE=postgresql a private PostgreSQL (tools/pg.sh: its data in
+# $UC_PG_DIR, default /tmp/usercenter-pg-UID, port $UC_PG_PORT, default
+# 16432), or whatever UC_STORE names.
 # Loopback ports only; the system's services are never used. make test
 # starts a second stack with its own directory and ports for end-to-end
 # tests.
@@ -40,6 +44,10 @@ stop() {
         redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
         rm -f "$run/redis.pid"
     fi
+    if [ -f "$run/pg.dir" ]; then
+        "$top/tools/pg.sh" stop "$(cat "$run/pg.dir")"
+        rm -f "$run/pg.dir"
+    fi
     [ "$quiet" = 1 ] || echo "stopped"
 }
 
@@ -60,6 +68,26 @@ wait_for() {
 
 start() {
     mkdir -p "$run/logs" "$run/conf" "$run/temp"
+
+    case "${STORE:-sqlite}" in
+    sqlite) ;;
+    postgresql)
+        if [ -z "${UC_STORE:-}" ]; then
+            pg_dir=${UC_PG_DIR:-/tmp/usercenter-pg-$(id -u)}
+            if ! UC_STORE=$("$top/tools/pg.sh" start "$pg_dir" \
+                                "${UC_PG_PORT:-16432}")
+            then
+                echo "run: PostgreSQL did not start; see $pg_dir/" >&2
+                exit 1
+            fi
+            echo "$pg_dir" > "$run/pg.dir"
+        fi
+        ;;
+    *)
+        echo "run: STORE is sqlite or postgresql, not $STORE" >&2
+        exit 2
+        ;;
+    esac
 
     if [ ! -f "$run/keys" ]; then
         "$top/build/ucctl" keys generate "$run/keys" --kid demo1 >/dev/null

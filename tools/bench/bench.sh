@@ -8,6 +8,8 @@
 # Each row rotates over SESSIONS seeded sessions. Printed: requests/s, p99,
 # the ratio to "none" of this run, Redis commands per request, and CPU time
 # of nginx + Redis per request (from /proc, the steadiest figure here).
+# Then the backend: password logins through the gateway, and sign-ups and
+# logins on each store (stores.sh), as ratios to the raw argon2id rate.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -78,7 +80,7 @@ gateway_secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 # the backend with the production password cost (argon2id t=2, 19 MiB)
 cat > "$bench/backend.conf" <<CONF
 listen = 127.0.0.1:$backend_port
-database = $bench/usercenter.db
+store = sqlite:$bench/usercenter.db
 redis = 127.0.0.1:$redis_port
 secret = $bench/keys
 gateway_secret = $gateway_secret
@@ -287,4 +289,8 @@ echo
 awk -v l="$logins" -v c="$ceiling" -v n="$cores" 'BEGIN {
     printf "password logins: %.1f/s through the gateway; argon2id (t=2, 19 MiB)" \
            " on %d threads: %.1f hashes/s; ratio %.2f\n", l, n, c, l / c }'
+
+# --- sign-ups and logins per store, against the same ceiling
+echo
+"$top/tools/bench/stores.sh" "$bench" "$redis_port" "$ceiling"
 

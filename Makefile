@@ -49,7 +49,8 @@ all: build
 deps:
 	@tools/deps.sh
 
-build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS)
+build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS) \
+       $(BUILD)/t-pg/store_faults.t
 
 $(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS_SQLITE) tools/embed-sql.sh
 	@mkdir -p $(BUILD)/gen
@@ -91,7 +92,7 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store.c backend/store/store_postgresql.c \
               backend/store/store_sql.c backend/store/store_config.c \
-              backend/store/store_pg_schema.c \
+              backend/store/store_pg_schema.c backend/store/store_pg_conn.c \
               backend/control/flags_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/core/redis.c backend/core/validate.c \
@@ -106,6 +107,15 @@ $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
 $(BUILD)/t/store.t: t/unit/store.c t/unit/tap.h $(SERIALS_SRC) \
                     $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
+
+# the PostgreSQL driver when the server goes away: run by the PostgreSQL
+# pass of tools/test.sh only (it stops, starts and freezes the server)
+$(BUILD)/t-pg/store_faults.t: t/unit/store_faults.c t/unit/tap.h \
+                              $(SERIALS_SRC) $(BACKEND_HDR) $(LIBUC_SRC) \
+                              $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t-pg
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
 

@@ -123,13 +123,15 @@ pg_dir=$(mktemp -d /tmp/uc-test-pg.XXXXXX)
 pg_port=${UC_TEST_PG_PORT:-$((nginx_port + 30))}
 echo "end-to-end on PostgreSQL (127.0.0.1:$pg_port)"
 if UC_STORE=$("$top/tools/pg.sh" start "$pg_dir" "$pg_port"); then
-    # the store's unit tests again, each on a database of its own
+    # the store's unit tests again, each on a database of its own, and
+    # the driver's faults (it stops, starts and freezes this server)
     echo "store unit tests on PostgreSQL"
-    for t in store serials; do
-        if db=$("$top/tools/pg.sh" createdb "$pg_dir" "$pg_port" "unit_$t")
+    for t in t/store t/serials t-pg/store_faults; do
+        name=unit_$(basename "$t")
+        if db=$("$top/tools/pg.sh" createdb "$pg_dir" "$pg_port" "$name")
         then
-            UC_TEST_STORE=$db $reaper prove --exec '' "build/t/$t.t" \
-                || status=1
+            UC_TEST_STORE=$db UC_PG_DIR=$pg_dir UC_PG_PORT=$pg_port \
+                $reaper prove --exec '' "build/$t.t" || status=1
         else
             status=1
         fi

@@ -277,8 +277,9 @@ check_sqlite_tables(void)
 
         i = table_index(name);
         if (i < 0) {
+            snprintf(sql, sizeof(sql), "%s", name);
             sqlite3_finalize(s);
-            fail("SQLite table %s has no PostgreSQL counterpart", name);
+            fail("SQLite table %s has no PostgreSQL counterpart", sql);
         }
 
         c = lite_prepare("SELECT name FROM pragma_table_info(?1)");
@@ -324,6 +325,25 @@ check_sqlite_tables(void)
 
 /* ------------------------------------------------------------ copying */
 
+/* appends to sql[size], which holds *n bytes; a statement too long fails */
+static void __attribute__((format(printf, 4, 5)))
+append(char *sql, size_t size, size_t *n, const char *fmt, ...)
+{
+    int      len;
+    va_list  ap;
+
+    va_start(ap, fmt);
+    len = vsnprintf(sql + *n, size - *n, fmt, ap);
+    va_end(ap);
+
+    if (len < 0 || (size_t) len >= size - *n) {
+        fail("a statement longer than %zu bytes", size);
+    }
+
+    *n += (size_t) len;
+}
+
+
 /* "SELECT a, b FROM t" (ORDER BY every column when ordered) */
 static void
 select_sql(char *sql, size_t size, const table_t *t, int ordered, int pgsql)
@@ -332,23 +352,23 @@ select_sql(char *sql, size_t size, const table_t *t, int ordered, int pgsql)
     size_t  n;
     char    id[NAME_MAX_LEN * 2 + 3];
 
-    n = (size_t) snprintf(sql, size, "SELECT ");
+    n = 0;
+    append(sql, size, &n, "SELECT ");
 
-    for (k = 0; k < t->ncols && n < size; k++) {
+    for (k = 0; k < t->ncols; k++) {
         lite_ident(id, sizeof(id), t->cols[k]);
-        n += (size_t) snprintf(sql + n, size - n, "%s%s", k ? ", " : "", id);
+        append(sql, size, &n, "%s%s", k ? ", " : "", id);
     }
 
     lite_ident(id, sizeof(id), t->name);
-    n += (size_t) snprintf(sql + n, size - n, " FROM %s", id);
+    append(sql, size, &n, " FROM %s", id);
 
-    for (k = 0; ordered && k < t->ncols && n < size; k++) {
+    for (k = 0; ordered && k < t->ncols; k++) {
         lite_ident(id, sizeof(id), t->cols[k]);
         /* byte order and NULLs first on both sides: SQLite's BINARY */
-        n += (size_t) snprintf(sql + n, size - n, "%s%s%s%s",
-                               k ? ", " : " ORDER BY ", id,
-                               pgsql && t->text[k] ? " COLLATE \"C\"" : "",
-                               pgsql ? " NULLS FIRST" : "");
+        append(sql, size, &n, "%s%s%s%s", k ? ", " : " ORDER BY ", id,
+               pgsql && t->text[k] ? " COLLATE \"C\"" : "",
+               pgsql ? " NULLS FIRST" : "");
     }
 }
 
@@ -404,18 +424,18 @@ copy_table(table_t *t)
     PGresult      *r;
     sqlite3_stmt  *s;
 
+    n = 0;
     quoted = PQescapeIdentifier(pg, t->name, strlen(t->name));
-    n = (size_t) snprintf(sql, sizeof(sql), "COPY %s (", quoted);
+    append(sql, sizeof(sql), &n, "COPY %s (", quoted);
     PQfreemem(quoted);
 
     for (k = 0; k < t->ncols; k++) {
         quoted = PQescapeIdentifier(pg, t->cols[k], strlen(t->cols[k]));
-        n += (size_t) snprintf(sql + n, sizeof(sql) - n, "%s%s",
-                               k ? ", " : "", quoted);
+        append(sql, sizeof(sql), &n, "%s%s", k ? ", " : "", quoted);
         PQfreemem(quoted);
     }
 
-    snprintf(sql + n, sizeof(sql) - n, ") FROM STDIN");
+    append(sql, sizeof(sql), &n, ") FROM STDIN");
     PQclear(pg_query(sql, 0, NULL, PGRES_COPY_IN));
 
     select_sql(sql, sizeof(sql), t, 0, 0);
@@ -485,12 +505,12 @@ truncate_all(void)
     char    sql[TABLES_MAX * (NAME_MAX_LEN * 2 + 4) + 16], *q;
     size_t  n;
 
-    n = (size_t) snprintf(sql, sizeof(sql), "TRUNCATE ");
+    n = 0;
+    append(sql, sizeof(sql), &n, "TRUNCATE ");
 
     for (i = 0; i < ntables; i++) {
         q = PQescapeIdentifier(pg, tables[i].name, strlen(tables[i].name));
-        n += (size_t) snprintf(sql + n, sizeof(sql) - n, "%s%s",
-                               i ? ", " : "", q);
+        append(sql, sizeof(sql), &n, "%s%s", i ? ", " : "", q);
         PQfreemem(q);
     }
 
@@ -656,8 +676,11 @@ store_copy(const char *src, const char *dst)
     PGresult      *r;
     sqlite3_stmt  *s;
     static const char  *keys[] = { "dbname", "connect_timeout",
-                                   "application_name", NULL };
-    const char         *vals[] = { dst, "10", "ucctl store copy", NULL };
+                                   "application_name", "client_encoding",
+                                   NULL };
+    const char         *vals[] = { dst, "10", "ucctl store copy", "UTF8",
+                                   NULL };
+    const char         *encoding;
 
     if (strncmp(src, "sqlite:", 7) == 0) {
         src += 7;
@@ -707,6 +730,15 @@ store_copy(const char *src, const char *dst)
         PQfinish(pg);
         pg = NULL;
         fail("cannot connect to PostgreSQL at %s: %s", shown, err);
+    }
+
+    /* SQLite's text is UTF-8; any other encoding would convert it */
+    encoding = PQparameterStatus(pg, "server_encoding");
+
+    if (encoding == NULL || strcmp(encoding, "UTF8") != 0) {
+        fail("%s has the encoding %s; the store needs UTF8 "
+             "(createdb -E UTF8)", shown,
+             encoding != NULL ? encoding : "unknown");
     }
 
     pg_run("BEGIN");

@@ -179,6 +179,7 @@ ucb_db_rollback(void)
         int  rc_, try_;                                                       \
                                                                               \
         for (try_ = 1; /* void */; try_++) {                                  \
+            ucb_store_clear_unreachable();  /* this try's, not the last's */  \
             rc_ = (call);                                                     \
                                                                               \
             if (rc_ != UCB_ERROR || try_ == UCB_STORE_TRIES                   \

@@ -76,19 +76,47 @@ ucb_pg_schema_apply(PGconn *c, size_t i, char *err, size_t errlen)
 }
 
 
+/* the password in "user:password@" and in "?...password=...&..." */
 void
 ucb_pg_mask(char *dst, size_t size, const char *uri)
 {
-    const char  *scheme, *at, *colon;
-
-    snprintf(dst, size, "%s", uri);
+    size_t       n;
+    const char  *scheme, *at, *colon, *query, *p, *end;
 
     scheme = strstr(uri, "://");
+    query = strchr(uri, '?');
     at = scheme != NULL ? strchr(scheme + 3, '@') : NULL;
+
+    if (at != NULL && query != NULL && at > query) {
+        at = NULL;
+    }
+
     colon = at != NULL ? memchr(scheme + 3, ':', (size_t) (at - scheme - 3))
                        : NULL;
 
     if (colon != NULL) {
         snprintf(dst, size, "%.*s:***%s", (int) (colon - uri), uri, at);
+    } else {
+        snprintf(dst, size, "%s", uri);
+    }
+
+    query = strchr(dst, '?');
+
+    for (p = query; p != NULL; p = strchr(p + 1, '&')) {
+        if (strncmp(p + 1, "password=", 9) != 0) {
+            continue;
+        }
+
+        end = strchr(p + 10, '&');
+        n = strlen(dst);
+
+        if (n + 4 >= size) {
+            break;
+        }
+
+        /* the value becomes "***" */
+        memmove((char *) p + 13, end != NULL ? end : dst + n,
+                strlen(end != NULL ? end : dst + n) + 1);
+        memcpy((char *) p + 10, "***", 3);
     }
 }

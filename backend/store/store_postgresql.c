@@ -29,11 +29,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <poll.h>
 #include <pthread.h>
 #include <libpq-fe.h>
 
 #include "store_db.h"
+#include "store_pg_conn.h"
 #include "store_pg_schema.h"
 #include "ucb.h"
 
@@ -41,6 +41,8 @@
 #define PG_PARAMS_MAX     16
 #define PG_POOL           16
 #define PG_WAIT_S         5
+#define PG_STATEMENT_MS   10000           /* the server's statement_timeout */
+#define PG_ANSWER_MS      12000           /* ours, for a server that hangs */
 #define PG_BACKOFF_MIN_MS 50
 #define PG_BACKOFF_MAX_MS 2000
 
@@ -71,8 +73,8 @@ static const struct {
 };
 
 
-static char                      pg_target[512];
-static char                      pg_shown[512];   /* without a password */
+static char                      pg_target[1024];
+static char                      pg_shown[1024];  /* without a password */
 static pg_conn_t                 pool[PG_POOL];
 static pthread_mutex_t           pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t            pool_free = PTHREAD_COND_INITIALIZER;
@@ -81,12 +83,15 @@ static pthread_cond_t            pool_free = PTHREAD_COND_INITIALIZER;
    next try, which no thread makes before down_until (ms, monotonic) */
 static int64_t                   backoff_ms;
 static int64_t                   down_until;
+static int                       probing;
+static pthread_cond_t            probe_done = PTHREAD_COND_INITIALIZER;
 
 static __thread pg_conn_t       *held;
 static __thread PGconn          *conn;          /* held->conn */
 static __thread int              in_tx;
 static __thread int              retry;
 static __thread int              committing;
+static __thread int              timed_out;
 static __thread ucb_db_stmt_t    stmts[S_NSTMTS];
 static __thread int64_t          changed;
 
@@ -96,6 +101,8 @@ static pthread_once_t            pg_once = PTHREAD_ONCE_INIT;
 
 
 static void pg_thread_close(void);
+static PGresult *pg_answer(int sent);
+static int pg_result(PGresult *r);
 
 
 static void
@@ -112,40 +119,19 @@ pg_key_create(void)
 }
 
 
-/* the server's notices (not errors) go to the log, not to stderr */
-static void
-pg_notice(void *arg, const char *message)
-{
-    ucb_log(UCB_LOG_DEBUG, "store notice", "\"message\":\"%s\"", message);
-}
-
-
 static PGconn *
-pg_connect(char *err, size_t errlen)
+pg_connect(void)
 {
-    PGconn             *c;
-    static const char  *keys[] = {
-        "dbname", "connect_timeout", "options", "application_name", NULL
-    };
-    const char         *vals[] = {
-        pg_target, "5", "-c statement_timeout=10000", "uc-backend", NULL
-    };
+    char     err[600];
+    PGconn  *c;
 
-    c = PQconnectdbParams(keys, vals, 1);
+    c = ucb_pg_connect(pg_target, pg_shown, PG_STATEMENT_MS, err,
+                       sizeof(err));
 
-    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-        if (err != NULL) {
-            snprintf(err, errlen, "cannot connect to PostgreSQL at %s: %s",
-                     pg_shown, c != NULL ? PQerrorMessage(c) : "no memory");
-        }
-
+    if (c == NULL) {
         ucb_log(UCB_LOG_ERROR, "store connect failed", "\"error\":\"%s\"",
-                c != NULL ? PQerrorMessage(c) : "no memory");
-        PQfinish(c);
-        return NULL;
+                err);
     }
-
-    PQsetNoticeProcessor(c, pg_notice, NULL);
 
     return c;
 }
@@ -163,57 +149,52 @@ pg_now_ms(void)
 
 
 /*
- * Whether an idle connection is still good. Nothing is due on one, so
- * anything to read is the server's goodbye (a restart, an administrator's
- * kill) or the end of the socket: libpq reads it and says.
+ * Whether this thread may try to connect now: PG_CONNECT (yes), PG_PROBE
+ * (yes, as the one try of this back-off period: pg_connected() tells the
+ * others), or 0. While the server is down one thread tries per back-off
+ * period; the others fail at once between tries, or wait for the try's
+ * outcome (at most PG_WAIT_S) while it runs, so that the burst that comes
+ * as the server is back is not refused for the want of a few ms.
  */
-static int
-pg_idle_alive(PGconn *c)
-{
-    struct pollfd  p;
+#define PG_CONNECT  1
+#define PG_PROBE    2
 
-    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-        return 0;
-    }
-
-    p.fd = PQsocket(c);
-    p.events = POLLIN;
-    p.revents = 0;
-
-    if (p.fd < 0) {
-        return 0;
-    }
-
-    if (poll(&p, 1, 0) > 0) {
-        if (!PQconsumeInput(c)) {
-            return 0;
-        }
-    }
-
-    return PQstatus(c) == CONNECTION_OK;
-}
-
-
-/*
- * Whether this thread may try to connect now. While the server is down
- * one thread tries per back-off period; the others fail at once instead
- * of each waiting out a connect timeout.
- */
 static int
 pg_may_connect(void)
 {
-    int      may;
-    int64_t  now;
+    int              may, rc;
+    struct timespec  until;
 
-    now = pg_now_ms();
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += PG_WAIT_S;
 
     pthread_mutex_lock(&pool_lock);
 
-    may = backoff_ms == 0 || now >= down_until;
+    for ( ;; ) {
+        if (backoff_ms == 0) {
+            may = PG_CONNECT;
+            break;
+        }
 
-    if (may && backoff_ms != 0) {
-        /* this thread is the one that tries: the others wait it out */
-        down_until = now + 5000 + backoff_ms;
+        if (probing) {
+            rc = pthread_cond_timedwait(&probe_done, &pool_lock, &until);
+
+            if (rc == ETIMEDOUT) {
+                may = 0;
+                break;
+            }
+
+            continue;
+        }
+
+        if (pg_now_ms() < down_until) {
+            may = 0;
+            break;
+        }
+
+        probing = 1;
+        may = PG_PROBE;
+        break;
     }
 
     pthread_mutex_unlock(&pool_lock);
@@ -223,7 +204,7 @@ pg_may_connect(void)
 
 
 static void
-pg_connected(int ok)
+pg_connected(int ok, int how)
 {
     pthread_mutex_lock(&pool_lock);
 
@@ -235,11 +216,18 @@ pg_connected(int ok)
 
         backoff_ms = 0;
 
-    } else {
+    } else if (backoff_ms == 0 || how == PG_PROBE) {
+        /* once per period: the threads that failed together with the
+           first do not make it longer */
         backoff_ms = backoff_ms == 0 ? PG_BACKOFF_MIN_MS : backoff_ms * 2;
         backoff_ms = backoff_ms > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
                                                     : backoff_ms;
         down_until = pg_now_ms() + backoff_ms;
+    }
+
+    if (how == PG_PROBE) {
+        probing = 0;
+        pthread_cond_broadcast(&probe_done);
     }
 
     pthread_mutex_unlock(&pool_lock);
@@ -260,7 +248,7 @@ pg_give_back(pg_conn_t *c)
 static int
 pg_acquire(void)
 {
-    int              i, rc;
+    int              i, rc, how;
     pg_conn_t       *c;
     struct timespec  until;
 
@@ -304,19 +292,21 @@ pg_acquire(void)
 
     /* checked and opened here, outside the lock: a slow connect holds no
        one else */
-    if (!pg_idle_alive(c->conn)) {
+    if (!ucb_pg_idle_ok(c->conn)) {
         PQfinish(c->conn);
         c->conn = NULL;
         memset(c->prepared, 0, sizeof(c->prepared));
 
-        if (!pg_may_connect()) {
+        how = pg_may_connect();
+
+        if (how == 0) {
             pg_give_back(c);
             ucb_st_unreachable();
             return -1;
         }
 
-        c->conn = pg_connect(NULL, 0);
-        pg_connected(c->conn != NULL);
+        c->conn = pg_connect();
+        pg_connected(c->conn != NULL, how);
 
         if (c->conn == NULL) {
             pg_give_back(c);
@@ -339,6 +329,8 @@ pg_acquire(void)
 static void
 pg_release(void)
 {
+    in_tx = 0;
+
     if (held == NULL) {
         return;
     }
@@ -354,7 +346,6 @@ pg_release(void)
 
     held = NULL;
     conn = NULL;
-    in_tx = 0;
 }
 
 
@@ -483,13 +474,16 @@ pg_stmt(stmt_e i)
         }
 
         snprintf(name, sizeof(name), "s%d", (int) i);
-        r = PQprepare(conn, name, sql, n, NULL);
+        r = pg_answer(PQsendPrepare(conn, name, sql, n, NULL));
         free(sql);
 
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            ucb_log(UCB_LOG_ERROR, "store prepare failed",
-                    "\"error\":\"%s\"", PQerrorMessage(conn));
+        if (pg_result(r) != UCB_DB_DONE) {
             PQclear(r);
+
+            if (!in_tx) {
+                pg_release();
+            }
+
             return NULL;
         }
 
@@ -561,6 +555,30 @@ pg_lost(const char *state)
 }
 
 
+/* The answer to what was just sent (sent: PQsend*'s return). */
+static PGresult *
+pg_answer(int sent)
+{
+    PGresult  *r;
+
+    timed_out = 0;
+
+    if (!sent) {
+        return NULL;
+    }
+
+    r = ucb_pg_wait(conn, PG_ANSWER_MS, &timed_out);
+
+    if (timed_out) {
+        ucb_log(UCB_LOG_ERROR, "store did not answer",
+                "\"store\":\"%s\",\"waited_ms\":%d", pg_shown,
+                PG_ANSWER_MS);
+    }
+
+    return r;
+}
+
+
 static int
 pg_result(PGresult *r)
 {
@@ -588,8 +606,9 @@ pg_result(PGresult *r)
             ucb_st_unreachable();
 
             /* the server rolled the transaction back; a lost COMMIT may
-               have committed, and is not run again */
-            retry = in_tx && !committing;
+               have committed, and is not run again; nor is a statement
+               that waited out PG_ANSWER_MS: once is long enough */
+            retry = in_tx && !committing && !timed_out;
         }
 
         ucb_log(UCB_LOG_ERROR, "store statement failed",
@@ -613,9 +632,9 @@ pg_step(ucb_db_stmt_t *s)
         }
 
         snprintf(name, sizeof(name), "s%d", (int) s->i);
-        s->res = PQexecPrepared(conn, name, s->nparams,
-                                (const char *const *) s->values, NULL, NULL,
-                                0);
+        s->res = pg_answer(PQsendQueryPrepared(conn, name, s->nparams,
+                                       (const char *const *) s->values,
+                                       NULL, NULL, 0));
 
         rc = pg_result(s->res);
 
@@ -690,7 +709,7 @@ pg_simple(const char *sql)
         return -1;
     }
 
-    r = PQexec(conn, sql);
+    r = pg_answer(PQsendQuery(conn, sql));
     rc = pg_result(r) == UCB_DB_DONE ? 0 : -1;
     PQclear(r);
 
@@ -702,6 +721,11 @@ static int
 pg_begin(void)
 {
     retry = 0;
+
+    if (pg_acquire() != 0) {
+        return -1;
+    }
+
     in_tx = 1;      /* a BEGIN on a connection found lost is run again */
 
     if (pg_simple("BEGIN") != 0) {
@@ -734,8 +758,12 @@ pg_commit(void)
 static void
 pg_rollback(void)
 {
-    if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+    /* a connection in any other state than "in a transaction" is closed
+       by pg_release: the server rolls back what it had */
+    if (conn != NULL && (PQtransactionStatus(conn) == PQTRANS_INTRANS
+                         || PQtransactionStatus(conn) == PQTRANS_INERROR))
+    {
+        PQclear(pg_answer(PQsendQuery(conn, "ROLLBACK")));
     }
 
     pg_release();
@@ -754,44 +782,16 @@ pg_retryable(void)
 static int
 pg_open(const char *target, char *err, size_t errlen)
 {
-    int        version;
-    size_t     i;
-    PGconn    *c;
+    if (strlen(target) >= sizeof(pg_target)) {
+        snprintf(err, errlen, "the PostgreSQL URI is longer than %zu bytes",
+                 sizeof(pg_target) - 1);
+        return -1;
+    }
 
     snprintf(pg_target, sizeof(pg_target), "%s", target);
     ucb_pg_mask(pg_shown, sizeof(pg_shown), target);
 
-    c = pg_connect(err, errlen);
-    if (c == NULL) {
-        return -1;
-    }
-
-    /* one backend migrates; one started beside it waits, then finds none */
-    if (ucb_pg_exec(c, "SELECT pg_advisory_lock(" UCB_PG_LOCK_MIGRATE ")",
-                    err, errlen) != 0
-        || ucb_pg_schema_version(c, &version, err, errlen) != 0)
-    {
-        PQfinish(c);
-        return -1;
-    }
-
-    for (i = (size_t) version; i < ucb_pg_nmigrations; i++) {
-        if (ucb_pg_exec(c, "BEGIN", err, errlen) != 0
-            || ucb_pg_schema_apply(c, i, err, errlen) != 0
-            || ucb_pg_exec(c, "COMMIT", err, errlen) != 0)
-        {
-            PQclear(PQexec(c, "ROLLBACK"));
-            PQfinish(c);
-            return -1;
-        }
-
-        ucb_log(UCB_LOG_INFO, "migration applied",
-                "\"version\":%zu,\"store\":\"postgresql\"", i + 1);
-    }
-
-    PQfinish(c);
-
-    return 0;
+    return ucb_pg_migrate(pg_target, pg_shown, err, errlen);
 }
 
 

@@ -27,6 +27,13 @@ like($out, qr{cannot connect to PostgreSQL at postgresql://uc:\*\*\*\@127\.0\.0\
      '... and names the address');
 unlike($out, qr/s3cret-pw/, '... without the password');
 
+($rc, $out) = start_with('postgresql://uc@127.0.0.1:1/usercenter'
+                         . '?password=q-s3cret&sslmode=disable');
+isnt($rc, 0, 'a password in the query: the backend exits non-zero');
+like($out, qr{127\.0\.0\.1:1/usercenter\?password=\*\*\*&sslmode=disable},
+     '... the password masked in the address it names');
+unlike($out, qr/q-s3cret/, '... and nowhere else');
+
 ($rc, $out) = start_with("sqlite:$dir/no-such-dir/usercenter.db");
 isnt($rc, 0, 'an SQLite file that cannot be opened: non-zero');
 like($out, qr{\Q$dir\E/no-such-dir/usercenter\.db}, '... naming the file');

@@ -21,11 +21,16 @@ my $port = $ENV{UC_BACKEND_PORT} + 102;
 my $json = JSON::PP->new->canonical;
 (my $dst = $ENV{UC_STORE}) =~ s{/[^/]+$}{/copy_target};
 (my $dst_bad = $ENV{UC_STORE}) =~ s{/[^/]+$}{/copy_refused};
-for my $db (qw(copy_target copy_refused)) {
+(my $dst_latin1 = $ENV{UC_STORE}) =~ s{/[^/]+$}{/copy_latin1};
+for my $db (qw(copy_target copy_refused copy_latin1)) {
     psql("DROP DATABASE IF EXISTS $db");
+}
+for my $db (qw(copy_target copy_refused)) {
     system("$ENV{TOP}/tools/pg.sh createdb $ENV{UC_PG_DIR} $ENV{UC_PG_PORT} "
            . "$db >/dev/null") == 0 or die 'createdb';
 }
+psql("CREATE DATABASE copy_latin1 ENCODING 'LATIN1' TEMPLATE template0 "
+     . "LC_COLLATE 'C' LC_CTYPE 'C'");
 
 # --- a site on SQLite
 my $pid = backend_start($dir, $port, store => "sqlite:$src");
@@ -70,8 +75,9 @@ like(backend_api($port, 'POST', '/uc/v1/admin/serials/COPY', undef, 1)
      ->{json}{serial} // '', qr/^COPY\d{16}$/, 'a serial number');
 backend_stop($pid);
 
-# --- the copy
-my $out = `$ENV{TOP}/build/ucctl store copy sqlite:$src $dst 2>&1`;
+# --- the copy (a shell set for another client encoding changes nothing:
+#     the tool speaks UTF-8 whatever the environment says)
+my $out = `PGCLIENTENCODING=LATIN1 $ENV{TOP}/build/ucctl store copy sqlite:$src $dst 2>&1`;
 is($?, 0, 'ucctl store copy succeeds') or diag $out;
 like($out, qr/every row read back and compared/, '... and says it verified');
 
@@ -150,6 +156,14 @@ backend_stop($pid);
 
 # --- refused: into a store that is not empty; and a source PostgreSQL
 #     cannot take (an id that is not a number) leaves the target empty
+$out = `$ENV{TOP}/build/ucctl store copy sqlite:$src $dst_latin1 2>&1`;
+isnt($?, 0, 'a copy into a LATIN1 database is refused');
+like($out, qr/encoding LATIN1; the store needs UTF8/, '... saying why');
+ok(!defined backend_start($dir, $port + 1, store => $dst_latin1),
+   'a backend does not start on a LATIN1 database');
+like(`cat $dir/backend-@{[$port + 1]}.log`, qr/the store needs UTF8/,
+     '... and says why');
+
 $out = `$ENV{TOP}/build/ucctl store copy sqlite:$src $dst 2>&1`;
 isnt($?, 0, 'a copy into a database that is not empty is refused');
 like($out, qr/is not empty.*nothing was copied/, '... saying so');

@@ -292,5 +292,5 @@ awk -v l="$logins" -v c="$ceiling" -v n="$cores" 'BEGIN {
 
 # --- sign-ups and logins per store, against the same ceiling
 echo
-"$top/tools/bench/stores.sh" "$bench" "$redis_port" "$ceiling"
+"$top/tools/bench/stores.sh" "$bench" "$redis_port"
 

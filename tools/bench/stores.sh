@@ -3,16 +3,17 @@
 # a backend with the production password cost (argon2id t=2, 19 MiB) and
 # as many connections as cores, as a ratio to the raw argon2id rate of
 # this machine (the ceiling: each sign-up hashes once, each login
-# verifies once). SQLite is a file; PostgreSQL a private server
-# (tools/pg.sh), started and stopped here.
+# verifies once), measured right before and right after each store's runs
+# (the higher of the two: the machine's noise comes in bursts, and a
+# ceiling measured low would flatter the ratio). SQLite is a file;
+# PostgreSQL a private server (tools/pg.sh), started and stopped here.
 #
-#   stores.sh DIR REDIS_PORT CEILING      (bench.sh calls it)
+#   stores.sh DIR REDIS_PORT      (bench.sh calls it)
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$1/stores
 redis_port=$2
-ceiling=$3
 duration=${BENCH_DURATION:-10}
 cores=$(nproc)
 port=${BENCH_STORE_PORT:-18097}
@@ -32,7 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+ceiling() {
+    "$top/build/argon2rate" 2 19456 "$cores" 5
+}
+
 # enough phones for the run at the ceiling, and half as many again
+ceiling=$(ceiling)
 count=$(awk -v c="$ceiling" -v d="$duration" \
         'BEGIN { printf "%d", c * (d + 4) * 1.5 + 50 }')
 first=13700000000
@@ -79,6 +85,10 @@ CONF
         wrk -t1 -c"$cores" -d"$duration"s -s "$top/tools/bench/fixed.lua" \
         "http://127.0.0.1:$port/uc/v1/login" > "$dir/wrk-login-$store.txt"
 
+    before=$ceiling
+    ceiling=$(ceiling)
+    best=$(awk -v a="$before" -v b="$ceiling" 'BEGIN { print (a > b ? a : b) }')
+
     for what in register login; do
         if ! grep -q '^RESULT.* errors=0 non2xx=0 ' "$dir/wrk-$what-$store.txt"
         then
@@ -89,7 +99,7 @@ CONF
 
     echo "$store $(awk '/^Requests\/sec/ { print $2 }' \
                    "$dir/wrk-register-$store.txt") $(awk \
-                   '/^Requests\/sec/ { print $2 }' "$dir/wrk-login-$store.txt")" \
+                   '/^Requests\/sec/ { print $2 }' "$dir/wrk-login-$store.txt") $best" \
         >> "$dir/results"
 
     kill "$backend_pid"
@@ -97,11 +107,11 @@ CONF
     backend_pid=
 done
 
-awk -v c="$ceiling" -v n="$cores" 'BEGIN {
-        printf "stores: straight to the backend, %d connections; argon2id" \
-               " (t=2, 19 MiB) on %d threads: %.1f hashes/s (the ceiling)\n",
-               n, n, c
-        printf "%-12s %14s %8s %10s %8s\n", "store", "sign-ups/s",
-               "x ceil", "logins/s", "x ceil" }
-     { printf "%-12s %14.1f %8.2f %10.1f %8.2f\n", $1, $2, $2 / c, $3,
-              $3 / c }' "$dir/results"
+awk -v n="$cores" 'BEGIN {
+        printf "stores: straight to the backend, %d connections; the ceiling:" \
+               " argon2id (t=2, 19 MiB) hashes/s on %d threads, the higher" \
+               " of before and after the store'"'"'s runs\n", n, n
+        printf "%-12s %10s %12s %8s %10s %8s\n", "store", "ceiling",
+               "sign-ups/s", "x ceil", "logins/s", "x ceil" }
+     { printf "%-12s %10.1f %12.1f %8.2f %10.1f %8.2f\n", $1, $4, $2,
+              $2 / $4, $3, $3 / $4 }' "$dir/results"

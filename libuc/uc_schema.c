@@ -80,6 +80,15 @@ uc_key_flags(char *dst, const char *prefix, size_t prefix_len,
 }
 
 
+size_t
+uc_key_line(char *dst, const char *prefix, size_t prefix_len,
+    const char *line, size_t line_len)
+{
+    return uc_key_build(dst, prefix, prefix_len, "l:", 2, line, line_len,
+                        "");
+}
+
+
 int
 uc_prefix_valid(const char *prefix, size_t len)
 {

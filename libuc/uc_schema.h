@@ -99,6 +99,9 @@ size_t uc_key_user_sessions(char *dst, const char *prefix, size_t prefix_len,
     const char *uid, size_t uid_len);
 size_t uc_key_flags(char *dst, const char *prefix, size_t prefix_len,
     const char *line, size_t line_len);
+/* a business line's record: status ("active", "suspended"), policy */
+size_t uc_key_line(char *dst, const char *prefix, size_t prefix_len,
+    const char *line, size_t line_len);
 
 /* Prefix: 1..32 printable characters without braces or spaces. */
 int uc_prefix_valid(const char *prefix, size_t len);

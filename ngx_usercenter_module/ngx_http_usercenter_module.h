@@ -99,12 +99,15 @@ typedef struct {
     uint64_t                      cache_mark;    /* reservation, 0: none */
     ngx_uint_t                    cache_status;
 
+    void                         *line;          /* its record's read */
+
     /* feature flags */
     ngx_str_t                     flags;         /* "a,b": the ones on */
     void                         *flags_op;
     uint64_t                      flags_mark;
     ngx_uint_t                    flags_state;
     unsigned                      flags_sent:1;
+    unsigned                      line_checked:1;
     unsigned                      waiting:1;
     unsigned                      started:1;     /* session check began */
     unsigned                      done:1;        /* ... and decided */

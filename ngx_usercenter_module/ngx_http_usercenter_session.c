@@ -15,6 +15,7 @@
 #include "ngx_http_usercenter_session.h"
 #include "ngx_http_usercenter_cache.h"
 #include "ngx_http_usercenter_flags.h"
+#include "ngx_http_usercenter_line.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_status.h"
@@ -194,6 +195,13 @@ ngx_http_uc_finish(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
     ngx_int_t                rc;
     ngx_http_uc_loc_conf_t  *ulcf;
+
+    /* a suspended line is refused before anything else is told */
+    rc = ngx_http_uc_line_check(r, ctx);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     if (!ctx->decided) {
         ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);

@@ -103,6 +103,11 @@ usage(void)
 "  dict set NAME FILE|-                {\"items\": [...]} replaces NAME\n"
 "  dict put NAME CODE LABEL [--sort N] one item\n"
 "  dict delete NAME CODE\n"
+"  line list | line get CODE           business lines (admin API)\n"
+"  line set CODE --name NAME [--return-url URL]... [--cookie-domain D]\n"
+"           [--idle-timeout S] [--max-lifetime S] [--settings FILE]\n"
+"  line suspend|resume CODE            gateways refuse it within 1 s\n"
+"  line audit CODE                     its changes, before and after\n"
 "  store copy sqlite:FILE postgresql://URI\n"
 "                                      a stopped SQLite store into a new\n"
 "                                      PostgreSQL database, verified\n",
@@ -763,7 +768,9 @@ main(int argc, char **argv)
         return ucctl_store_command(argc - i - 1, argv + i + 1);
     }
 
-    if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0) {
+    if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0
+        || strcmp(argv[i], "line") == 0)
+    {
         if (getenv("UC_TOKEN") != NULL && conf.token[0] == '\0') {
             copy_opt(conf.token, sizeof(conf.token), "token",
                      getenv("UC_TOKEN"));

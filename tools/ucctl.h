@@ -21,7 +21,7 @@ typedef struct {
 
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* flag ... and dict ...: argv[0] is "flag" or "dict"; returns the exit code */
+/* flag, dict and line commands: argv[0] is the noun; returns the exit code */
 int ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv);
 
 /* store copy SRC DST (ucctl_store.c): argv[0] is "copy" */

@@ -292,6 +292,123 @@ dict_put(const ucctl_conf_t *conf, int argc, char **argv)
 }
 
 
+/* a count of seconds, as the admin API takes it */
+static long
+parse_seconds(const char *s)
+{
+    long   v;
+    char  *end;
+
+    v = strtol(s, &end, 10);
+
+    if (*s == '\0' || *end != '\0' || v < 0) {
+        die("\"%s\" is not a number of seconds", s);
+    }
+
+    return v;
+}
+
+
+/*
+ * line set CODE --name NAME [--return-url URL]... [--cookie-domain D]
+ *          [--idle-timeout S] [--max-lifetime S] [--settings FILE]
+ * The whole record: what is not given is cleared (the API replaces).
+ */
+static int
+line_set(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int            i, rc;
+    char           path[512];
+    json_t        *body, *urls, *session, *settings;
+    json_error_t   err;
+
+    urls = json_array();
+    session = json_object();
+    body = json_pack("{s:o, s:o}", "return_urls", urls, "session", session);
+
+    for (i = 3; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--name") == 0) {
+            json_object_set_new(body, "name", json_string(argv[i + 1]));
+
+        } else if (strcmp(argv[i], "--return-url") == 0) {
+            json_array_append_new(urls, json_string(argv[i + 1]));
+
+        } else if (strcmp(argv[i], "--cookie-domain") == 0) {
+            json_object_set_new(body, "cookie_domain",
+                                json_string(argv[i + 1]));
+
+        } else if (strcmp(argv[i], "--idle-timeout") == 0
+                   || strcmp(argv[i], "--max-lifetime") == 0)
+        {
+            json_object_set_new(session, argv[i][2] == 'i' ? "idle_timeout"
+                                                           : "max_lifetime",
+                                json_integer(parse_seconds(argv[i + 1])));
+
+        } else if (strcmp(argv[i], "--settings") == 0) {
+            settings = json_load_file(argv[i + 1], 0, &err);
+            if (settings == NULL) {
+                die("%s: %s (line %d)", argv[i + 1], err.text, err.line);
+            }
+            json_object_set_new(body, "settings", settings);
+
+        } else {
+            break;
+        }
+    }
+
+    if (i != argc || json_object_get(body, "name") == NULL) {
+        die("usage: line set CODE --name NAME [--return-url URL]... "
+            "[--cookie-domain D] [--idle-timeout S] [--max-lifetime S] "
+            "[--settings FILE]");
+    }
+
+    snprintf(path, sizeof(path), "/uc/v1/admin/lines/%s", argv[2]);
+
+    rc = call(conf, "PUT", path, body);
+    json_decref(body);
+
+    return rc;
+}
+
+
+static int
+line_command(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    char  path[512];
+
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        return call(conf, "GET", "/uc/v1/admin/lines", NULL);
+    }
+
+    if (argc >= 4 && strcmp(argv[1], "set") == 0) {
+        return line_set(conf, argc, argv);
+    }
+
+    if (argc != 3) {
+        return -1;
+    }
+
+    if (strcmp(argv[1], "get") == 0) {
+        snprintf(path, sizeof(path), "/uc/v1/admin/lines/%s", argv[2]);
+        return call(conf, "GET", path, NULL);
+    }
+
+    if (strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) {
+        snprintf(path, sizeof(path), "/uc/v1/admin/lines/%s/%s", argv[2],
+                 argv[1]);
+        return call(conf, "POST", path, NULL);
+    }
+
+    if (strcmp(argv[1], "audit") == 0) {
+        snprintf(path, sizeof(path), "/uc/v1/admin/audit?subject=line:%s",
+                 argv[2]);
+        return call(conf, "GET", path, NULL);
+    }
+
+    return -1;
+}
+
+
 int
 ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 {
@@ -302,7 +419,10 @@ ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 
     rc = -1;
 
-    if (strcmp(argv[0], "flag") == 0) {
+    if (strcmp(argv[0], "line") == 0) {
+        rc = line_command(conf, argc, argv);
+
+    } else if (strcmp(argv[0], "flag") == 0) {
         if (argc == 3 && strcmp(argv[1], "list") == 0) {
             snprintf(path, sizeof(path), "/uc/v1/admin/flags/%s", argv[2]);
             rc = call(conf, "GET", path, NULL);

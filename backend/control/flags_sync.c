@@ -26,7 +26,6 @@ ucb_flags_publish(const char *line)
     size_t        i, n, *lens;
     json_t       *rules, *rule;
     const char  **argv, *name;
-    redisReply   *r;
 
     if (ucb_store_flags(line, &rules) != UCB_OK) {
         return -1;
@@ -58,44 +57,9 @@ ucb_flags_publish(const char *line)
         i++;
     }
 
-    rc = -1;
-
-    r = ucb_redis_command("MULTI");
-    if (r == NULL) {
-        goto done;
-    }
-
-    freeReplyObject(r);
-
-    r = ucb_redis_command("DEL %b", key, lens[1]);
-    if (r == NULL) {
-        goto done;
-    }
-
-    freeReplyObject(r);
-
-    if (n > 2) {
-        r = ucb_redis_argv((int) n, argv, lens);
-        if (r == NULL) {
-            goto done;
-        }
-
-        freeReplyObject(r);
-    }
-
-    r = ucb_redis_command("EXEC");
-    if (r == NULL) {
-        goto done;
-    }
-
-    rc = r->type == REDIS_REPLY_ARRAY ? 0 : -1;
-    freeReplyObject(r);
-
-done:
+    rc = ucb_redis_replace_hash((int) n, argv, lens);
 
     if (rc != 0) {
-        /* a half-sent MULTI must not stay queued on this connection */
-        ucb_redis_drop();
         ucb_log(UCB_LOG_WARN, "flags not published", "\"line\":\"%s\"",
                 line);
     }

@@ -119,8 +119,10 @@ relay_loop(void *arg)
     time_t           reconciled;
     struct timespec  until;
 
-    /* flags whose copy in Redis missed a change (or start from empty) */
+    /* flags and lines whose copy in Redis missed a change (or start from
+       empty) */
     ucb_flags_reconcile();
+    ucb_lines_reconcile();
     reconciled = time(NULL);
 
     pthread_mutex_lock(&lock);
@@ -146,6 +148,7 @@ relay_loop(void *arg)
 
         if (time(NULL) - reconciled >= 30) {
             ucb_flags_reconcile();
+            ucb_lines_reconcile();
             reconciled = time(NULL);
         }
 

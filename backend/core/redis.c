@@ -136,3 +136,58 @@ ucb_redis_argv(int argc, const char **argv, const size_t *lens)
 
     return r;
 }
+
+
+/*
+ * The hash at argv[1] replaced by the field/value pairs of argv (an HSET
+ * command; argc 2: the hash deleted) in one MULTI, so a gateway never
+ * reads half of it. 0, or -1 with the connection dropped: a MULTI half
+ * sent must not stay queued on it.
+ */
+int
+ucb_redis_replace_hash(int argc, const char **argv, const size_t *lens)
+{
+    int          rc;
+    redisReply  *r;
+
+    rc = -1;
+
+    r = ucb_redis_command("MULTI");
+    if (r == NULL) {
+        goto done;
+    }
+
+    freeReplyObject(r);
+
+    r = ucb_redis_command("DEL %b", argv[1], lens[1]);
+    if (r == NULL) {
+        goto done;
+    }
+
+    freeReplyObject(r);
+
+    if (argc > 2) {
+        r = ucb_redis_argv(argc, argv, lens);
+        if (r == NULL) {
+            goto done;
+        }
+
+        freeReplyObject(r);
+    }
+
+    r = ucb_redis_command("EXEC");
+    if (r == NULL) {
+        goto done;
+    }
+
+    rc = r->type == REDIS_REPLY_ARRAY ? 0 : -1;
+    freeReplyObject(r);
+
+done:
+
+    if (rc != 0) {
+        ucb_redis_drop();
+    }
+
+    return rc;
+}

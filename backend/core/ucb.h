@@ -157,6 +157,8 @@ struct redisContext *ucb_redis(void);
 void *ucb_redis_command(const char *fmt, ...);
 void *ucb_redis_argv(int argc, const char **argv, const size_t *lens);
 void ucb_redis_drop(void);
+/* argv: HSET key field value ...; the hash replaced in one MULTI; 0 */
+int ucb_redis_replace_hash(int argc, const char **argv, const size_t *lens);
 
 /*
  * password.c: argon2id, at most hash_slots at a time (each holds
@@ -218,6 +220,9 @@ int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
 int ucb_valid_utf8(const char *s, size_t len);
 int ucb_valid_dict_name(const char *s);
+#define UCB_RETURN_URL_MAX  512
+int ucb_valid_return_url(const char *s);
+int ucb_valid_cookie_domain(const char *s);
 int ucb_etag_list_has(const char *list, const char *etag);
 /* the length of the valid UTF-8 character at s, 0 when it is not one */
 size_t ucb_utf8_char(const unsigned char *s, size_t len);
@@ -255,6 +260,19 @@ void ucb_h_admin_dicts_get(ucb_req_t *req);
 void ucb_h_admin_dict_put(ucb_req_t *req);
 void ucb_h_admin_dict_item_put(ucb_req_t *req);
 void ucb_h_admin_dict_item_delete(ucb_req_t *req);
+
+/* lines/lines.c: business lines, the admin API */
+void ucb_h_admin_lines(ucb_req_t *req);
+void ucb_h_admin_line_get(ucb_req_t *req);
+void ucb_h_admin_line_put(ucb_req_t *req);
+void ucb_h_admin_line_suspend(ucb_req_t *req);
+void ucb_h_admin_line_resume(ucb_req_t *req);
+void ucb_h_admin_audit(ucb_req_t *req);
+
+/* lines/lines_sync.c: a line's record copied to Redis, where gateways read
+   it */
+int ucb_lines_publish(const char *code);
+void ucb_lines_reconcile(void);
 
 /* flags.c: the store's flags copied to Redis, where gateways read them */
 int ucb_flags_publish(const char *line);

@@ -2,6 +2,7 @@
  * uc-backend: input validation shared by the handlers.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ucb.h"
@@ -252,4 +253,130 @@ ucb_etag_list_has(const char *list, const char *etag)
     }
 
     return 0;
+}
+
+
+/* a host name of lowercase labels; *len its length, up to ':' '/' or end */
+static int
+valid_host(const char *s, size_t *len)
+{
+    size_t  i, label;
+
+    label = 0;
+
+    for (i = 0; s[i] != '\0' && s[i] != ':' && s[i] != '/'; i++) {
+        if (s[i] == '.') {
+            if (label == 0 || s[i - 1] == '-') {
+                return 0;
+            }
+            label = 0;
+            continue;
+        }
+
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')
+              || (s[i] == '-' && label > 0)))
+        {
+            return 0;
+        }
+
+        if (++label > 63) {
+            return 0;
+        }
+    }
+
+    *len = i;
+
+    return i > 0 && i <= 253 && label > 0 && s[i - 1] != '-';
+}
+
+
+/*
+ * A return URL as a business line's allow-list holds it: https (http only
+ * to a loopback host), a lowercase host, an optional port, and an absolute
+ * path without "..", query, fragment, backslash, space or control
+ * character. Redirects compare the whole string, so one form per URL.
+ */
+int
+ucb_valid_return_url(const char *s)
+{
+    size_t       n, host;
+    long         port;
+    char        *end;
+    const char  *p;
+
+    n = strlen(s);
+
+    if (n > UCB_RETURN_URL_MAX) {
+        return 0;
+    }
+
+    if (strncmp(s, "https://", 8) == 0) {
+        p = s + 8;
+
+    } else if (strncmp(s, "http://", 7) == 0) {
+        p = s + 7;
+
+        if (strncmp(p, "localhost", 9) != 0 && strncmp(p, "127.0.0.1", 9) != 0)
+        {
+            return 0;
+        }
+
+    } else {
+        return 0;
+    }
+
+    if (!valid_host(p, &host)) {
+        return 0;
+    }
+
+    p += host;
+
+    if (*p == ':') {
+        port = strtol(p + 1, &end, 10);
+
+        if (end == p + 1 || port < 1 || port > 65535 || p[1] == '0') {
+            return 0;
+        }
+
+        p = end;
+    }
+
+    if (*p != '/') {
+        return 0;
+    }
+
+    if (strstr(p, "/../") != NULL || strstr(p, "/./") != NULL
+        || (n >= 3 && strcmp(s + n - 3, "/..") == 0) || strstr(p, "//"))
+    {
+        return 0;
+    }
+
+    for ( ; *p != '\0'; p++) {
+        if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == '?'
+            || *p == '#' || *p == '\\')
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* "" or a domain for Set-Cookie: lowercase labels, an optional leading
+   dot */
+int
+ucb_valid_cookie_domain(const char *s)
+{
+    size_t  len;
+
+    if (*s == '\0') {
+        return 1;
+    }
+
+    if (*s == '.') {
+        s++;
+    }
+
+    return valid_host(s, &len) && s[len] == '\0' && strchr(s, '.') != NULL;
 }

@@ -146,4 +146,34 @@ int ucb_store_dict_item_delete(const char *name, const char *code,
 /* *out: a new JSON array of {name, version, items} */
 int ucb_store_dicts(json_t **out);
 
+/*
+ * Business lines (store_lines.c). A line's record as the admin API shows
+ * it: {code, name, status, return_urls, cookie_domain, session:
+ * {idle_timeout, max_lifetime}, settings, version, created_at,
+ * updated_at}. Every change writes an audit_changes row (before, after)
+ * and a line.changed event in its transaction.
+ */
+typedef struct {
+    const char     *name;
+    const char     *return_urls;    /* a JSON array, validated */
+    const char     *cookie_domain;
+    int64_t         idle_timeout;   /* seconds, 0: the default */
+    int64_t         max_lifetime;
+    const char     *settings;       /* a JSON object, validated */
+} ucb_line_t;
+
+/* creates (active) or replaces all but the status; *created says which */
+int ucb_store_line_put(const char *code, const ucb_line_t *in,
+    const char *actor, json_t **out, int *created);
+/* "active" or "suspended"; UCB_NOT_FOUND; no change is no audit row */
+int ucb_store_line_status(const char *code, const char *status,
+    const char *actor, json_t **out);
+int ucb_store_line_get(const char *code, json_t **out);
+int ucb_store_lines(json_t **out);
+
+/* Administrative changes to a subject ("line:mall"), newest first, those
+   with an id below cursor (0: from the newest), at most limit. */
+int ucb_store_audit_changes(const char *subject, int64_t cursor, int limit,
+    json_t **out);
+
 #endif /* UCB_STORE_H */

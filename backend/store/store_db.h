@@ -198,5 +198,8 @@ void ucb_st_unreachable(void);
 int64_t ucb_st_now(void);
 int ucb_st_event(const char *type, const char *uid, json_t *data);
 int ucb_st_audit(const char *uid, const char *action, const char *actor);
+/* store_lines.c, for every administrative change: before and after */
+int ucb_st_audit_change(const char *actor, const char *action,
+    const char *subject, json_t *before, json_t *after);
 
 #endif /* UCB_STORE_DB_H */

@@ -125,4 +125,38 @@ const char *const  ucb_sql[S_NSTMTS] = {
         "SELECT d.name, d.version, COUNT(i.code) FROM dicts d"
         " LEFT JOIN dict_items i ON i.dict = d.name"
         " GROUP BY d.name, d.version ORDER BY d.name",
+    /* the columns of a line, in the order store_lines.c reads them */
+    [S_LINE_GET] =
+        "SELECT code, name, status, return_urls, cookie_domain, idle_timeout,"
+        " max_lifetime, settings, version, created_at, updated_at"
+        " FROM lines WHERE code = ?1",
+    [S_LINE_LIST] =
+        "SELECT code, name, status, return_urls, cookie_domain, idle_timeout,"
+        " max_lifetime, settings, version, created_at, updated_at"
+        " FROM lines ORDER BY code",
+    /* a new line is active; a replaced one keeps its status */
+    [S_LINE_PUT] =
+        "INSERT INTO lines (code, name, return_urls, cookie_domain,"
+        " idle_timeout, max_lifetime, settings, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), ?7,"
+        " CAST(?8 AS BIGINT), CAST(?8 AS BIGINT))"
+        " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+        " return_urls = excluded.return_urls,"
+        " cookie_domain = excluded.cookie_domain,"
+        " idle_timeout = excluded.idle_timeout,"
+        " max_lifetime = excluded.max_lifetime,"
+        " settings = excluded.settings, version = lines.version + 1,"
+        " updated_at = excluded.updated_at",
+    [S_LINE_STATUS] =
+        "UPDATE lines SET status = ?2, version = version + 1,"
+        " updated_at = CAST(?3 AS BIGINT) WHERE code = ?1 AND status <> ?2",
+    [S_AUDIT_CHANGE] =
+        "INSERT INTO audit_changes (actor, action, subject, before, after,"
+        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS BIGINT))",
+    /* newest first, before the cursor (an id; 0: from the newest) */
+    [S_AUDIT_CHANGES] =
+        "SELECT id, actor, action, subject, before, after, created_at"
+        " FROM audit_changes WHERE subject = ?1"
+        " AND (CAST(?2 AS BIGINT) = 0 OR id < CAST(?2 AS BIGINT))"
+        " ORDER BY id DESC LIMIT CAST(?3 AS BIGINT)",
 };

@@ -9,7 +9,8 @@
  * without a Redis read per request. A line without a record is active
  * (gateways may name lines before operators record them), and so is one
  * whose record cannot be read while Redis is down: suspending a line is an
- * operator's stop, and an outage of Redis must not stop every line.
+ * operator's stop, and an outage of Redis must not stop every line. A
+ * record admits only with the status "active".
  */
 
 
@@ -71,22 +72,29 @@ ngx_http_uc_line_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 
     ctx->line_checked = 1;
 
+    /* info: while Redis is down this is every request's */
     if (rec->result == NGX_HTTP_UC_RECORD_UNKNOWN) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "usercenter: the status of business line \"%V\" "
                       "cannot be read; taken as active", &ctx->business_line);
         return NGX_DECLINED;
     }
 
-    status = ngx_http_uc_record_field(rec, "status", sizeof("status") - 1);
-
-    if (status != NULL && status->len == sizeof("suspended") - 1
-        && ngx_memcmp(status->data, "suspended", status->len) == 0)
-    {
-        return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
-                                       "business_line_suspended",
-                                       "this business line is suspended");
+    if (rec->result == NGX_HTTP_UC_RECORD_ABSENT) {
+        return NGX_DECLINED;
     }
 
-    return NGX_DECLINED;
+    /* a record admits only when it says active: any other status (one a
+       later backend may write) refuses */
+    status = ngx_http_uc_record_field(rec, "status", sizeof("status") - 1);
+
+    if (status != NULL && status->len == sizeof("active") - 1
+        && ngx_memcmp(status->data, "active", status->len) == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_uc_reject_json(r, NGX_HTTP_FORBIDDEN,
+                                   "business_line_suspended",
+                                   "this business line is suspended");
 }

@@ -178,7 +178,11 @@ ngx_http_uc_record_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     k.data = rec->key;
     k.len = rec->key_len;
 
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+    /* a key of another type is the record's answer, not Redis failing */
+    if (reply == NULL
+        || (reply->type == REDIS_REPLY_ERROR
+            && ngx_strncmp(reply->str, "WRONGTYPE", 9) != 0))
+    {
         ngx_http_uc_record_failed(rec);
         ngx_http_uc_resume(r);
         return;

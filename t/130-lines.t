@@ -24,6 +24,9 @@ redis_cli('HSET', 'uc:{l:loans}', 'status', 'suspended', 'name', 'Loans');
 # not a hash: Redis answers WRONGTYPE
 redis_cli('SET', 'uc:{l:odd}', 'suspended');
 redis_cli('HSET', 'uc:{l:cached}', 'status', 'active');
+# a status this gateway does not know (a later backend's): refused
+redis_cli('DEL', 'uc:{l:closed}');
+redis_cli('HSET', 'uc:{l:closed}', 'status', 'closed');
 
 our $User = new_session(user => 42, level => 2, line => '*');
 
@@ -105,7 +108,21 @@ GET /p
 
 
 
-=== TEST 5: a line without a record is active
+=== TEST 5: a status other than active refuses
+--- config
+    location /p {
+        usercenter_auth optional;
+        usercenter_business_line closed;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+    }
+--- request
+GET /p
+--- error_code: 403
+--- response_body_like: business_line_suspended
+
+
+
+=== TEST 6: a line without a record is active
 --- config
     location /p {
         usercenter_auth optional;
@@ -120,7 +137,7 @@ GET /p
 
 
 
-=== TEST 6: a record that cannot be read: active, and said in the log
+=== TEST 7: a record that cannot be read: active, and said in the log
 --- config
     location /p {
         usercenter_auth optional;
@@ -135,7 +152,7 @@ the status of business line "odd" cannot be read; taken as active
 
 
 
-=== TEST 7: through the near-cache: one read for 200 requests, a change within a second
+=== TEST 8: through the near-cache: one read for 200 requests, a change within a second
 --- http_config eval
 UcConfig::uc_http_config() . <<'_EOC_';
     usercenter_cache zone=lines:1m ttl=5m;

@@ -319,7 +319,7 @@ line_set(const ucctl_conf_t *conf, int argc, char **argv)
 {
     int            i, rc;
     char           path[512];
-    json_t        *body, *urls, *session, *settings;
+    json_t        *body, *urls, *session, *settings, *check;
     json_error_t   err;
 
     urls = json_array();
@@ -327,6 +327,13 @@ line_set(const ucctl_conf_t *conf, int argc, char **argv)
     body = json_pack("{s:o, s:o}", "return_urls", urls, "session", session);
 
     for (i = 3; i + 1 < argc; i += 2) {
+        /* jansson takes UTF-8 only: an argument it refuses is not dropped */
+        check = json_string(argv[i + 1]);
+        if (check == NULL) {
+            die("%s: not UTF-8", argv[i]);
+        }
+        json_decref(check);
+
         if (strcmp(argv[i], "--name") == 0) {
             json_object_set_new(body, "name", json_string(argv[i + 1]));
 
@@ -375,6 +382,12 @@ static int
 line_command(const ucctl_conf_t *conf, int argc, char **argv)
 {
     char  path[512];
+
+    /* the code goes into the URL's path: nothing but a code may */
+    if (argc >= 3 && !uc_line_valid(argv[2], strlen(argv[2]))) {
+        die("\"%s\" is not a business line's code (1 to %d of [a-z0-9_-])",
+            argv[2], UC_LINE_MAX);
+    }
 
     if (argc == 2 && strcmp(argv[1], "list") == 0) {
         return call(conf, "GET", "/uc/v1/admin/lines", NULL);

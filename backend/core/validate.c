@@ -299,10 +299,10 @@ valid_host(const char *s, size_t *len)
 int
 ucb_valid_return_url(const char *s)
 {
-    size_t       n, host;
+    int          tls;
     long         port;
-    char        *end;
-    const char  *p;
+    size_t       n, host, digits;
+    const char  *p, *h, *last;
 
     n = strlen(s);
 
@@ -310,35 +310,56 @@ ucb_valid_return_url(const char *s)
         return 0;
     }
 
-    if (strncmp(s, "https://", 8) == 0) {
-        p = s + 8;
+    tls = strncmp(s, "https://", 8) == 0;
 
-    } else if (strncmp(s, "http://", 7) == 0) {
-        p = s + 7;
-
-        if (strncmp(p, "localhost", 9) != 0 && strncmp(p, "127.0.0.1", 9) != 0)
-        {
-            return 0;
-        }
-
-    } else {
+    if (!tls && strncmp(s, "http://", 7) != 0) {
         return 0;
     }
 
-    if (!valid_host(p, &host)) {
+    h = s + (tls ? 8 : 7);
+
+    if (!valid_host(h, &host)) {
         return 0;
     }
 
-    p += host;
+    /* plain http only to this machine, by its exact name */
+    if (!tls && !((host == 9 && strncmp(h, "localhost", 9) == 0)
+                  || (host == 9 && strncmp(h, "127.0.0.1", 9) == 0)))
+    {
+        return 0;
+    }
+
+    /*
+     * No address for a host but 127.0.0.1: a name's last label is never
+     * all digits, and browsers read 2130706433 or 0x7f.1 as an address.
+     */
+    for (last = h + host; last > h && last[-1] != '.'; last--) {
+        /* void */
+    }
+
+    if (strspn(last, "0123456789") >= (size_t) (h + host - last)
+        && !(host == 9 && !tls))
+    {
+        return 0;
+    }
+
+    p = h + host;
 
     if (*p == ':') {
-        port = strtol(p + 1, &end, 10);
+        digits = strspn(p + 1, "0123456789");
 
-        if (end == p + 1 || port < 1 || port > 65535 || p[1] == '0') {
+        if (digits == 0 || digits > 5 || p[1] == '0') {
             return 0;
         }
 
-        p = end;
+        port = strtol(p + 1, NULL, 10);
+
+        /* the default port is written without it: one form per URL */
+        if (port > 65535 || port == (tls ? 443 : 80)) {
+            return 0;
+        }
+
+        p += 1 + digits;
     }
 
     if (*p != '/') {
@@ -346,7 +367,8 @@ ucb_valid_return_url(const char *s)
     }
 
     if (strstr(p, "/../") != NULL || strstr(p, "/./") != NULL
-        || (n >= 3 && strcmp(s + n - 3, "/..") == 0) || strstr(p, "//"))
+        || (n >= 3 && strcmp(s + n - 3, "/..") == 0)
+        || (n >= 2 && strcmp(s + n - 2, "/.") == 0) || strstr(p, "//"))
     {
         return 0;
     }
@@ -354,6 +376,15 @@ ucb_valid_return_url(const char *s)
     for ( ; *p != '\0'; p++) {
         if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == '?'
             || *p == '#' || *p == '\\')
+        {
+            return 0;
+        }
+
+        /* an encoded dot, slash or backslash: ".." and "//" in disguise */
+        if (*p == '%' && p[1] != '\0'
+            && ((p[1] == '2' && (p[2] == 'e' || p[2] == 'E' || p[2] == 'f'
+                                 || p[2] == 'F'))
+                || (p[1] == '5' && (p[2] == 'c' || p[2] == 'C'))))
         {
             return 0;
         }

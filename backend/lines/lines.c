@@ -5,7 +5,8 @@
  *   GET  /uc/v1/admin/lines/{code}           one
  *   PUT  /uc/v1/admin/lines/{code}           creates (active) or replaces
  *        {"name", "return_urls": [...], "cookie_domain",
- *         "session": {"idle_timeout", "max_lifetime"}, "settings": {...}}
+ *         "session": {"idle_timeout", "max_lifetime"}, "settings": {...},
+ *         "version": the one edited (optional: 409 if it moved)}
  *   POST /uc/v1/admin/lines/{code}/suspend   gateways answer 403 within 1 s
  *   POST /uc/v1/admin/lines/{code}/resume
  *   GET  /uc/v1/admin/audit?subject=line:{code}[&cursor=ID][&limit=N]
@@ -151,6 +152,16 @@ read_line(ucb_req_t *req, ucb_line_t *in, char **urls_text,
         return -1;
     }
 
+    v = json_object_get(req->body, "version");
+
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"version\" is the version the change was made to");
+        return -1;
+    }
+
+    in->expect_version = v != NULL ? json_integer_value(v) : 0;
+
     settings = json_object_get(req->body, "settings");
 
     if (settings != NULL && !json_is_object(settings)) {
@@ -248,6 +259,12 @@ ucb_h_admin_line_put(ucb_req_t *req)
     free(urls);
     free(settings);
 
+    if (rc == UCB_CONFLICT) {
+        ucb_error(req, 409, "version_conflict",
+                  "the line changed since that version; read it again");
+        return;
+    }
+
     if (rc != UCB_OK) {
         ucb_error(req, 500, "internal_error", "the line was not saved");
         return;
@@ -324,7 +341,9 @@ ucb_h_admin_audit(ucb_req_t *req)
     if (v != NULL) {
         cursor = strtoll(v, &end, 10);
 
-        if (*v == '\0' || *end != '\0' || cursor <= 0) {
+        if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 18
+            || *v == '\0' || *end != '\0' || cursor <= 0)
+        {
             ucb_error(req, 400, "validation_failed",
                       "\"cursor\" is the next_cursor of the previous page");
             return;
@@ -337,7 +356,9 @@ ucb_h_admin_audit(ucb_req_t *req)
     if (v != NULL) {
         limit = strtol(v, &end, 10);
 
-        if (*v == '\0' || *end != '\0' || limit < 1 || limit > 200) {
+        if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 3
+            || *v == '\0' || *end != '\0' || limit < 1 || limit > 200)
+        {
             ucb_error(req, 400, "validation_failed",
                       "\"limit\" is 1 to 200");
             return;

@@ -3,9 +3,12 @@
  *
  * A line's record goes to one hash, <prefix>{l:<code>}, which the gateways
  * read through their near-cache: status, name, version and the session
- * policy. A change rewrites it in one MULTI after the commit; the outbox
- * thread compares every line's version with the store at start and every
- * half minute, so a write missed while Redis was away is made good.
+ * policy. A change rewrites it after the commit, by a script that replaces
+ * the hash only with a newer version: two changes committed in one order
+ * and published in the other leave the newer. The outbox thread compares
+ * every line's version with the store at start and every half minute and
+ * publishes what the store holds then, so a write missed while Redis was
+ * away is made good.
  */
 
 #include <stdio.h>
@@ -24,7 +27,57 @@ line_key(char *key, const char *code)
 }
 
 
-/* Rewrites the hash from the record (a JSON object of the admin API). */
+/*
+ * KEYS[1] the hash, ARGV[1] the version, then field/value pairs: replaced
+ * unless it holds this version or a newer one already.
+ */
+static const char  replace_script[] =
+    "local v = redis.call('HGET', KEYS[1], 'version') "
+    "if v and tonumber(v) and tonumber(v) >= tonumber(ARGV[1]) then "
+    "return 0 end "
+    "redis.call('DEL', KEYS[1]) "
+    "redis.call('HSET', KEYS[1], unpack(ARGV, 2)) "
+    "return 1";
+
+
+/* argv as for HSET key field value ...: 0 when Redis has it (or newer) */
+static int
+replace_if_newer(const char **argv, const size_t *lens)
+{
+    int          i;
+    size_t       l[17];
+    const char  *a[17];
+    redisReply  *r;
+
+    a[0] = "EVAL";
+    l[0] = 4;
+    a[1] = replace_script;
+    l[1] = sizeof(replace_script) - 1;
+    a[2] = "1";
+    l[2] = 1;
+    a[3] = argv[1];
+    l[3] = lens[1];
+    a[4] = argv[7];             /* the version */
+    l[4] = lens[7];
+
+    for (i = 2; i < 14; i++) {
+        a[3 + i] = argv[i];
+        l[3 + i] = lens[i];
+    }
+
+    r = ucb_redis_argv(17, a, l);
+    if (r == NULL) {
+        return -1;
+    }
+
+    i = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    freeReplyObject(r);
+
+    return i;
+}
+
+
+/* Writes the hash from the record (a JSON object of the admin API). */
 static int
 publish(json_t *line)
 {
@@ -66,7 +119,7 @@ publish(json_t *line)
         }
     }
 
-    rc = ucb_redis_replace_hash(14, argv, lens);
+    rc = replace_if_newer(argv, lens);
 
     if (rc != 0) {
         ucb_log(UCB_LOG_WARN, "line not published", "\"line\":\"%s\"",
@@ -120,8 +173,10 @@ ucb_lines_reconcile(void)
             break;      /* Redis is away: the next round */
         }
 
+        /* what the store holds now: the snapshot may be older than a
+           change published since (the script keeps the newer anyway) */
         if (r->type != REDIS_REPLY_STRING || strcmp(r->str, version) != 0) {
-            (void) publish(line);
+            (void) ucb_lines_publish(code);
         }
 
         freeReplyObject(r);

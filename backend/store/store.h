@@ -160,6 +160,7 @@ typedef struct {
     int64_t         idle_timeout;   /* seconds, 0: the default */
     int64_t         max_lifetime;
     const char     *settings;       /* a JSON object, validated */
+    int64_t         expect_version; /* > 0: UCB_CONFLICT unless it is */
 } ucb_line_t;
 
 /* creates (active) or replaces all but the status; *created says which */

@@ -21,8 +21,8 @@ text(ucb_db_stmt_t *s, int col)
 
 
 /* the rest of this transaction is the only writer of key (store_sql.c) */
-static int
-lock_key(const char *kind, const char *name)
+int
+ucb_st_lock_key(const char *kind, const char *name)
 {
     int             rc;
     char            key[128];
@@ -56,7 +56,7 @@ flag_change(int op, const char *line, const char *name, const char *rule,
     }
 
     /* the line's count and the new flag, with no other writer between */
-    if (lock_key("flags", line) != 0) {
+    if (ucb_st_lock_key("flags", line) != 0) {
         goto failed;
     }
 
@@ -324,7 +324,7 @@ dict_put_once(const char *name, json_t *items, int replace,
         return UCB_ERROR;
     }
 
-    if (lock_key("dict", name) != 0) {
+    if (ucb_st_lock_key("dict", name) != 0) {
         goto failed;
     }
 
@@ -409,7 +409,7 @@ dict_item_delete_once(const char *name, const char *code,
         return UCB_ERROR;
     }
 
-    if (lock_key("dict", name) != 0) {
+    if (ucb_st_lock_key("dict", name) != 0) {
         ucb_db_rollback();
         return UCB_ERROR;
     }

@@ -198,6 +198,10 @@ void ucb_st_unreachable(void);
 int64_t ucb_st_now(void);
 int ucb_st_event(const char *type, const char *uid, json_t *data);
 int ucb_st_audit(const char *uid, const char *action, const char *actor);
+/* store_config.c: the rest of this transaction is the only writer of
+   kind:name (PostgreSQL: an advisory lock; SQLite: every writer is) */
+int ucb_st_lock_key(const char *kind, const char *name);
+
 /* store_lines.c, for every administrative change: before and after */
 int ucb_st_audit_change(const char *actor, const char *action,
     const char *subject, json_t *before, json_t *after);

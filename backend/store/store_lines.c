@@ -171,13 +171,32 @@ line_put_once(const char *code, const ucb_line_t *in, const char *actor,
     json_t         *before;
     ucb_db_stmt_t  *s;
 
+    before = NULL;
+
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
+    }
+
+    /* before, the write and after with no other writer of the line
+       between: the audit's before is what this change changed */
+    if (ucb_st_lock_key("line", code) != 0) {
+        goto failed;
     }
 
     rc = line_read(code, &before);
     if (rc == UCB_ERROR) {
         goto failed;
+    }
+
+    /* the version the caller edited, if it says: else a lost update */
+    if (in->expect_version > 0
+        && (before == NULL
+            || json_integer_value(json_object_get(before, "version"))
+               != in->expect_version))
+    {
+        json_decref(before);
+        ucb_db_rollback();
+        return UCB_CONFLICT;
     }
 
     s = ucb_db_stmt(S_LINE_PUT);
@@ -235,6 +254,11 @@ line_status_once(const char *code, const char *status, const char *actor,
     ucb_db_stmt_t  *s;
 
     if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    if (ucb_st_lock_key("line", code) != 0) {
+        ucb_db_rollback();
         return UCB_ERROR;
     }
 

@@ -91,30 +91,45 @@ for my $url ('javascript:alert(1)', 'http://evil.example.com/back',
              'https://a.example.com', 'https://a.example.com//evil.com',
              'https://a.example.com/x y', 'https://a.example.com:0/x',
              'https://a.example.com:99999/x', "https://a.example.com/\\x",
-             'https://a.example.com/' . ('x' x 600), '//evil.example.com/x') {
+             'https://a.example.com/' . ('x' x 600), '//evil.example.com/x',
+             'http://localhost.evil.com/x', 'http://127.0.0.1.evil.com/x',
+             'http://localhostevil.com/x', 'https://a.example.com:443/x',
+             'https://a.example.com:+8443/x', "https://a.example.com:\r\n8443/x",
+             'https://a.example.com: 8443/x', 'https://a.example.com/%2e%2e/x',
+             'https://a.example.com/%2F%2Fevil.com', 'https://a.example.com/x/.',
+             'https://2130706433/x', 'https://0x7f.1/x', 'https://1.2.3.4/x') {
     my $res = api(PUT => $path, { name => 'x', return_urls => [$url] }, $admin);
     is($res->{json}{error}{code} // '', 'invalid_return_url',
        "a return URL refused: " . substr($url, 0, 50));
 }
 is(api(GET => $path, undef, $admin)->{json}{version}, 2,
    'none of them changed the line');
+is(api(PUT => $path, { name => 'x', return_urls => [
+       'http://localhost:8080/done', 'https://a.example.com:8443/x',
+       'https://a.example.com/%E4%B8%AD'] }, $admin)->{status}, 200,
+   'accepted: http to localhost, a port, percent-encoded text');
+is(api(PUT => $path, { %body, version => 1 }, $admin)->{json}{error}{code},
+   'version_conflict', 'a replacement made to version 1 after it moved: 409');
+is(api(PUT => $path, { %body, version => 3 }, $admin)->{status}, 200,
+   '... made to the current version: 200');
 
 # --- the audit
 is(api(POST => "$path/suspend", undef, $admin)->{json}{status}, 'suspended',
    'suspended');
-is(api(POST => "$path/suspend", undef, $admin)->{json}{version}, 3,
-   '... suspending again changes nothing (version 3 still)');
+is(api(POST => "$path/suspend", undef, $admin)->{json}{version}, 5,
+   '... suspending again changes nothing (version 5 still)');
 is(api(POST => "$path/resume", undef, $admin)->{json}{status}, 'active',
    'resumed');
 my $audit = api(GET => "/uc/v1/admin/audit?subject=line:$code", undef, $admin);
 is($audit->{status}, 200, 'the audit');
 is(join(' ', map { $_->{action} } @{ $audit->{json}{changes} }),
-   'line.resumed line.suspended line.updated line.created',
+   'line.resumed line.suspended line.updated line.updated line.updated '
+   . 'line.created',
    '... every change, newest first, the repeated suspension not among them');
 my ($created) = grep { $_->{action} eq 'line.created' } @{ $audit->{json}{changes} };
 is($created->{before}, undef, '... a creation has no record before');
 is($created->{after}{name}, 'E2E line', '... and the record after');
-my ($renamed) = grep { $_->{action} eq 'line.updated' } @{ $audit->{json}{changes} };
+my ($renamed) = (grep { $_->{action} eq 'line.updated' } @{ $audit->{json}{changes} })[-1];
 is_deeply([ $renamed->{before}{name}, $renamed->{after}{name} ],
           [ 'E2E line', 'E2E line, renamed' ], '... an update: before and after');
 is($renamed->{actor}, '1', '... and who did it');
@@ -123,12 +138,15 @@ my $page = api(GET => "/uc/v1/admin/audit?subject=line:$code&limit=3", undef,
 is(scalar @{ $page->{changes} }, 3, 'a page of 3');
 my $next = api(GET => "/uc/v1/admin/audit?subject=line:$code&limit=3"
                . "&cursor=$page->{next_cursor}", undef, $admin)->{json};
-is(join(' ', map { $_->{action} } @{ $next->{changes} }), 'line.created',
+is(join(' ', map { $_->{action} } @{ $next->{changes} }),
+   'line.updated line.updated line.created',
    '... and the next page, from its cursor');
 is(api(GET => '/uc/v1/admin/audit', undef, $admin)->{status}, 400,
    'the audit without a subject: 400');
-is(api(GET => "/uc/v1/admin/audit?subject=line:$code&cursor=x", undef, $admin)
-   ->{status}, 400, '... with a cursor that is not one: 400');
+for my $c ('x', '+5', '%205', '99999999999999999999') {
+    is(api(GET => "/uc/v1/admin/audit?subject=line:$code&cursor=$c", undef,
+           $admin)->{status}, 400, "... with a cursor that is not one ($c): 400");
+}
 
 # --- ucctl drives the same API
 {
@@ -144,6 +162,24 @@ is(api(GET => "/uc/v1/admin/audit?subject=line:$code&cursor=x", undef, $admin)
          qr/"action":"line.suspended".*"action":"line.created"/,
          'ucctl line audit');
     like(scalar ucctl_stack('line', 'list'), qr/"code":"$cli"/, 'ucctl line list');
+    my $out = `$ENV{TEST_NGINX_UCCTL} --config $ENV{UC_RUN_DIR}/ucctl.conf line suspend 'x/../../users/42/freeze?' 2>&1`;
+    isnt($?, 0, 'ucctl refuses a code that is a path');
+    like($out, qr/not a business line's code/, '... saying so');
+}
+
+# --- Redis keeps the newest version, whatever order copies arrive in
+{
+    # a copy of a later version (another backend's publication that came
+    # first): this backend's older one does not replace it
+    stack_redis('HSET', "uc:{l:$code}", 'version', 1000, 'status', 'suspended');
+    my $r2 = api(PUT => $path, \%body, $admin);
+    ok($r2->{json}{published}, 'an older version published after a newer one');
+    is(stack_redis('HGET', "uc:{l:$code}", 'version'), 1000,
+       '... leaves the newer in Redis');
+    stack_redis('DEL', "uc:{l:$code}");
+    is(api(PUT => $path, \%body, $admin)->{status}, 200, 'the copy deleted; a change');
+    is(stack_redis('HGET', "uc:{l:$code}", 'status'), 'active',
+       '... writes it again');
 }
 
 # --- two gateways with a near-cache on the stack's Redis

@@ -108,12 +108,14 @@ busy(ucb_req_t *req)
  * meanwhile ended every session of the account, but not this one, made
  * after: so the account is read again, and if it changed the session is
  * ended and its token never leaves. (same_password: a password login,
- * which the new password must not let through.)
+ * which the new password must not let through; channel: how the user
+ * came, for the line the request came through.)
  */
 static void
 answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
-    int same_password)
+    int same_password, const char *channel)
 {
+    int          joined;
     long         expires;
     char         token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
     ucb_user_t   now;
@@ -145,6 +147,19 @@ answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
 
     ucb_store_event("user.login", u->id,
                     json_pack("{s:s}", "ip", req->ip));
+
+    /*
+     * A session made through a business line's location (the gateway names
+     * it) makes the user its member, the first time: the user signed in to
+     * that line's app. Not fatal: the session stands, the next sign-in
+     * joins.
+     */
+    if (req->line[0] != '\0'
+        && ucb_store_line_join(u->id, req->line, channel, &joined) != UCB_OK)
+    {
+        ucb_log(UCB_LOG_WARN, "line join not recorded",
+                "\"user\":\"%s\",\"line\":\"%s\"", u->id, req->line);
+    }
 }
 
 
@@ -345,7 +360,7 @@ ucb_h_register(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, 201, &u, 1, 0);
+    answer_session(req, 201, &u, 1, 0, "register");
 }
 
 
@@ -402,7 +417,7 @@ ucb_h_login(ucb_req_t *req)
         strcpy(u.password, hash);
     }
 
-    answer_session(req, 200, &u, 0, 1);
+    answer_session(req, 200, &u, 0, 1, "password");
 }
 
 
@@ -465,7 +480,8 @@ ucb_h_login_code(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, created ? 201 : 200, &u, created, 0);
+    answer_session(req, created ? 201 : 200, &u, created, 0,
+                   created ? "sms_register" : "sms");
 }
 
 

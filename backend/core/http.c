@@ -63,6 +63,9 @@ static const ucb_route_t  routes[] = {
     { "POST",   "/uc/v1/admin/lines/{}/resume",    ucb_h_admin_line_resume,
       2 },
     { "GET",    "/uc/v1/admin/audit",              ucb_h_admin_audit, 2 },
+    { "GET",    "/uc/v1/admin/lines/{}/members",   ucb_h_admin_line_members,
+      2 },
+    { "GET",    "/uc/v1/me/lines",                 ucb_h_me_lines, 1 },
     { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
     { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
     { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },
@@ -228,10 +231,18 @@ gateway_trusted(struct MHD_Connection *conn)
 static void
 read_identity(ucb_req_t *req, struct MHD_Connection *conn)
 {
-    const char  *uid, *sid, *level;
+    const char  *uid, *sid, *level, *line;
 
     if (!gateway_trusted(conn)) {
         return;
+    }
+
+    /* the line of the location, anonymous or not (a login for it) */
+    line = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                       "X-UC-Business-Line");
+
+    if (line != NULL && uc_line_valid(line, strlen(line))) {
+        snprintf(req->line, sizeof(req->line), "%s", line);
     }
 
     uid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-UC-User-Id");

@@ -106,6 +106,10 @@ typedef struct {
     char            user_agent[UCB_UA_MAX + 1];   /* valid UTF-8, cut on
                                                      a character */
 
+    /* the business line of the gateway's location (X-UC-Business-Line,
+       trusted only from the gateway), "" when none */
+    char            line[UC_LINE_MAX + 1];
+
     /* identity, trusted only from the gateway */
     int             authenticated;
     char            uid[UC_UID_MAX + 1];
@@ -268,6 +272,8 @@ void ucb_h_admin_line_put(ucb_req_t *req);
 void ucb_h_admin_line_suspend(ucb_req_t *req);
 void ucb_h_admin_line_resume(ucb_req_t *req);
 void ucb_h_admin_audit(ucb_req_t *req);
+void ucb_h_admin_line_members(ucb_req_t *req);
+void ucb_h_me_lines(ucb_req_t *req);
 
 /* lines/lines_sync.c: a line's record copied to Redis, where gateways read
    it */

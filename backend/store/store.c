@@ -152,6 +152,29 @@ ucb_st_event(const char *type, const char *uid, json_t *data)
 }
 
 
+/*
+ * The last steps of a change: its event (data is taken: freed here),
+ * COMMIT, and the relay woken. UCB_OK, or UCB_ERROR with the transaction
+ * still to roll back.
+ */
+int
+ucb_st_commit_event(const char *type, const char *uid, json_t *data)
+{
+    int  rc;
+
+    rc = ucb_st_event(type, uid, data);
+    json_decref(data);
+
+    if (rc != 0 || ucb_db_commit() != 0) {
+        return UCB_ERROR;
+    }
+
+    ucb_outbox_kick();
+
+    return UCB_OK;
+}
+
+
 int
 ucb_st_audit(const char *uid, const char *action, const char *actor)
 {
@@ -603,18 +626,9 @@ profile_update_once(const char *uid, const ucb_profile_change_t *c)
         }
     }
 
-    if (ucb_st_event("profile.updated", uid, data) != 0) {
-        json_decref(data);
+    if (ucb_st_commit_event("profile.updated", uid, data) != UCB_OK) {
         goto failed;
     }
-
-    json_decref(data);
-
-    if (ucb_db_commit() != 0) {
-        goto failed;
-    }
-
-    ucb_outbox_kick();
 
     return UCB_OK;
 

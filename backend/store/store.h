@@ -177,4 +177,18 @@ int ucb_store_lines(json_t **out);
 int ucb_store_audit_changes(const char *subject, int64_t cursor, int limit,
     json_t **out);
 
+/*
+ * Line membership: a user joins a line the first time a session is made
+ * for it (*joined: this time), with its channel ("register", "password",
+ * "sms", ...); the join emits user.joined_line in its transaction.
+ */
+int ucb_store_line_join(const char *uid, const char *line,
+    const char *channel, int *joined);
+/* *out: [{line, channel, joined_at}], oldest first */
+int ucb_store_user_lines(const char *uid, json_t **out);
+/* *out: [{user_id, channel, joined_at, seq}] by the users' seq (a stable
+   cursor), those with seq > after */
+int ucb_store_line_members(const char *line, int64_t after, int limit,
+    json_t **out);
+
 #endif /* UCB_STORE_H */

@@ -86,20 +86,14 @@ flag_change(int op, const char *line, const char *name, const char *rule,
     data = json_pack("{s:s, s:s, s:s?}", "line", line, "name", name, "rule",
                      rule);
 
-    if (ucb_st_event("flag.changed", actor, data) != 0
-        || ucb_st_audit(actor, "flag.changed", actor) != 0)
-    {
+    if (ucb_st_audit(actor, "flag.changed", actor) != 0) {
         json_decref(data);
         goto failed;
     }
 
-    json_decref(data);
-
-    if (ucb_db_commit() != 0) {
+    if (ucb_st_commit_event("flag.changed", actor, data) != UCB_OK) {
         goto failed;
     }
-
-    ucb_outbox_kick();
 
     return UCB_OK;
 

@@ -191,6 +191,9 @@ ucb_db_rollback(void)
     } while (0)
 
 
+/* store.c: a change's event (data taken), COMMIT, the relay woken */
+int ucb_st_commit_event(const char *type, const char *uid, json_t *data);
+
 /* store.c, for the drivers: this thread's call found the store unreachable */
 void ucb_st_unreachable(void);
 

@@ -130,7 +130,6 @@ static int
 line_changed(const char *code, const char *action, json_t *before,
     const char *actor, json_t **out)
 {
-    int      rc;
     char     subject[64];
     json_t  *after, *data;
 
@@ -143,21 +142,20 @@ line_changed(const char *code, const char *action, json_t *before,
                      json_object_get(after, "status"), "version",
                      json_object_get(after, "version"));
 
-    rc = data != NULL
-         && ucb_st_audit_change(actor, action, subject, before, after) == 0
-         && ucb_st_event("line.changed", actor, data) == 0
-         && ucb_db_commit() == 0
-         ? UCB_OK : UCB_ERROR;
+    if (data == NULL
+        || ucb_st_audit_change(actor, action, subject, before, after) != 0)
+    {
+        json_decref(data);
+        json_decref(after);
+        return UCB_ERROR;
+    }
 
-    json_decref(data);
-
-    if (rc != UCB_OK) {
+    if (ucb_st_commit_event("line.changed", actor, data) != UCB_OK) {
         json_decref(after);
         return UCB_ERROR;
     }
 
     *out = after;
-    ucb_outbox_kick();
 
     return UCB_OK;
 }
@@ -411,4 +409,148 @@ ucb_store_audit_changes(const char *subject, int64_t cursor, int limit,
     }
 
     return UCB_OK;
+}
+
+
+/* ------------------------------------------------------------ members */
+
+static int
+line_join_once(const char *uid, const char *line, const char *channel,
+    int *joined)
+{
+    json_t         *data;
+    ucb_db_stmt_t  *s;
+
+    *joined = 0;
+
+    if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    s = ucb_db_stmt(S_LINE_JOIN);
+    if (s == NULL) {
+        goto failed;
+    }
+
+    ucb_db_bind_text(s, 1, line);
+    ucb_db_bind_text(s, 2, uid);
+    ucb_db_bind_text(s, 3, channel);
+    ucb_db_bind_int64(s, 4, ucb_st_now());
+
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
+        goto failed;
+    }
+
+    /* a member already: no event, nothing to commit */
+    if (ucb_db_changes() == 0) {
+        ucb_db_rollback();
+        return UCB_OK;
+    }
+
+    data = json_pack("{s:s, s:s}", "line", line, "channel", channel);
+
+    if (data == NULL
+        || ucb_st_commit_event("user.joined_line", uid, data) != UCB_OK)
+    {
+        goto failed;
+    }
+
+    *joined = 1;
+
+    return UCB_OK;
+
+failed:
+
+    ucb_db_rollback();
+    return UCB_ERROR;
+}
+
+
+int
+ucb_store_line_join(const char *uid, const char *line, const char *channel,
+    int *joined)
+{
+    UCB_STORE_RETRY(line_join_once(uid, line, channel, joined));
+}
+
+
+/* rows of three or four columns into objects named by names */
+static int
+rows_json(ucb_db_stmt_t *s, const char *const *names, int ncols,
+    json_t **out)
+{
+    int      rc, i;
+    json_t  *row;
+
+    *out = json_array();
+    if (*out == NULL) {
+        ucb_db_reset(s);
+        return UCB_ERROR;
+    }
+
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
+        row = json_object();
+
+        for (i = 0; row != NULL && i < ncols; i++) {
+            /* the times and the seq are numbers, the rest text */
+            json_object_set_new(row, names[i],
+                                strcmp(names[i], "joined_at") == 0
+                                || strcmp(names[i], "seq") == 0
+                                ? json_integer(ucb_db_int64(s, i))
+                                : json_string(ucb_db_text(s, i)));
+        }
+
+        if (row == NULL || json_array_append_new(*out, row) != 0) {
+            rc = UCB_DB_ERROR;
+            break;
+        }
+    }
+
+    ucb_db_reset(s);
+
+    if (rc != UCB_DB_DONE) {
+        json_decref(*out);
+        *out = NULL;
+        return UCB_ERROR;
+    }
+
+    return UCB_OK;
+}
+
+
+int
+ucb_store_user_lines(const char *uid, json_t **out)
+{
+    ucb_db_stmt_t      *s;
+    static const char  *names[] = { "line", "channel", "joined_at" };
+
+    s = ucb_db_stmt(S_USER_LINES);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, uid);
+
+    return rows_json(s, names, 3, out);
+}
+
+
+int
+ucb_store_line_members(const char *line, int64_t after, int limit,
+    json_t **out)
+{
+    ucb_db_stmt_t      *s;
+    static const char  *names[] = { "user_id", "channel", "joined_at",
+                                    "seq" };
+
+    s = ucb_db_stmt(S_LINE_MEMBERS);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, line);
+    ucb_db_bind_int64(s, 2, after);
+    ucb_db_bind_int64(s, 3, limit);
+
+    return rows_json(s, names, 4, out);
 }

@@ -159,4 +159,20 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " FROM audit_changes WHERE subject = ?1"
         " AND (CAST(?2 AS BIGINT) = 0 OR id < CAST(?2 AS BIGINT))"
         " ORDER BY id DESC LIMIT CAST(?3 AS BIGINT)",
+    /* the first time only: a second join changes nothing */
+    [S_LINE_JOIN] =
+        "INSERT INTO line_members (line, user_seq, channel, joined_at)"
+        " SELECT ?1, seq, ?3, CAST(?4 AS BIGINT) FROM users"
+        " WHERE id = CAST(?2 AS BIGINT)"
+        " ON CONFLICT (line, user_seq) DO NOTHING",
+    [S_USER_LINES] =
+        "SELECT m.line, m.channel, m.joined_at FROM line_members m"
+        " JOIN users u ON u.seq = m.user_seq"
+        " WHERE u.id = CAST(?1 AS BIGINT) ORDER BY m.joined_at, m.line",
+    /* by the users' dense seq, after the cursor (a seq) */
+    [S_LINE_MEMBERS] =
+        "SELECT u.id, m.channel, m.joined_at, m.user_seq FROM line_members m"
+        " JOIN users u ON u.seq = m.user_seq"
+        " WHERE m.line = ?1 AND m.user_seq > CAST(?2 AS BIGINT)"
+        " ORDER BY m.user_seq LIMIT CAST(?3 AS BIGINT)",
 };

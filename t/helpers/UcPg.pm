@@ -22,6 +22,7 @@ my $Json = JSON::PP->new->canonical;
 # psql(SQL[, URI]): rows as "a|b" lines, on the stack's store by default
 sub psql {
     my ($sql, $uri) = @_;
+    local $ENV{PGOPTIONS} = '-c client_min_messages=warning';   # no NOTICE
     return UcE2E::command_output('psql', '-qAt', '-v', 'ON_ERROR_STOP=1',
                                  $uri // $ENV{UC_STORE}, '-c', $sql);
 }

@@ -115,13 +115,16 @@ static void
 answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
     int same_password, const char *channel)
 {
-    int          joined;
-    long         expires;
-    char         token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
-    ucb_user_t   now;
+    int                    joined;
+    long                   expires;
+    char                   token[UC_TOKEN_MAX + 1], sid[UC_SID_LEN + 1];
+    ucb_user_t             now;
+    ucb_session_policy_t   policy;
 
-    if (ucb_session_create(u->id, u->level, req->ip, req->user_agent, token,
-                           sid, &expires)
+    ucb_session_policy(req, &policy);
+
+    if (ucb_session_create(u->id, u->level, req->ip, req->user_agent,
+                           &policy, token, sid, &expires)
         != 0)
     {
         ucb_error(req, 503, "unavailable", "sessions cannot be created now");
@@ -138,7 +141,7 @@ answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
         return;
     }
 
-    ucb_set_session_cookie(req, token);
+    ucb_set_session_cookie(req, token, &policy);
     ucb_reply(req, status, json_pack("{s:s, s:s, s:I, s:i, s:b}",
                                      "user_id", u->id, "token", token,
                                      "expires_at", (json_int_t) expires,

@@ -49,9 +49,56 @@ static const char  index_script[] =
     "return #old";
 
 
+void
+ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p)
+{
+    int64_t      v;
+    json_t      *line, *session;
+    const char  *domain;
+
+    p->ttl = ucb_conf.session_ttl;
+    p->idle = ucb_conf.session_idle;
+    snprintf(p->cookie_domain, sizeof(p->cookie_domain), "%s",
+             ucb_conf.cookie_domain);
+
+    if (req->line[0] == '\0') {
+        return;
+    }
+
+    /* no record (or the store failing): the configuration's */
+    if (ucb_store_line_get(req->line, &line) != UCB_OK) {
+        return;
+    }
+
+    session = json_object_get(line, "session");
+
+    v = json_integer_value(json_object_get(session, "max_lifetime"));
+    if (v > 0) {
+        p->ttl = (long) v;
+    }
+
+    v = json_integer_value(json_object_get(session, "idle_timeout"));
+    if (v > 0) {
+        p->idle = (long) v;
+    }
+
+    if (p->idle > p->ttl) {
+        p->idle = p->ttl;
+    }
+
+    domain = json_string_value(json_object_get(line, "cookie_domain"));
+    if (domain != NULL && domain[0] != '\0') {
+        snprintf(p->cookie_domain, sizeof(p->cookie_domain), "%s", domain);
+    }
+
+    json_decref(line);
+}
+
+
 int
 ucb_session_create(const char *uid, int level, const char *ip,
-    const char *ua, char *token, char *sid, long *expires)
+    const char *ua, const ucb_session_policy_t *p, char *token, char *sid,
+    long *expires)
 {
     int               argc, ok, i;
     char              index[UC_KEY_MAX], devices[UC_KEY_MAX + 16];
@@ -68,12 +115,11 @@ ucb_session_create(const char *uid, int level, const char *ip,
     }
 
     now = time(NULL);
-    *expires = (long) now + ucb_conf.session_ttl;
+    *expires = (long) now + p->ttl;
 
     argc = uc_session_hset_argv(&buf, ucb_conf.prefix, sid, uid,
                                 (unsigned) level, "*", "", now,
-                                ucb_conf.session_ttl, ucb_conf.session_idle,
-                                argv, lens);
+                                p->ttl, p->idle, argv, lens);
 
     uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
                          uid, strlen(uid));
@@ -94,7 +140,7 @@ ucb_session_create(const char *uid, int level, const char *ip,
                        (long long) *expires * 1000, sid, device);
     redisAppendCommand(c, "MULTI");
     redisAppendCommandArgv(c, argc, argv, lens);
-    redisAppendCommand(c, "EXPIRE %s %ld", buf.key, ucb_conf.session_idle);
+    redisAppendCommand(c, "EXPIRE %s %ld", buf.key, p->idle);
     redisAppendCommand(c, "EXEC");
 
     ok = 1;
@@ -306,15 +352,14 @@ ucb_session_admits(const char *sid, const char *line)
 
 
 static void
-cookie(ucb_req_t *req, const char *value, long max_age)
+cookie(ucb_req_t *req, const char *value, long max_age, const char *domain)
 {
     char  buf[512];
 
     snprintf(buf, sizeof(buf), "%s=%s; Path=/; Max-Age=%ld; HttpOnly%s; "
              "SameSite=Lax%s%s", ucb_conf.cookie_name, value, max_age,
              ucb_conf.cookie_secure ? "; Secure" : "",
-             ucb_conf.cookie_domain[0] ? "; Domain=" : "",
-             ucb_conf.cookie_domain);
+             domain[0] ? "; Domain=" : "", domain);
 
     free(req->set_cookie);
     req->set_cookie = strdup(buf);
@@ -322,14 +367,19 @@ cookie(ucb_req_t *req, const char *value, long max_age)
 
 
 void
-ucb_set_session_cookie(ucb_req_t *req, const char *token)
+ucb_set_session_cookie(ucb_req_t *req, const char *token,
+    const ucb_session_policy_t *p)
 {
-    cookie(req, token, ucb_conf.session_ttl);
+    cookie(req, token, p->ttl, p->cookie_domain);
 }
 
 
+/* the cookie of the request's line (its domain), or the configuration's */
 void
 ucb_clear_session_cookie(ucb_req_t *req)
 {
-    cookie(req, "", 0);
+    ucb_session_policy_t  p;
+
+    ucb_session_policy(req, &p);
+    cookie(req, "", 0, p.cookie_domain);
 }

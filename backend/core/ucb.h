@@ -186,14 +186,29 @@ int ucb_ids_worker(void);
 #define UCB_ID_EPOCH_MS  1704067200000LL    /* 2024-01-01T00:00:00Z */
 
 /* sessions.c */
+
+/*
+ * How long a session lives and where its cookie goes: the configuration's,
+ * or the business line's own (its record's session policy and cookie
+ * domain) for a request that came through the line's location.
+ */
+typedef struct {
+    long            ttl;            /* absolute lifetime, s */
+    long            idle;           /* idle timeout, s */
+    char            cookie_domain[128];
+} ucb_session_policy_t;
+
+void ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p);
 int ucb_session_create(const char *uid, int level, const char *ip,
-    const char *ua, char *token, char *sid, long *expires);
+    const char *ua, const ucb_session_policy_t *p, char *token, char *sid,
+    long *expires);
 int ucb_session_revoke(const char *uid, const char *sid);
 int ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
 int ucb_session_admits(const char *sid, const char *line);
-void ucb_set_session_cookie(ucb_req_t *req, const char *token);
+void ucb_set_session_cookie(ucb_req_t *req, const char *token,
+    const ucb_session_policy_t *p);
 void ucb_clear_session_cookie(ucb_req_t *req);
 
 /* codes.c: verification codes and the sender */

@@ -102,4 +102,26 @@ is(api(GET => '/uc/v1/admin/lines/mall/members', undef, $token)->{status}, 403,
    'a user who is no administrator: 403');
 is(api(GET => '/uc/v1/me/lines')->{status}, 401, 'my lines, anonymous: 401');
 
+# the line's session policy and cookie domain, for sessions made through it
+is(api(PUT => '/uc/v1/admin/lines/mall', {
+        name => 'Mall', cookie_domain => '.mall.example.com',
+        session => { idle_timeout => 600, max_lifetime => 3600 } }, $admin)
+   ->{status} =~ /^20[01]$/ ? 1 : 0, 1, "the mall's record: 10 min idle, 1 h");
+my $t0 = time;
+$r = api(POST => '/mall/uc/v1/login', { login => $phone, password => 'member-pass-1' });
+is($r->{status}, 200, 'a sign-in through the mall');
+cmp_ok(abs($r->{json}{expires_at} - $t0 - 3600), '<=', 5,
+       '... its session ends in an hour');
+like($r->{headers}{'set-cookie'}, qr/Max-Age=3600;.*Domain=\.mall\.example\.com/,
+     "... its cookie too, on the line's domain");
+my ($sid) = $r->{json}{token} =~ /^v1\.[^.]+\.([^.]+)\./;
+my $ttl = stack_redis('TTL', "uc:{s:$sid}");
+ok($ttl > 0 && $ttl <= 600, "... and it is idle after 10 minutes (TTL $ttl)");
+$r = api(POST => '/uc/v1/login', { login => $phone, password => 'member-pass-1' });
+cmp_ok($r->{json}{expires_at} - $t0, '>', 86400,
+       'a sign-in through the plain API keeps the configured lifetime');
+unlike($r->{headers}{'set-cookie'}, qr/mall\.example\.com/, '... and cookie');
+is(api(PUT => '/uc/v1/admin/lines/mall', { name => 'Mall' }, $admin)->{status},
+   200, "the mall's policy back to the defaults");
+
 done_testing();

@@ -81,6 +81,14 @@ uc_key_flags(char *dst, const char *prefix, size_t prefix_len,
 
 
 size_t
+uc_key_service(char *dst, const char *prefix, size_t prefix_len,
+    const char *kid, size_t kid_len)
+{
+    return uc_key_build(dst, prefix, prefix_len, "k:", 2, kid, kid_len, "");
+}
+
+
+size_t
 uc_key_line(char *dst, const char *prefix, size_t prefix_len,
     const char *line, size_t line_len)
 {

@@ -99,6 +99,9 @@ size_t uc_key_user_sessions(char *dst, const char *prefix, size_t prefix_len,
     const char *uid, size_t uid_len);
 size_t uc_key_flags(char *dst, const char *prefix, size_t prefix_len,
     const char *line, size_t line_len);
+/* a service key's record: line, hash (of the secret), status, expires_at */
+size_t uc_key_service(char *dst, const char *prefix, size_t prefix_len,
+    const char *kid, size_t kid_len);
 /* a business line's record: status ("active", "suspended"), policy */
 size_t uc_key_line(char *dst, const char *prefix, size_t prefix_len,
     const char *line, size_t line_len);

@@ -39,6 +39,7 @@ static ngx_conf_enum_t  ngx_http_uc_auth_modes[] = {
     { ngx_string("off"), NGX_HTTP_UC_AUTH_OFF },
     { ngx_string("optional"), NGX_HTTP_UC_AUTH_OPTIONAL },
     { ngx_string("required"), NGX_HTTP_UC_AUTH_REQUIRED },
+    { ngx_string("service"), NGX_HTTP_UC_AUTH_SERVICE },
     { ngx_null_string, 0 }
 };
 

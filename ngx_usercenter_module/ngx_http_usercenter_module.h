@@ -19,6 +19,7 @@
 #define NGX_HTTP_UC_AUTH_OFF          0
 #define NGX_HTTP_UC_AUTH_OPTIONAL     1
 #define NGX_HTTP_UC_AUTH_REQUIRED     2
+#define NGX_HTTP_UC_AUTH_SERVICE      3   /* a business line's server */
 
 #define NGX_HTTP_UC_FAIL_OPEN         0
 #define NGX_HTTP_UC_FAIL_CLOSED       1
@@ -100,6 +101,8 @@ typedef struct {
     ngx_uint_t                    cache_status;
 
     void                         *line;          /* its record's read */
+    void                         *service;       /* a service key's */
+    unsigned                      service_done:1;
 
     /* feature flags */
     ngx_str_t                     flags;         /* "a,b": the ones on */

@@ -18,6 +18,7 @@
 #include "ngx_http_usercenter_line.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
+#include "ngx_http_usercenter_service.h"
 #include "ngx_http_usercenter_status.h"
 #include "ngx_http_usercenter_tracking.h"
 
@@ -101,6 +102,14 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    /* a business line's server, not a person: its key, not a session */
+    if (ulcf->auth == NGX_HTTP_UC_AUTH_SERVICE) {
+        ctx->business_line = ulcf->business_line;
+        return ngx_http_uc_service_check(r, ctx);
+    }
+
     if (ctx->started) {
         if (!ctx->done) {
             return NGX_AGAIN;
@@ -110,8 +119,6 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
     }
 
     ctx->started = 1;
-
-    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
 
     /* client copies of the identity headers went in the rewrite phase */
 

@@ -95,7 +95,9 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store_sql.c backend/store/store_config.c \
               backend/store/store_pg_schema.c backend/store/store_pg_conn.c \
               backend/store/store_lines.c \
-              backend/control/flags_sync.c backend/lines/lines_sync.c backend/core/formats.c \
+              backend/store/store_keys.c \
+              backend/control/flags_sync.c backend/lines/lines_sync.c \
+              backend/lines/keys_sync.c backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/core/redis.c backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)

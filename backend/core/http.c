@@ -28,7 +28,8 @@ typedef struct {
     const char     *method;
     const char     *pattern;      /* "{}" matches one path segment */
     ucb_handler_pt  handler;
-    int             auth;         /* 1: needs a session, 2: needs an admin */
+    int             auth;         /* 1: needs a session, 2: needs an admin,
+                                     3: a business line's server (its key) */
 } ucb_route_t;
 
 
@@ -66,6 +67,15 @@ static const ucb_route_t  routes[] = {
     { "GET",    "/uc/v1/admin/lines/{}/members",   ucb_h_admin_line_members,
       2 },
     { "GET",    "/uc/v1/me/lines",                 ucb_h_me_lines, 1 },
+    { "GET",    "/uc/v1/admin/lines/{}/keys",      ucb_h_admin_keys, 2 },
+    { "POST",   "/uc/v1/admin/lines/{}/keys",      ucb_h_admin_key_create,
+      2 },
+    { "POST",   "/uc/v1/admin/lines/{}/keys/{}/revoke",
+      ucb_h_admin_key_revoke, 2 },
+    { "GET",    "/uc/v1/service/users/{}",         ucb_h_service_user, 3 },
+    { "GET",    "/uc/v1/service/users",            ucb_h_service_users, 3 },
+    { "POST",   "/uc/v1/service/users/batch",      ucb_h_service_users_batch,
+      3 },
     { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
     { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
     { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },
@@ -243,6 +253,14 @@ read_identity(ucb_req_t *req, struct MHD_Connection *conn)
 
     if (line != NULL && uc_line_valid(line, strlen(line))) {
         snprintf(req->line, sizeof(req->line), "%s", line);
+    }
+
+    /* the gateway checked the key (usercenter_auth service) */
+    line = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                       "X-UC-Service-Line");
+
+    if (line != NULL && uc_line_valid(line, strlen(line))) {
+        snprintf(req->service_line, sizeof(req->service_line), "%s", line);
     }
 
     uid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-UC-User-Id");
@@ -426,7 +444,14 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
     ucb_utf8_clean(req->user_agent, sizeof(req->user_agent),
                    ua != NULL ? ua : "", ua != NULL ? strlen(ua) : 0);
 
-    if (route->auth && !req->authenticated) {
+    if (route->auth == 3) {
+        if (req->service_line[0] == '\0') {
+            ucb_error(req, 401, "service_key_required",
+                      "this is for business lines' servers, with a key");
+            return;
+        }
+
+    } else if (route->auth && !req->authenticated) {
         ucb_error(req, 401, "login_required", "please log in");
         return;
     }

@@ -123,6 +123,7 @@ relay_loop(void *arg)
        empty) */
     ucb_flags_reconcile();
     ucb_lines_reconcile();
+    ucb_keys_reconcile();
     reconciled = time(NULL);
 
     pthread_mutex_lock(&lock);
@@ -149,6 +150,7 @@ relay_loop(void *arg)
         if (time(NULL) - reconciled >= 30) {
             ucb_flags_reconcile();
             ucb_lines_reconcile();
+            ucb_keys_reconcile();
             reconciled = time(NULL);
         }
 

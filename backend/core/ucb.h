@@ -109,6 +109,9 @@ typedef struct {
     /* the business line of the gateway's location (X-UC-Business-Line,
        trusted only from the gateway), "" when none */
     char            line[UC_LINE_MAX + 1];
+    /* a business line's server admitted by its key (X-UC-Service-Line,
+       trusted only from the gateway), "" when none */
+    char            service_line[UC_LINE_MAX + 1];
 
     /* identity, trusted only from the gateway */
     int             authenticated;
@@ -288,6 +291,14 @@ void ucb_h_admin_line_suspend(ucb_req_t *req);
 void ucb_h_admin_line_resume(ucb_req_t *req);
 void ucb_h_admin_audit(ucb_req_t *req);
 void ucb_h_admin_line_members(ucb_req_t *req);
+void ucb_h_admin_keys(ucb_req_t *req);
+void ucb_h_admin_key_create(ucb_req_t *req);
+void ucb_h_admin_key_revoke(ucb_req_t *req);
+int ucb_keys_publish(const char *kid);
+void ucb_keys_reconcile(void);
+void ucb_h_service_user(ucb_req_t *req);
+void ucb_h_service_users(ucb_req_t *req);
+void ucb_h_service_users_batch(ucb_req_t *req);
 void ucb_h_me_lines(ucb_req_t *req);
 
 /* lines/lines_sync.c: a line's record copied to Redis, where gateways read

@@ -153,6 +153,67 @@ ucb_st_event(const char *type, const char *uid, json_t *data)
 
 
 /*
+ * The row a bound statement reads, made JSON by row (NULL: it could not
+ * be): UCB_OK, UCB_NOT_FOUND (no row) or UCB_ERROR; the statement reset.
+ */
+int
+ucb_st_one(ucb_db_stmt_t *s, ucb_st_row_pt row, void *arg, json_t **out)
+{
+    int  rc;
+
+    *out = NULL;
+    rc = ucb_db_step(s);
+
+    if (rc == UCB_DB_ROW) {
+        *out = row(s, arg);
+        rc = *out != NULL ? UCB_OK : UCB_ERROR;
+
+    } else {
+        rc = rc == UCB_DB_DONE ? UCB_NOT_FOUND : UCB_ERROR;
+    }
+
+    ucb_db_reset(s);
+
+    return rc;
+}
+
+
+/* Every row, as a JSON array (*out NULL on error); the statement reset. */
+int
+ucb_st_all(ucb_db_stmt_t *s, ucb_st_row_pt row, void *arg, json_t **out)
+{
+    int      rc;
+    json_t  *r;
+
+    *out = json_array();
+
+    if (*out == NULL) {
+        ucb_db_reset(s);
+        return UCB_ERROR;
+    }
+
+    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
+        r = row(s, arg);
+
+        if (r == NULL || json_array_append_new(*out, r) != 0) {
+            rc = UCB_DB_ERROR;
+            break;
+        }
+    }
+
+    ucb_db_reset(s);
+
+    if (rc != UCB_DB_DONE) {
+        json_decref(*out);
+        *out = NULL;
+        return UCB_ERROR;
+    }
+
+    return UCB_OK;
+}
+
+
+/*
  * The last steps of a change: its event (data is taken: freed here),
  * COMMIT, and the relay woken. UCB_OK, or UCB_ERROR with the transaction
  * still to roll back.

@@ -191,4 +191,40 @@ int ucb_store_user_lines(const char *uid, json_t **out);
 int ucb_store_line_members(const char *line, int64_t after, int limit,
     json_t **out);
 
+/*
+ * Service keys of business lines (store_keys.c): the secret's SHA-256
+ * (hex), never the secret. A key as the admin API shows it: {key_id,
+ * line, name, status, expires_at, created_at, revoked_at}.
+ */
+typedef struct {
+    const char     *kid;
+    const char     *line;
+    const char     *name;
+    const char     *hash;
+    int64_t         expires_at;     /* 0: never */
+} ucb_key_t;
+
+/* UCB_NOT_FOUND: the line has no record */
+int ucb_store_key_create(const ucb_key_t *k, const char *actor, json_t **out);
+/* UCB_NOT_FOUND: no such key of that line; a second revocation: no change */
+int ucb_store_key_revoke(const char *line, const char *kid, const char *actor,
+    json_t **out);
+/* with "hash", for the gateways' copy */
+int ucb_store_key_get(const char *kid, json_t **out);
+/* a line's keys; line NULL: every key, with "hash" */
+int ucb_store_keys(const char *line, json_t **out);
+
+/* What a business line's server may read of a user (unmasked here). */
+typedef struct {
+    char            id[24];
+    int             status;
+    int             level;
+    int64_t         created_at;
+    char            phone[32];
+    char            email[256];
+    char            nickname[65];
+} ucb_service_user_t;
+
+int ucb_store_service_user(const char *uid, ucb_service_user_t *u);
+
 #endif /* UCB_STORE_H */

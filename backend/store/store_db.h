@@ -191,6 +191,12 @@ ucb_db_rollback(void)
     } while (0)
 
 
+/* store.c: a statement's row as JSON (NULL: it cannot be); one row
+   (UCB_NOT_FOUND when none) or all of them, the statement reset */
+typedef json_t *(*ucb_st_row_pt)(ucb_db_stmt_t *s, void *arg);
+int ucb_st_one(ucb_db_stmt_t *s, ucb_st_row_pt row, void *arg, json_t **out);
+int ucb_st_all(ucb_db_stmt_t *s, ucb_st_row_pt row, void *arg, json_t **out);
+
 /* store.c: a change's event (data taken), COMMIT, the relay woken */
 int ucb_st_commit_event(const char *type, const char *uid, json_t *data);
 

@@ -22,7 +22,7 @@ json_column(ucb_db_stmt_t *s, int col)
 
 /* The row S_LINE_GET and S_LINE_LIST read, as the admin API shows it. */
 static json_t *
-line_row(ucb_db_stmt_t *s)
+line_row(ucb_db_stmt_t *s, void *unused)
 {
     json_t  *urls, *settings;
 
@@ -52,7 +52,6 @@ line_row(ucb_db_stmt_t *s)
 static int
 line_read(const char *code, json_t **out)
 {
-    int             rc;
     ucb_db_stmt_t  *s;
 
     *out = NULL;
@@ -63,19 +62,8 @@ line_read(const char *code, json_t **out)
     }
 
     ucb_db_bind_text(s, 1, code);
-    rc = ucb_db_step(s);
 
-    if (rc == UCB_DB_ROW) {
-        *out = line_row(s);
-        rc = *out != NULL ? UCB_OK : UCB_ERROR;
-
-    } else {
-        rc = rc == UCB_DB_DONE ? UCB_NOT_FOUND : UCB_ERROR;
-    }
-
-    ucb_db_reset(s);
-
-    return rc;
+    return ucb_st_one(s, line_row, NULL, out);
 }
 
 
@@ -324,37 +312,35 @@ ucb_store_line_get(const char *code, json_t **out)
 int
 ucb_store_lines(json_t **out)
 {
-    int             rc;
-    json_t         *row;
     ucb_db_stmt_t  *s;
 
-    *out = json_array();
+    *out = NULL;
 
     s = ucb_db_stmt(S_LINE_LIST);
-    if (s == NULL || *out == NULL) {
-        json_decref(*out);
-        *out = NULL;
+    if (s == NULL) {
         return UCB_ERROR;
     }
 
-    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
-        row = line_row(s);
+    return ucb_st_all(s, line_row, NULL, out);
+}
 
-        if (row == NULL || json_array_append_new(*out, row) != 0) {
-            rc = UCB_DB_ERROR;
-            break;
-        }
-    }
 
-    ucb_db_reset(s);
+static json_t *
+audit_row(ucb_db_stmt_t *s, void *unused)
+{
+    json_t  *before, *after;
 
-    if (rc != UCB_DB_DONE) {
-        json_decref(*out);
-        *out = NULL;
-        return UCB_ERROR;
-    }
+    /* a NULL column reads as "": no record before a creation */
+    before = ucb_db_text(s, 4)[0] != '\0' ? json_column(s, 4) : json_null();
+    after = ucb_db_text(s, 5)[0] != '\0' ? json_column(s, 5) : json_null();
 
-    return UCB_OK;
+    return json_pack("{s:I, s:s, s:s, s:s, s:o?, s:o?, s:I}",
+                     "id", (json_int_t) ucb_db_int64(s, 0),
+                     "actor", ucb_db_text(s, 1),
+                     "action", ucb_db_text(s, 2),
+                     "subject", ucb_db_text(s, 3),
+                     "before", before, "after", after,
+                     "created_at", (json_int_t) ucb_db_int64(s, 6));
 }
 
 
@@ -362,16 +348,12 @@ int
 ucb_store_audit_changes(const char *subject, int64_t cursor, int limit,
     json_t **out)
 {
-    int             rc;
-    json_t         *row, *before, *after;
     ucb_db_stmt_t  *s;
 
-    *out = json_array();
+    *out = NULL;
 
     s = ucb_db_stmt(S_AUDIT_CHANGES);
-    if (s == NULL || *out == NULL) {
-        json_decref(*out);
-        *out = NULL;
+    if (s == NULL) {
         return UCB_ERROR;
     }
 
@@ -379,36 +361,7 @@ ucb_store_audit_changes(const char *subject, int64_t cursor, int limit,
     ucb_db_bind_int64(s, 2, cursor);
     ucb_db_bind_int64(s, 3, limit);
 
-    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
-        /* a NULL column reads as "": no record before a creation */
-        before = ucb_db_text(s, 4)[0] != '\0' ? json_column(s, 4)
-                                               : json_null();
-        after = ucb_db_text(s, 5)[0] != '\0' ? json_column(s, 5)
-                                              : json_null();
-
-        row = json_pack("{s:I, s:s, s:s, s:s, s:o?, s:o?, s:I}",
-                        "id", (json_int_t) ucb_db_int64(s, 0),
-                        "actor", ucb_db_text(s, 1),
-                        "action", ucb_db_text(s, 2),
-                        "subject", ucb_db_text(s, 3),
-                        "before", before, "after", after,
-                        "created_at", (json_int_t) ucb_db_int64(s, 6));
-
-        if (row == NULL || json_array_append_new(*out, row) != 0) {
-            rc = UCB_DB_ERROR;
-            break;
-        }
-    }
-
-    ucb_db_reset(s);
-
-    if (rc != UCB_DB_DONE) {
-        json_decref(*out);
-        *out = NULL;
-        return UCB_ERROR;
-    }
-
-    return UCB_OK;
+    return ucb_st_all(s, audit_row, NULL, out);
 }
 
 
@@ -474,47 +427,26 @@ ucb_store_line_join(const char *uid, const char *line, const char *channel,
 }
 
 
-/* rows of three or four columns into objects named by names */
-static int
-rows_json(ucb_db_stmt_t *s, const char *const *names, int ncols,
-    json_t **out)
+/* a row into an object of the names (NULL-ended) of its columns */
+static json_t *
+named_row(ucb_db_stmt_t *s, void *arg)
 {
-    int      rc, i;
-    json_t  *row;
+    int           i;
+    json_t       *row;
+    const char  **names = arg;
 
-    *out = json_array();
-    if (*out == NULL) {
-        ucb_db_reset(s);
-        return UCB_ERROR;
+    row = json_object();
+
+    for (i = 0; row != NULL && names[i] != NULL; i++) {
+        /* the times and the seq are numbers, the rest text */
+        json_object_set_new(row, names[i],
+                            strcmp(names[i], "joined_at") == 0
+                            || strcmp(names[i], "seq") == 0
+                            ? json_integer(ucb_db_int64(s, i))
+                            : json_string(ucb_db_text(s, i)));
     }
 
-    while ((rc = ucb_db_step(s)) == UCB_DB_ROW) {
-        row = json_object();
-
-        for (i = 0; row != NULL && i < ncols; i++) {
-            /* the times and the seq are numbers, the rest text */
-            json_object_set_new(row, names[i],
-                                strcmp(names[i], "joined_at") == 0
-                                || strcmp(names[i], "seq") == 0
-                                ? json_integer(ucb_db_int64(s, i))
-                                : json_string(ucb_db_text(s, i)));
-        }
-
-        if (row == NULL || json_array_append_new(*out, row) != 0) {
-            rc = UCB_DB_ERROR;
-            break;
-        }
-    }
-
-    ucb_db_reset(s);
-
-    if (rc != UCB_DB_DONE) {
-        json_decref(*out);
-        *out = NULL;
-        return UCB_ERROR;
-    }
-
-    return UCB_OK;
+    return row;
 }
 
 
@@ -522,7 +454,9 @@ int
 ucb_store_user_lines(const char *uid, json_t **out)
 {
     ucb_db_stmt_t      *s;
-    static const char  *names[] = { "line", "channel", "joined_at" };
+    static const char  *names[] = { "line", "channel", "joined_at", NULL };
+
+    *out = NULL;
 
     s = ucb_db_stmt(S_USER_LINES);
     if (s == NULL) {
@@ -531,7 +465,7 @@ ucb_store_user_lines(const char *uid, json_t **out)
 
     ucb_db_bind_text(s, 1, uid);
 
-    return rows_json(s, names, 3, out);
+    return ucb_st_all(s, named_row, names, out);
 }
 
 
@@ -541,7 +475,9 @@ ucb_store_line_members(const char *line, int64_t after, int limit,
 {
     ucb_db_stmt_t      *s;
     static const char  *names[] = { "user_id", "channel", "joined_at",
-                                    "seq" };
+                                    "seq", NULL };
+
+    *out = NULL;
 
     s = ucb_db_stmt(S_LINE_MEMBERS);
     if (s == NULL) {
@@ -552,5 +488,5 @@ ucb_store_line_members(const char *line, int64_t after, int limit,
     ucb_db_bind_int64(s, 2, after);
     ucb_db_bind_int64(s, 3, limit);
 
-    return rows_json(s, names, 4, out);
+    return ucb_st_all(s, named_row, names, out);
 }

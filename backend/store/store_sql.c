@@ -175,4 +175,33 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " JOIN users u ON u.seq = m.user_seq"
         " WHERE m.line = ?1 AND m.user_seq > CAST(?2 AS BIGINT)"
         " ORDER BY m.user_seq LIMIT CAST(?3 AS BIGINT)",
+    /* only for a line that has a record */
+    [S_KEY_CREATE] =
+        "INSERT INTO service_keys (kid, line, name, secret_hash, expires_at,"
+        " created_at) SELECT ?1, code, ?3, ?4, CAST(?5 AS BIGINT),"
+        " CAST(?6 AS BIGINT) FROM lines WHERE code = ?2",
+    [S_KEY_GET] =
+        "SELECT kid, line, name, secret_hash, status, expires_at, created_at,"
+        " revoked_at FROM service_keys WHERE kid = ?1",
+    [S_KEY_LIST] =
+        "SELECT kid, line, name, secret_hash, status, expires_at, created_at,"
+        " revoked_at FROM service_keys WHERE line = ?1"
+        " ORDER BY created_at, kid",
+    [S_KEY_ALL] =
+        "SELECT kid, line, name, secret_hash, status, expires_at, created_at,"
+        " revoked_at FROM service_keys ORDER BY kid",
+    [S_KEY_REVOKE] =
+        "UPDATE service_keys SET status = 'revoked',"
+        " revoked_at = CAST(?3 AS BIGINT)"
+        " WHERE kid = ?1 AND line = ?2 AND status = 'active'",
+    /* what a business line's server may know of a user */
+    [S_SERVICE_USER] =
+        "SELECT u.id, u.status, u.level, u.created_at,"
+        " COALESCE((SELECT value FROM identities"
+        "           WHERE user_seq = u.seq AND kind = 'phone'), ''),"
+        " COALESCE((SELECT value FROM identities"
+        "           WHERE user_seq = u.seq AND kind = 'email'), ''),"
+        " COALESCE(p.nickname, '')"
+        " FROM users u LEFT JOIN profiles p ON p.user_seq = u.seq"
+        " WHERE u.id = CAST(?1 AS BIGINT)",
 };

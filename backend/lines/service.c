@@ -1,0 +1,222 @@
+/*
+ * uc-backend: what business lines' servers may ask (usercenter_auth
+ * service at the gateway: the request carries X-UC-Service-Line).
+ *
+ *   GET  /uc/v1/service/users/{id}
+ *   GET  /uc/v1/service/users?phone=+86...   or   ?email=...
+ *   POST /uc/v1/service/users/batch {"ids": [...]}   at most 1,000
+ *
+ * A user as a line's server sees one: id, status, auth level, nickname,
+ * created_at, and the phone and e-mail masked (+86138****8000,
+ * a***@example.com): enough to match and to show, not to contact.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ucb.h"
+
+
+#define BATCH_MAX  1000
+
+
+static const char *const  statuses[] = { "active", "frozen", "deactivated" };
+
+
+/* +8613812345678 -> +86138****5678 */
+static void
+mask_phone(char *dst, size_t size, const char *phone)
+{
+    size_t  n;
+
+    n = strlen(phone);
+
+    if (n < 10) {
+        snprintf(dst, size, "%s", n > 0 ? "****" : "");
+        return;
+    }
+
+    snprintf(dst, size, "%.*s****%s", (int) (n - 8), phone, phone + n - 4);
+}
+
+
+/* alice@example.com -> a***@example.com */
+static void
+mask_email(char *dst, size_t size, const char *email)
+{
+    const char  *at;
+
+    at = strchr(email, '@');
+
+    if (at == NULL || at == email) {
+        snprintf(dst, size, "%s", email[0] ? "***" : "");
+        return;
+    }
+
+    snprintf(dst, size, "%c***%s", email[0], at);
+}
+
+
+static json_t *
+user_json(const ucb_service_user_t *u)
+{
+    char  phone[40], email[300];
+
+    mask_phone(phone, sizeof(phone), u->phone);
+    mask_email(email, sizeof(email), u->email);
+
+    return json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s?, s:I}",
+                     "id", u->id,
+                     "status", u->status >= 0 && u->status <= 2
+                               ? statuses[u->status] : "unknown",
+                     "auth_level", u->level, "nickname", u->nickname,
+                     "phone", phone[0] ? phone : NULL,
+                     "email", email[0] ? email : NULL,
+                     "created_at", (json_int_t) u->created_at);
+}
+
+
+static int
+valid_id(const char *s)
+{
+    size_t  n = strlen(s);
+
+    return n > 0 && n <= 20 && strspn(s, "0123456789") == n && s[0] != '0';
+}
+
+
+static void
+answer_user(ucb_req_t *req, const char *uid)
+{
+    int                 rc;
+    ucb_service_user_t  u;
+
+    rc = valid_id(uid) ? ucb_store_service_user(uid, &u) : UCB_NOT_FOUND;
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_found", "no such user");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    ucb_reply(req, 200, json_pack("{s:o}", "user", user_json(&u)));
+}
+
+
+void
+ucb_h_service_user(ucb_req_t *req)
+{
+    answer_user(req, req->params[0]);
+}
+
+
+void
+ucb_h_service_users(ucb_req_t *req)
+{
+    int          rc;
+    char         norm[256];
+    size_t       i;
+    ucb_user_t   u;
+    const char  *phone, *email, *kind, *value;
+
+    phone = ucb_query(req, "phone");
+    email = ucb_query(req, "email");
+
+    if ((phone == NULL) == (email == NULL)) {
+        ucb_error(req, 400, "validation_failed",
+                  "look up by one of ?phone= or ?email=");
+        return;
+    }
+
+    kind = phone != NULL ? "phone" : "email";
+    value = phone != NULL ? phone : email;
+
+    if (strlen(value) >= sizeof(norm)) {
+        ucb_error(req, 400, "validation_failed", "too long");
+        return;
+    }
+
+    /* e-mail addresses are stored lower-cased */
+    for (i = 0; value[i] != '\0'; i++) {
+        norm[i] = email != NULL && value[i] >= 'A' && value[i] <= 'Z'
+                  ? (char) (value[i] + 32) : value[i];
+    }
+
+    norm[i] = '\0';
+
+    if (phone != NULL ? !ucb_valid_phone(norm) : !ucb_valid_email(norm)) {
+        ucb_error(req, 400, "validation_failed",
+                  phone != NULL ? "a mobile number: +86 and 11 digits"
+                                : "an e-mail address");
+        return;
+    }
+
+    rc = ucb_store_find_login(kind, norm, &u);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_found", "no such user");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    answer_user(req, u.id);
+}
+
+
+void
+ucb_h_service_users_batch(ucb_req_t *req)
+{
+    int                 rc;
+    size_t              i;
+    json_t             *ids, *id, *users, *missing;
+    ucb_service_user_t  u;
+
+    ids = req->body != NULL ? json_object_get(req->body, "ids") : NULL;
+
+    if (!json_is_array(ids) || json_array_size(ids) == 0
+        || json_array_size(ids) > BATCH_MAX)
+    {
+        ucb_error(req, 400, "validation_failed",
+                  "send {\"ids\": [...]}, 1 to 1,000 user ids");
+        return;
+    }
+
+    json_array_foreach(ids, i, id) {
+        if (!json_is_string(id) || !valid_id(json_string_value(id))) {
+            ucb_error(req, 400, "validation_failed",
+                      "user ids are strings of digits");
+            return;
+        }
+    }
+
+    users = json_array();
+    missing = json_array();
+
+    json_array_foreach(ids, i, id) {
+        rc = ucb_store_service_user(json_string_value(id), &u);
+
+        if (rc == UCB_OK) {
+            json_array_append_new(users, user_json(&u));
+
+        } else if (rc == UCB_NOT_FOUND) {
+            json_array_append(missing, id);
+
+        } else {
+            json_decref(users);
+            json_decref(missing);
+            ucb_error(req, 500, "internal_error", "try again shortly");
+            return;
+        }
+    }
+
+    ucb_reply(req, 200, json_pack("{s:o, s:o}", "users", users,
+                                  "not_found", missing));
+}

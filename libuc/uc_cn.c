@@ -55,8 +55,9 @@ uc_uscc_valid(const char *s, size_t len, const char **problem)
     for (i = 0; i < UC_USCC_LEN; i++) {
         v = uscc_value(s[i]);
 
-        /* the authority, the type and the division are digits */
-        if (v < 0 || (i < 8 && v > 9)) {
+        /* the authority is any of the alphabet (9, Y, N, A, ...); the
+           type and the division are digits */
+        if (v < 0 || (i >= 1 && i < 8 && v > 9)) {
             *problem = "character";
             return 0;
         }

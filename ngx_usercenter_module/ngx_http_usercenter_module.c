@@ -443,6 +443,17 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    /* a server's key carries no user: no level, no user's flags */
+    if (conf->auth == NGX_HTTP_UC_AUTH_SERVICE
+        && (conf->level > 0 || conf->flags == 1))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"usercenter_auth service\" takes no "
+                           "\"usercenter_auth_level\" nor "
+                           "\"usercenter_flags\": a service key is no user");
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->level > 0 && conf->auth == NGX_HTTP_UC_AUTH_OFF) {
         conf->auth = NGX_HTTP_UC_AUTH_REQUIRED;
     }

@@ -23,11 +23,12 @@
 #include <openssl/evp.h>
 
 #include "ngx_http_usercenter_service.h"
+#include "ngx_http_usercenter_line.h"
 #include "ngx_http_usercenter_record.h"
 #include "ngx_http_usercenter_session.h"
 
 
-#define NGX_HTTP_UC_KEY_ID_MAX      32
+#define NGX_HTTP_UC_KEY_ID_LEN      16      /* hex digits */
 #define NGX_HTTP_UC_KEY_SECRET_LEN  43      /* 32 bytes, base64url */
 #define NGX_HTTP_UC_KEY_FIELDS      8
 
@@ -65,7 +66,8 @@ ngx_http_uc_service_parse(ngx_http_request_t *r, ngx_str_t *kid,
     last = auth->data + auth->len;
     dot = ngx_strlchr(p, last, '.');
 
-    if (dot == NULL || dot == p || dot - p > NGX_HTTP_UC_KEY_ID_MAX
+    /* the backend issues nothing else: no Redis read for anything else */
+    if (dot == NULL || dot - p != NGX_HTTP_UC_KEY_ID_LEN
         || last - dot - 1 != NGX_HTTP_UC_KEY_SECRET_LEN)
     {
         return NGX_ERROR;
@@ -77,7 +79,7 @@ ngx_http_uc_service_parse(ngx_http_request_t *r, ngx_str_t *kid,
     secret->len = NGX_HTTP_UC_KEY_SECRET_LEN;
 
     for ( /* void */ ; p < dot; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+        if (!((*p >= 'a' && *p <= 'f') || (*p >= '0' && *p <= '9'))) {
             return NGX_ERROR;
         }
     }
@@ -116,13 +118,6 @@ static ngx_int_t
 ngx_http_uc_service_refuse(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
-    ngx_http_uc_ctx_t  *ctx;
-
-    ctx = ngx_http_uc_get_ctx(r);
-    if (ctx != NULL) {
-        ctx->service_done = 1;
-    }
-
     return ngx_http_uc_reject_json(r, status, code, message);
 }
 
@@ -135,16 +130,24 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     ngx_str_t                 kid, secret, line, key_id;
     uc_str_t                 *v;
     ngx_http_uc_service_t    *svc;
+    ngx_http_uc_loc_conf_t   *ulcf;
     ngx_http_uc_main_conf_t  *umcf;
 
+    /* admitted: then the line's own record decides (a suspended line's
+       servers are stopped too) */
     if (ctx->service_done) {
-        return NGX_DECLINED;
+        return ngx_http_uc_line_check(r, ctx);
     }
 
     umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
     svc = ctx->service;
 
     if (svc == NULL) {
+        /* the location's line; once admitted, the key's (re-entries keep
+           it: the line's record may be read after the key's) */
+        ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+        ctx->business_line = ulcf->business_line;
+
         rc = ngx_http_uc_service_parse(r, &kid, &secret);
 
         if (rc == NGX_DECLINED) {
@@ -245,6 +248,7 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     }
 
     ctx->service_done = 1;
+    ctx->business_line = line;
     key_id = svc->kid;
 
     if (ngx_http_uc_add_header(r, "X-UC-Service-Line",
@@ -257,5 +261,5 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return NGX_DECLINED;
+    return ngx_http_uc_line_check(r, ctx);
 }

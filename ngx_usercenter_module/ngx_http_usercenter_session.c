@@ -106,7 +106,6 @@ ngx_http_uc_access_handler(ngx_http_request_t *r)
 
     /* a business line's server, not a person: its key, not a session */
     if (ulcf->auth == NGX_HTTP_UC_AUTH_SERVICE) {
-        ctx->business_line = ulcf->business_line;
         return ngx_http_uc_service_check(r, ctx);
     }
 

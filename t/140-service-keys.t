@@ -16,15 +16,20 @@ no_shuffle();
 
 our $Secret = 'Qm9iIHNlY3JldCBrZXkgZm9yIHRoZSBtYWxsIGxpbmU';      # 43 chars
 our $Other = 'T3RoZXIgc2VjcmV0IGtleSBmb3IgdGhlIHBheSBsaW5';  # 43 chars
-redis_cli('DEL', map { "uc:{k:$_}" } qw(k1mall k2old k3gone k4pay k5odd));
-redis_cli('HSET', 'uc:{k:k1mall}', 'line', 'mall', 'status', 'active',
+redis_cli('DEL', map { "uc:{k:$_}" } qw(00000000000000a1 00000000000000a2 00000000000000a3 00000000000000a4 00000000000000a5));
+redis_cli('HSET', 'uc:{k:00000000000000a1}', 'line', 'mall', 'status', 'active',
           'expires_at', 0, 'hash', sha256_hex($Secret));
-redis_cli('HSET', 'uc:{k:k2old}', 'line', 'mall', 'status', 'active',
+redis_cli('HSET', 'uc:{k:00000000000000a2}', 'line', 'mall', 'status', 'active',
           'expires_at', time - 60, 'hash', sha256_hex($Secret));
-redis_cli('HSET', 'uc:{k:k3gone}', 'line', 'mall', 'status', 'revoked',
+redis_cli('HSET', 'uc:{k:00000000000000a3}', 'line', 'mall', 'status', 'revoked',
           'expires_at', 0, 'hash', sha256_hex($Secret));
-redis_cli('HSET', 'uc:{k:k4pay}', 'line', 'pay', 'status', 'active',
+redis_cli('HSET', 'uc:{k:00000000000000a4}', 'line', 'pay', 'status', 'active',
           'expires_at', 0, 'hash', sha256_hex($Other));
+# a key of a suspended line
+redis_cli('DEL', 'uc:{k:00000000000000a6}', 'uc:{l:stopped}');
+redis_cli('HSET', 'uc:{k:00000000000000a6}', 'line', 'stopped', 'status',
+          'active', 'expires_at', 0, 'hash', sha256_hex($Secret));
+redis_cli('HSET', 'uc:{l:stopped}', 'status', 'suspended');
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -61,9 +66,9 @@ __DATA__
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k1mall.$::Secret"
+"Authorization: UC-Key 00000000000000a1.$::Secret"
 --- response_body
-line=mall kid=k1mall uid=
+line=mall kid=00000000000000a1 uid=
 
 
 
@@ -71,7 +76,7 @@ line=mall kid=k1mall uid=
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k1mall.$::Other"
+"Authorization: UC-Key 00000000000000a1.$::Other"
 --- error_code: 401
 --- response_body
 {"error":{"code":"invalid_service_key","message":"the service key is invalid"}}
@@ -82,7 +87,7 @@ GET /svc
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k9none.$::Secret"
+"Authorization: UC-Key 00000000000000a9.$::Secret"
 --- error_code: 401
 --- response_body_like: invalid_service_key
 
@@ -94,10 +99,10 @@ UcTest::redis_cli('CONFIG', 'RESETSTAT');
 --- request eval
 ["GET /svc", "GET /svc", "GET /svc", "GET /svc"]
 --- more_headers eval
-["Authorization: UC-Key K1MALL.$::Secret",
- "Authorization: UC-Key k1mall.short",
- "Authorization: UC-Key k1mall$::Secret",
- "Authorization: Bearer k1mall.$::Secret"]
+["Authorization: UC-Key 00000000000000A1.$::Secret",
+ "Authorization: UC-Key 0000000000000a1.short",
+ "Authorization: UC-Key 00000000000000a1$::Secret",
+ "Authorization: Bearer 00000000000000a1.$::Secret"]
 --- error_code eval
 [401, 401, 401, 401]
 --- response_body_like eval
@@ -123,7 +128,7 @@ GET /svc
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k2old.$::Secret"
+"Authorization: UC-Key 00000000000000a2.$::Secret"
 --- error_code: 401
 --- response_body_like: service_key_expired
 
@@ -133,7 +138,7 @@ GET /svc
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k3gone.$::Secret"
+"Authorization: UC-Key 00000000000000a3.$::Secret"
 --- error_code: 401
 --- response_body_like: service_key_revoked
 
@@ -143,7 +148,7 @@ GET /svc
 --- request
 GET /mall-svc
 --- more_headers eval
-"Authorization: UC-Key k4pay.$::Other"
+"Authorization: UC-Key 00000000000000a4.$::Other"
 --- error_code: 403
 --- response_body_like: service_key_wrong_line
 
@@ -153,9 +158,9 @@ GET /mall-svc
 --- request
 GET /mall-svc
 --- more_headers eval
-"Authorization: UC-Key k1mall.$::Secret"
+"Authorization: UC-Key 00000000000000a1.$::Secret"
 --- response_body
-line=mall kid=k1mall uid=
+line=mall kid=00000000000000a1 uid=
 
 
 
@@ -163,19 +168,42 @@ line=mall kid=k1mall uid=
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k4pay.$::Other\r\nX-UC-Service-Line: mall\r\nX-UC-Service-Key-Id: k1mall\r\nX-UC-User-Id: 1"
+"Authorization: UC-Key 00000000000000a4.$::Other\r\nX-UC-Service-Line: mall\r\nX-UC-Service-Key-Id: 00000000000000a1\r\nX-UC-User-Id: 1"
 --- response_body
-line=pay kid=k4pay uid=
+line=pay kid=00000000000000a4 uid=
 
 
 
-=== TEST 11: Redis down and nothing cached: 503, closed
+=== TEST 11: the key of a suspended line: 403, its servers stop too
+--- request
+GET /svc
+--- more_headers eval
+"Authorization: UC-Key 00000000000000a6.$::Secret"
+--- error_code: 403
+--- response_body_like: business_line_suspended
+
+
+
+=== TEST 12: a service location takes no auth level (a key is no user)
+--- config
+    location /svc {
+        usercenter_auth service;
+        usercenter_auth_level 2;
+        empty_gif;
+    }
+--- must_die
+--- error_log
+"usercenter_auth service" takes no "usercenter_auth_level"
+
+
+
+=== TEST 13: Redis down and nothing cached: 503, closed
 --- http_config eval
 UcConfig::uc_http_config(redis => '127.0.0.1:1', redis_opts => 'connect_timeout=200ms');
 --- request
 GET /svc
 --- more_headers eval
-"Authorization: UC-Key k1mall.$::Secret"
+"Authorization: UC-Key 00000000000000a1.$::Secret"
 --- error_code: 503
 --- response_body_like: service_key_unverifiable
 --- no_error_log

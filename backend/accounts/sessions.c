@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <hiredis/hiredis.h>
@@ -49,6 +50,31 @@ static const char  index_script[] =
     "return #old";
 
 
+/*
+ * Whether a cookie for domain reaches no host that one for within would
+ * not: within unset (a host-only cookie of the gateway's name) admits any
+ * domain an administrator gave the line; else domain is within or under.
+ */
+static int
+domain_within(const char *domain, const char *within)
+{
+    size_t  d, w;
+
+    if (within[0] == '\0') {
+        return 1;
+    }
+
+    domain += domain[0] == '.';
+    within += within[0] == '.';
+    d = strlen(domain);
+    w = strlen(within);
+
+    return strcasecmp(domain, within) == 0
+           || (d > w && domain[d - w - 1] == '.'
+               && strcasecmp(domain + d - w, within) == 0);
+}
+
+
 void
 ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p)
 {
@@ -70,15 +96,20 @@ ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p)
         return;
     }
 
+    /*
+     * The session is a single sign-on one, good on every line: a line may
+     * make it shorter than the configuration says, never longer, and send
+     * its cookie within the configured domain, never wider.
+     */
     session = json_object_get(line, "session");
 
     v = json_integer_value(json_object_get(session, "max_lifetime"));
-    if (v > 0) {
+    if (v > 0 && v < p->ttl) {
         p->ttl = (long) v;
     }
 
     v = json_integer_value(json_object_get(session, "idle_timeout"));
-    if (v > 0) {
+    if (v > 0 && v < p->idle) {
         p->idle = (long) v;
     }
 
@@ -87,7 +118,10 @@ ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p)
     }
 
     domain = json_string_value(json_object_get(line, "cookie_domain"));
-    if (domain != NULL && domain[0] != '\0') {
+
+    if (domain != NULL && domain[0] != '\0'
+        && domain_within(domain, ucb_conf.cookie_domain))
+    {
         snprintf(p->cookie_domain, sizeof(p->cookie_domain), "%s", domain);
     }
 

@@ -76,12 +76,14 @@ user_json(const ucb_service_user_t *u)
 }
 
 
+/* digits of a positive 64-bit id: no sign, no leading zero, no more */
 static int
 valid_id(const char *s)
 {
     size_t  n = strlen(s);
 
-    return n > 0 && n <= 20 && strspn(s, "0123456789") == n && s[0] != '0';
+    return n > 0 && n <= 19 && strspn(s, "0123456789") == n && s[0] != '0'
+           && (n < 19 || strcmp(s, "9223372036854775807") <= 0);
 }
 
 

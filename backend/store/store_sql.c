@@ -198,9 +198,11 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_SERVICE_USER] =
         "SELECT u.id, u.status, u.level, u.created_at,"
         " COALESCE((SELECT value FROM identities"
-        "           WHERE user_seq = u.seq AND kind = 'phone'), ''),"
+        "           WHERE user_seq = u.seq AND kind = 'phone'"
+        "           ORDER BY created_at LIMIT 1), ''),"
         " COALESCE((SELECT value FROM identities"
-        "           WHERE user_seq = u.seq AND kind = 'email'), ''),"
+        "           WHERE user_seq = u.seq AND kind = 'email'"
+        "           ORDER BY created_at LIMIT 1), ''),"
         " COALESCE(p.nickname, '')"
         " FROM users u LEFT JOIN profiles p ON p.user_seq = u.seq"
         " WHERE u.id = CAST(?1 AS BIGINT)",

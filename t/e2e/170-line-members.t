@@ -121,6 +121,13 @@ $r = api(POST => '/uc/v1/login', { login => $phone, password => 'member-pass-1' 
 cmp_ok($r->{json}{expires_at} - $t0, '>', 86400,
        'a sign-in through the plain API keeps the configured lifetime');
 unlike($r->{headers}{'set-cookie'}, qr/mall\.example\.com/, '... and cookie');
+# a line may shorten the single sign-on session, never lengthen it
+api(PUT => '/uc/v1/admin/lines/mall', { name => 'Mall',
+    session => { max_lifetime => 31622400, idle_timeout => 31622400 } }, $admin);
+$t0 = time;
+$r = api(POST => '/mall/uc/v1/login', { login => $phone, password => 'member-pass-1' });
+cmp_ok($r->{json}{expires_at} - $t0, '<=', 30 * 86400 + 5,
+       'a line asking for a year gets the configured 30 days, no more');
 is(api(PUT => '/uc/v1/admin/lines/mall', { name => 'Mall' }, $admin)->{status},
    200, "the mall's policy back to the defaults");
 

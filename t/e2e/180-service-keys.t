@@ -67,6 +67,19 @@ is(api(GET => '/uc/v1/service/users', undef, undef, \%key)->{status}, 400,
    'neither phone nor e-mail: 400');
 is(api(GET => '/uc/v1/service/users/0123', undef, undef, \%key)->{status}, 404,
    'an id that is no id: 404');
+is(api(GET => '/uc/v1/service/users/99999999999999999999', undef, undef, \%key)
+   ->{status}, 404, 'an id beyond 64 bits: 404, not an error');
+is(api(POST => '/uc/v1/service/users/batch', { ids => ['9223372036854775808'] },
+       undef, \%key)->{status}, 400, '... in a batch: 400');
+
+# a suspended line's servers stop too
+api(POST => "/uc/v1/admin/lines/$line/suspend", undef, $admin);
+ok(wait_for(sub { (api(GET => "/uc/v1/service/users/$uid", undef, undef, \%key)
+                   ->{json}{error}{code} // '') eq 'business_line_suspended' }),
+   "the line suspended: its key is refused (403 business_line_suspended)");
+api(POST => "/uc/v1/admin/lines/$line/resume", undef, $admin);
+ok(wait_for(sub { api(GET => "/uc/v1/service/users/$uid", undef, undef, \%key)
+                  ->{status} == 200 }), '... resumed: admitted again');
 
 # a batch of 1,000: the user, 999 unknown ids
 my @ids = ($uid, map { 900000000000 + $_ } 1 .. 999);
@@ -115,7 +128,8 @@ is(api(POST => "/uc/v1/admin/lines/$line/keys/../revoke", undef, $admin)->{statu
 my $audit = api(GET => "/uc/v1/admin/audit?subject=line:$line", undef, $admin)
     ->{json}{changes};
 is(join(' ', map { $_->{action} } @$audit),
-   'service_key.revoked service_key.created line.created',
+   'service_key.revoked line.resumed line.suspended service_key.created '
+   . 'line.created',
    'the audit: the key made and revoked');
 ok(!grep({ index(JSON::PP::encode_json($_), $secret) >= 0 } @$audit),
    '... without the secret');

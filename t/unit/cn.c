@@ -11,6 +11,25 @@
 static const char  alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 
+/* 17 characters and the check character GB 32100 gives them */
+static void
+with_uscc_check(char *s, const char *first)
+{
+    int               i, sum;
+    static const int  w[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25,
+                                13, 8, 24, 10, 30, 28 };
+
+    memcpy(s, first, 17);
+
+    for (i = 0, sum = 0; i < 17; i++) {
+        sum += (int) (strchr(alphabet, s[i]) - alphabet) * w[i];
+    }
+
+    s[17] = alphabet[(31 - sum % 31) % 31];
+    s[18] = '\0';
+}
+
+
 /* 17 digits and the check digit GB 11643 gives them */
 static void
 with_check(char *s, const char *digits)
@@ -56,7 +75,12 @@ main(void)
        && strcmp(why, "character") == 0, "a NUL inside: character");
     ok(!uc_uscc_valid("9A110000600037341L", 18, &why)
        && strcmp(why, "character") == 0,
-       "a letter among the first eight: character");
+       "a letter among the type and division: character");
+    with_uscc_check(s, "N2110000MA0000001");
+    ok(uc_uscc_valid(s, 18, &why), "an authority N (rural collectives): %s",
+       s);
+    with_uscc_check(s, "Y1110000MA0000001");
+    ok(uc_uscc_valid(s, 18, &why), "an authority Y (others): %s", s);
     ok(!uc_uscc_valid("91110000600037341l", 18, &why),
        "a lower-case check character is not taken");
 
@@ -66,7 +90,7 @@ main(void)
     for (i = 0; i < 18; i++) {
         for (k = 0; k < 31; k++) {
             memcpy(s, "91110000600037341L", 19);
-            if (s[i] == alphabet[k] || (i < 8 && k > 9)) {
+            if (s[i] == alphabet[k] || (i >= 1 && i < 8 && k > 9)) {
                 continue;
             }
             s[i] = alphabet[k];

@@ -124,11 +124,11 @@ export TOKENS="$bench/tokens"
 
 # a service key of a line, its record as the backend writes it
 service_secret=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-43)
-redis-cli -p "$redis_port" HSET 'uc:{k:bench0000000000a}' line bench \
+redis-cli -p "$redis_port" HSET 'uc:{k:be0c000000000a01}' line bench \
     status active expires_at 0 \
     hash "$(printf %s "$service_secret" | sha256sum | cut -d' ' -f1)" \
     >/dev/null
-service_auth="Authorization: UC-Key bench0000000000a.$service_secret"
+service_auth="Authorization: UC-Key be0c000000000a01.$service_secret"
 
 run_wrk() {
     if [ "$2" = service ]; then

@@ -102,6 +102,7 @@ typedef struct {
 
     void                         *line;          /* its record's read */
     void                         *service;       /* a service key's */
+    ngx_str_t                     service_key_id; /* once admitted */
     unsigned                      service_done:1;
 
     /* feature flags */

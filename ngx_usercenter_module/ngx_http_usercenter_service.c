@@ -24,6 +24,7 @@
 
 #include "ngx_http_usercenter_service.h"
 #include "ngx_http_usercenter_line.h"
+#include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_record.h"
 #include "ngx_http_usercenter_session.h"
 
@@ -115,6 +116,21 @@ ngx_http_uc_service_digest(ngx_str_t *secret, u_char *hex)
 
 
 static ngx_int_t
+ngx_http_uc_service_admitted(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_uc_line_check(r, ctx);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    return ngx_http_uc_limit_after_session(r, ctx);
+}
+
+
+static ngx_int_t
 ngx_http_uc_service_refuse(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
@@ -134,9 +150,9 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     ngx_http_uc_main_conf_t  *umcf;
 
     /* admitted: then the line's own record decides (a suspended line's
-       servers are stopped too) */
+       servers are stopped too), then the limits by $uc_service_* */
     if (ctx->service_done) {
-        return ngx_http_uc_line_check(r, ctx);
+        return ngx_http_uc_service_admitted(r, ctx);
     }
 
     umcf = ngx_http_get_module_main_conf(r, ngx_http_usercenter_module);
@@ -249,6 +265,7 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 
     ctx->service_done = 1;
     ctx->business_line = line;
+    ctx->service_key_id = svc->kid;
     key_id = svc->kid;
 
     if (ngx_http_uc_add_header(r, "X-UC-Service-Line",
@@ -261,5 +278,5 @@ ngx_http_uc_service_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_uc_line_check(r, ctx);
+    return ngx_http_uc_service_admitted(r, ctx);
 }

@@ -20,7 +20,9 @@ typedef enum {
     NGX_HTTP_UC_VAR_MERCHANT_ID,
     NGX_HTTP_UC_VAR_SESSION_STATUS,
     NGX_HTTP_UC_VAR_CACHE_STATUS,
-    NGX_HTTP_UC_VAR_FLAGS
+    NGX_HTTP_UC_VAR_FLAGS,
+    NGX_HTTP_UC_VAR_SERVICE_LINE,
+    NGX_HTTP_UC_VAR_SERVICE_KEY_ID
 } ngx_http_uc_var_e;
 
 
@@ -53,6 +55,12 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
 
     { ngx_string("uc_flags"), NULL, ngx_http_uc_variable,
       NGX_HTTP_UC_VAR_FLAGS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_service_line"), NULL, ngx_http_uc_variable,
+      NGX_HTTP_UC_VAR_SERVICE_LINE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_service_key_id"), NULL, ngx_http_uc_variable,
+      NGX_HTTP_UC_VAR_SERVICE_KEY_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("uc_limit_status"), NULL, ngx_http_uc_limit_status_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -114,6 +122,25 @@ ngx_http_uc_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     ngx_http_uc_main_conf_t  *umcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_usercenter_module);
+
+    /* a business line's server admitted by its key (no session) */
+    if (data == NGX_HTTP_UC_VAR_SERVICE_LINE
+        || data == NGX_HTTP_UC_VAR_SERVICE_KEY_ID)
+    {
+        if (ctx == NULL || !ctx->service_done) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        s = data == NGX_HTTP_UC_VAR_SERVICE_LINE ? &ctx->business_line
+                                                 : &ctx->service_key_id;
+        v->len = s->len;
+        v->data = s->data;
+        v->valid = 1;
+        v->no_cacheable = 1;
+        v->not_found = 0;
+        return NGX_OK;
+    }
 
     if (ctx == NULL || !ctx->done) {
         v->not_found = 1;

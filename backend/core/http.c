@@ -261,6 +261,17 @@ read_identity(ucb_req_t *req, struct MHD_Connection *conn)
 
     if (line != NULL && uc_line_valid(line, strlen(line))) {
         snprintf(req->service_line, sizeof(req->service_line), "%s", line);
+
+        /* which key asked: every lookup of a line's server is in the log */
+        line = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                           "X-UC-Service-Key-Id");
+
+        if (line != NULL && strlen(line) == 16
+            && strspn(line, "0123456789abcdef") == 16)
+        {
+            snprintf(req->service_key, sizeof(req->service_key), "%s",
+                     line);
+        }
     }
 
     uid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-UC-User-Id");
@@ -644,8 +655,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
     ucb_log(req.status >= 500 ? UCB_LOG_ERROR : UCB_LOG_INFO, "request",
             "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
-            "\"user\":\"%s\",\"ip\":\"%s\"", method, url, req.status,
-            req.uid, req.ip);
+            "\"user\":\"%s\",\"ip\":\"%s\",\"service_key\":\"%s\"",
+            method, url, req.status, req.uid, req.ip, req.service_key);
 
     json_decref(req.body);
     json_decref(req.reply);

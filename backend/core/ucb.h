@@ -112,6 +112,7 @@ typedef struct {
     /* a business line's server admitted by its key (X-UC-Service-Line,
        trusted only from the gateway), "" when none */
     char            service_line[UC_LINE_MAX + 1];
+    char            service_key[17];    /* its key's id, for the log */
 
     /* identity, trusted only from the gateway */
     int             authenticated;

@@ -100,7 +100,7 @@ for my $url ('javascript:alert(1)', 'http://evil.example.com/back',
              'https://2130706433/x', 'https://0x7f.1/x', 'https://1.2.3.4/x') {
     my $res = api(PUT => $path, { name => 'x', return_urls => [$url] }, $admin);
     is($res->{json}{error}{code} // '', 'invalid_return_url',
-       "a return URL refused: " . substr($url, 0, 50));
+       "a return URL refused: " . (substr($url, 0, 50) =~ s/\r\n/\\r\\n/r));
 }
 is(api(GET => $path, undef, $admin)->{json}{version}, 2,
    'none of them changed the line');
@@ -183,61 +183,13 @@ for my $c ('x', '+5', '%205', '99999999999999999999') {
 }
 
 # --- two gateways with a near-cache on the stack's Redis
-my $dir = "$ENV{UC_RUN_DIR}/lines-gw";
-my @ports = ($ENV{UC_GATEWAY_PORT} + 50, $ENV{UC_GATEWAY_PORT} + 51);
-system("rm -rf $dir") == 0 or die;
-for my $i (0, 1) {
-    my $p = "$dir/gw$i";
-    system("mkdir -p $p/logs $p/conf") == 0 or die;
-    open my $c, '>', "$p/conf/nginx.conf" or die $!;
-    print $c <<"CONF";
-load_module $ENV{TOP}/build/nginx/ngx_http_usercenter_module.so;
-worker_processes 2;
-pid logs/nginx.pid;
-error_log logs/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path logs/body; proxy_temp_path logs/proxy;
-    fastcgi_temp_path logs/fastcgi; uwsgi_temp_path logs/uwsgi; scgi_temp_path logs/scgi;
-    usercenter_redis 127.0.0.1:$ENV{UC_REDIS_PORT};
-    usercenter_secret $ENV{UC_RUN_DIR}/keys;
-    usercenter_cache zone=lines$i:4m;
-    server {
-        listen 127.0.0.1:$ports[$i];
+my @ports = extra_gateways('lines', <<"LOC");
         location /l {
             usercenter_auth optional;
             usercenter_business_line $code;
             empty_gif;
         }
-    }
-}
-CONF
-    close $c;
-    system("/usr/sbin/nginx -p $p/ -c conf/nginx.conf -e logs/error.log") == 0
-        or die "gateway $i";
-}
-END {
-    system("/usr/sbin/nginx -p $dir/gw$_/ -c conf/nginx.conf -e logs/error.log "
-           . "-s stop 2>/dev/null") for 0, 1;
-}
-
-sub status_at {
-    my $s = shift;
-    print $s "GET /l HTTP/1.1\r\nHost: x\r\n\r\n";
-    my $head = '';
-    while ($head !~ /\r\n\r\n/) {
-        sysread($s, $head, 4096, length $head) or return 0;
-    }
-    my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
-    my ($body) = $head =~ /\r\n\r\n(.*)\z/s;
-    my $need = ($len // 0) - length $body;
-    while ($need > 0) {
-        my $n = sysread($s, my $more, $need) or return 0;
-        $need -= $n;
-    }
-    return $head =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+LOC
 
 sub reads {
     my $info = stack_redis('INFO', 'commandstats');
@@ -245,18 +197,18 @@ sub reads {
 }
 
 my @conn = map { IO::Socket::INET->new("127.0.0.1:$_") // die "gw: $!" } @ports;
-ok(wait_for(sub { status_at($conn[0]) == 200 && status_at($conn[1]) == 200 }),
+ok(wait_for(sub { status_at($conn[0], '/l') == 200 && status_at($conn[1], '/l') == 200 }),
    'two more gateways admit the active line');
 # settled: a round on both connections that costs no read of the record
-ok(wait_for(sub { my $h = reads(); status_at($_) for @conn; reads() == $h }, 80),
+ok(wait_for(sub { my $h = reads(); status_at($_, '/l') for @conn; reads() == $h }, 80),
    '... from their near-caches');
 my $before = reads();
-status_at($_) for (@conn) x 25;
+status_at($_, '/l') for (@conn) x 25;
 is(reads(), $before, '... 50 requests, not one read of the line record');
 
 my $t0 = time;
 api(POST => "$path/suspend", undef, $admin);
-my $seen = wait_for(sub { status_at($conn[0]) == 403 && status_at($conn[1]) == 403 });
+my $seen = wait_for(sub { status_at($conn[0], '/l') == 403 && status_at($conn[1], '/l') == 403 });
 my $d = time - $t0;
 diag sprintf 'line suspended: refused by both gateways %.1f ms after the call',
     1000 * $d;
@@ -264,7 +216,7 @@ ok($seen && $d < 1, 'suspended through the API: both gateways refuse within a se
 
 $t0 = time;
 api(POST => "$path/resume", undef, $admin);
-$seen = wait_for(sub { status_at($conn[0]) == 200 && status_at($conn[1]) == 200 });
+$seen = wait_for(sub { status_at($conn[0], '/l') == 200 && status_at($conn[1], '/l') == 200 });
 ok($seen && time - $t0 < 1, 'resumed: both admit it again within a second');
 
 done_testing();

@@ -9,6 +9,7 @@ use warnings;
 use Test::More;
 use Time::HiRes qw(time);
 use JSON::PP ();
+use IO::Socket::INET;
 use lib 't/helpers';
 use UcE2E;
 
@@ -95,6 +96,12 @@ is(api(POST => '/uc/v1/service/users/batch', { ids => [ 1, 2 ] }, undef, \%key)
 is(api(POST => '/uc/v1/service/users/batch', '{"ids":', undef, \%key)->{status},
    400, 'JSON cut short: 400');
 
+# every lookup of a line's server is in the backend's log with its key
+ok(wait_for(sub {
+    open my $log, '<', "$ENV{UC_RUN_DIR}/logs/backend.log" or return 0;
+    scalar grep { m{"path":"/uc/v1/service/users/batch".*"service_key":"$kid"} } <$log>;
+}), "the backend's log names the key of each lookup");
+
 # --- refusals at the gateway
 is(api(GET => "/uc/v1/service/users/$uid")->{json}{error}{code},
    'service_key_required', 'no key: 401');
@@ -140,5 +147,27 @@ ok(wait_for(sub {
     api(GET => "/uc/v1/service/users/$uid", undef, undef,
         { Authorization => $r->{json}{authorization} })->{status} == 200 }),
    'a new key (the rotation) works');
+
+# two more gateways, with near-caches: the new key is checked there from
+# the cache, and its revocation is refused by both within a second
+my @ports = extra_gateways('keys', <<'LOC');
+        location /k {
+            usercenter_auth service;
+            empty_gif;
+        }
+LOC
+my $auth = "Authorization: $r->{json}{authorization}\r\n";
+my @conn = map { IO::Socket::INET->new("127.0.0.1:$_") // die "gw: $!" } @ports;
+ok(wait_for(sub { status_at($conn[0], '/k', $auth) == 200
+                  && status_at($conn[1], '/k', $auth) == 200 }),
+   'two more gateways admit the new key');
+my $t1 = time;
+api(POST => "/uc/v1/admin/lines/$line/keys/$r->{json}{key_id}/revoke", undef, $admin);
+my $both = wait_for(sub { status_at($conn[0], '/k', $auth) == 401
+                          && status_at($conn[1], '/k', $auth) == 401 });
+my $d = time - $t1;
+diag sprintf 'key revoked: refused by both gateways %.1f ms after the call',
+    1000 * $d;
+ok($both && $d < 1, 'revoked: both refuse it within a second');
 
 done_testing();

@@ -4,7 +4,8 @@
  *
  *   GET  /uc/v1/service/users/{id}
  *   GET  /uc/v1/service/users?phone=+86...   or   ?email=...
- *   POST /uc/v1/service/users/batch {"ids": [...]}   at most 1,000
+ *   POST /uc/v1/service/users/batch {"ids": [...]}   at most 1,000;
+ *        answered in id order, each id once
  *
  * A user as a line's server sees one: id, status, auth level, nickname,
  * created_at, and the phone and e-mail masked (+86138****8000,
@@ -12,6 +13,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ucb.h"
@@ -173,12 +175,24 @@ ucb_h_service_users(ucb_req_t *req)
 }
 
 
+/* ids (digits, no leading zero) in numeric order: shorter first */
+static int
+by_number(const void *a, const void *b)
+{
+    const char  *x = *(const char *const *) a, *y = *(const char *const *) b;
+    size_t       lx = strlen(x), ly = strlen(y);
+
+    return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
+
 void
 ucb_h_service_users_batch(ucb_req_t *req)
 {
     int                 rc;
-    size_t              i;
+    size_t              i, n;
     json_t             *ids, *id, *users, *missing;
+    const char        **sorted;
     ucb_service_user_t  u;
 
     ids = req->body != NULL ? json_object_get(req->body, "ids") : NULL;
@@ -199,25 +213,46 @@ ucb_h_service_users_batch(ucb_req_t *req)
         }
     }
 
+    /* each id once, in order: a repeated one costs no second read */
+    n = json_array_size(ids);
+    sorted = malloc(n * sizeof(const char *));
+    if (sorted == NULL) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    json_array_foreach(ids, i, id) {
+        sorted[i] = json_string_value(id);
+    }
+
+    qsort(sorted, n, sizeof(const char *), by_number);
+
     users = json_array();
     missing = json_array();
 
-    json_array_foreach(ids, i, id) {
-        rc = ucb_store_service_user(json_string_value(id), &u);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0) {
+            continue;
+        }
+
+        rc = ucb_store_service_user(sorted[i], &u);
 
         if (rc == UCB_OK) {
             json_array_append_new(users, user_json(&u));
 
         } else if (rc == UCB_NOT_FOUND) {
-            json_array_append(missing, id);
+            json_array_append_new(missing, json_string(sorted[i]));
 
         } else {
+            free(sorted);
             json_decref(users);
             json_decref(missing);
             ucb_error(req, 500, "internal_error", "try again shortly");
             return;
         }
     }
+
+    free(sorted);
 
     ucb_reply(req, 200, json_pack("{s:o, s:o}", "users", users,
                                   "not_found", missing));

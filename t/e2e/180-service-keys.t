@@ -89,6 +89,10 @@ $r = api(POST => '/uc/v1/service/users/batch', { ids => [ map { "$_" } @ids ] },
 is($r->{status}, 200, 'a batch of 1,000 ids');
 is(scalar @{ $r->{json}{users} }, 1, '... one user found');
 is(scalar @{ $r->{json}{not_found} }, 999, '... 999 not');
+$r = api(POST => '/uc/v1/service/users/batch',
+         { ids => [ $uid, '900000000001', $uid, '900000000001' ] }, undef, \%key);
+is_deeply([ scalar @{ $r->{json}{users} }, $r->{json}{not_found} ],
+          [ 1, ['900000000001'] ], 'repeated ids: each answered once');
 is(api(POST => '/uc/v1/service/users/batch', { ids => [ map { "$_" } 1 .. 1001 ] },
        undef, \%key)->{status}, 400, '1,001 ids: 400');
 is(api(POST => '/uc/v1/service/users/batch', { ids => [ 1, 2 ] }, undef, \%key)

@@ -107,10 +107,9 @@ typedef struct {
 
     /* feature flags */
     ngx_str_t                     flags;         /* "a,b": the ones on */
-    void                         *flags_op;
-    uint64_t                      flags_mark;
-    ngx_uint_t                    flags_state;
+    void                         *flags_rec;     /* the line's flags */
     unsigned                      flags_sent:1;
+    unsigned                      flags_done:1;
     unsigned                      line_checked:1;
     unsigned                      waiting:1;
     unsigned                      started:1;     /* session check began */

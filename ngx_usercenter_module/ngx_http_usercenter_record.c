@@ -34,6 +34,7 @@ ngx_http_uc_record_read(ngx_http_uc_record_t *rec)
     ngx_pool_cleanup_t       *cln;
     ngx_http_request_t       *r;
     ngx_http_uc_redis_op_t   *op;
+    ngx_http_uc_loc_conf_t   *ulcf;
     ngx_http_uc_main_conf_t  *umcf;
 
     if (rec->state == NGX_HTTP_UC_RECORD_DONE) {
@@ -50,7 +51,9 @@ ngx_http_uc_record_read(ngx_http_uc_record_t *rec)
     k.data = rec->key;
     k.len = rec->key_len;
 
-    if (umcf->cache != NULL) {
+    ulcf = ngx_http_get_module_loc_conf(r, ngx_http_usercenter_module);
+
+    if (umcf->cache != NULL && ulcf->cache_lookup) {
         if (!ngx_http_uc_tracking_live(umcf)) {
             /* invalidations are not heard now: a copy may be wrong */
             ngx_http_uc_stat(NGX_HTTP_UC_STAT_CACHE
@@ -189,6 +192,7 @@ ngx_http_uc_record_reply(ngx_http_uc_redis_op_t *op, redisReply *reply)
     }
 
     rec->state = NGX_HTTP_UC_RECORD_DONE;
+    rec->fresh = 1;
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements > 2 * rec->max
         || reply->elements % 2 != 0)
@@ -267,6 +271,7 @@ ngx_http_uc_record_failed(ngx_http_uc_record_t *rec)
 
     rec->state = NGX_HTTP_UC_RECORD_DONE;
     rec->result = NGX_HTTP_UC_RECORD_UNKNOWN;
+    rec->failed = 1;
 
     if (umcf->cache != NULL && umcf->cache->stale_if_error > 0
         && ngx_http_uc_record_cached(rec, 1) == NGX_OK)

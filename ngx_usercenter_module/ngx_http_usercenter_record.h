@@ -31,6 +31,8 @@ typedef struct {
     ngx_uint_t                     state;     /* 0, reading, done */
     ngx_http_uc_record_result_e    result;
     unsigned                       stale:1;   /* an older copy answered */
+    unsigned                       fresh:1;   /* read from Redis just now */
+    unsigned                       failed:1;  /* Redis failed */
     uc_str_t                      *vals;      /* field, value, ... */
     size_t                         n;
 

@@ -173,7 +173,7 @@ GET /p
 --- response_headers
 X-Flags: []
 --- error_log
-flags of "huge" unreadable
+"uc:{f:huge}" unreadable
 --- no_error_log
 [alert]
 

@@ -180,6 +180,13 @@ Feature flags and dictionaries (user 1 is the demo's administrator):
   curl -s $gw/mall/                       # "flags" shows what the mall saw
   curl -s $gw/uc/v1/dict/regions | head -c 300
 
+Business lines and their servers' keys (the same administrator's session):
+  $ucctl line set mall --name Mall
+  curl -s -XPOST $gw/uc/v1/admin/lines/mall/keys -H "Authorization: Bearer \$UC_TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"name":"demo"}'   # its secret, once
+  curl -s $gw/uc/v1/service/users/<user id> -H "Authorization: UC-Key <key id>.<secret>"
+  $ucctl line suspend mall                  # /mall/ answers 403 within a second
+
 Stop it with: make stop
 MSG
 }

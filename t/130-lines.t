@@ -39,8 +39,8 @@ add_block_preprocessor(sub {
 });
 
 # status, body, one log check a block and repeat; the near-cache block's
-# init (run once) adds 4
-plan tests => repeat_each() * 3 * blocks() + 4;
+# init (run once) adds 5
+plan tests => repeat_each() * 3 * blocks() + 5;
 
 run_tests();
 
@@ -183,6 +183,9 @@ my $seen = UcTest::wait_until(sub { (UcTest::http_get(1, '/p'))[0] == 403 }, 40)
 Test::More::ok($seen && Time::HiRes::time() - $t0 < 1,
                sprintf 'the suspension is seen after %.0f ms',
                        1000 * (Time::HiRes::time() - $t0));
+# the count read above is a real one: the change cost a read
+Test::More::cmp_ok(UcTest::redis_calls('hgetall'), '>', 0,
+                   '... at the cost of a read (the count above is read)');
 UcTest::redis_cli('HSET', 'uc:{l:cached}', 'status', 'active');
 UcTest::wait_until(sub { (UcTest::http_get(1, '/p'))[0] == 200 }, 40);
 --- request

@@ -55,8 +55,8 @@ _EOC_
 });
 
 # status, body, one log check a request; TEST 4 sends four requests;
-# TEST 5's init checks one thing
-plan tests => repeat_each() * (3 * (blocks() - 1) + 3 * 4) + 1;
+# TEST 5's init checks two things
+plan tests => repeat_each() * (3 * (blocks() - 1) + 3 * 4) + 2;
 
 run_tests();
 
@@ -117,6 +117,9 @@ UcTest::redis_cli('CONFIG', 'RESETSTAT');
 --- init
 Test::More::is(UcTest::redis_calls('hgetall'), 0,
                'the malformed keys of TEST 4 cost no Redis read');
+UcTest::redis_cli('HGETALL', 'uc:{k:counter-probe}');
+Test::More::is(UcTest::redis_calls('hgetall'), 1,
+               '... and that count is read (one probe counts one)');
 --- request
 GET /svc
 --- error_code: 401

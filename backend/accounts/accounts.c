@@ -24,31 +24,6 @@
 static char  dummy_hash[192];
 
 
-/* "phone" or "email" with the normalised value, or NULL. */
-static const char *
-login_kind(const char *login, char *norm, size_t size)
-{
-    size_t  i;
-
-    if (strlen(login) >= size) {
-        return NULL;
-    }
-
-    if (ucb_valid_phone(login)) {
-        strcpy(norm, login);
-        return "phone";
-    }
-
-    for (i = 0; login[i] != '\0'; i++) {
-        norm[i] = (char) tolower((unsigned char) login[i]);
-    }
-
-    norm[i] = '\0';
-
-    return ucb_valid_email(norm) ? "email" : NULL;
-}
-
-
 /*
  * Reads the endpoint's identifier field (phone or e-mail: uc_ident.h names
  * it, for the guard and for us); answers 400 and returns NULL.
@@ -65,7 +40,7 @@ body_login(ucb_req_t *req, char *norm, size_t size)
         return NULL;
     }
 
-    kind = login_kind(value, norm, size);
+    kind = ucb_login_kind(value, norm, size);
 
     if (kind == NULL) {
         snprintf(msg, sizeof(msg), "\"%s\" must be a mobile number "

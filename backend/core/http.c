@@ -136,6 +136,32 @@ ucb_reply(ucb_req_t *req, int status, json_t *body)
 }
 
 
+/* A query argument of digits only, 1 to max; def when absent; -1: bad. */
+int64_t
+ucb_query_number(ucb_req_t *req, const char *name, int64_t def, int64_t max)
+{
+    size_t       len;
+    int64_t      v;
+    const char  *s;
+
+    s = ucb_query(req, name);
+
+    if (s == NULL) {
+        return def;
+    }
+
+    len = strlen(s);
+
+    if (len == 0 || len > 18 || strspn(s, "0123456789") != len) {
+        return -1;
+    }
+
+    v = strtoll(s, NULL, 10);
+
+    return v >= 1 && v <= max ? v : -1;
+}
+
+
 int
 ucb_body_string(ucb_req_t *req, const char *name, size_t max, int required,
     const char **out)

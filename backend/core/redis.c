@@ -191,3 +191,44 @@ done:
 
     return rc;
 }
+
+
+/*
+ * A script on one hash: argv as for HSET (key, then field/value pairs,
+ * at most 14), run as EVAL script 1 key field value ... 0 when it ran.
+ */
+int
+ucb_redis_hash_script(const char *script, int argc, const char **argv,
+    const size_t *lens)
+{
+    int          i, rc;
+    size_t       l[17];
+    const char  *a[17];
+    redisReply  *r;
+
+    if (argc < 2 || argc > 16) {
+        return -1;
+    }
+
+    a[0] = "EVAL";
+    l[0] = 4;
+    a[1] = script;
+    l[1] = strlen(script);
+    a[2] = "1";
+    l[2] = 1;
+
+    for (i = 1; i < argc; i++) {
+        a[2 + i] = argv[i];
+        l[2 + i] = lens[i];
+    }
+
+    r = ucb_redis_argv(argc + 2, a, l);
+    if (r == NULL) {
+        return -1;
+    }
+
+    rc = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    freeReplyObject(r);
+
+    return rc;
+}

@@ -140,6 +140,9 @@ void ucb_reply(ucb_req_t *req, int status, json_t *body);
 /* A request header or query argument, NULL when absent. */
 const char *ucb_header(ucb_req_t *req, const char *name);
 const char *ucb_query(ucb_req_t *req, const char *name);
+/* A query argument of digits only, 1 to max; def when absent; -1: bad. */
+int64_t ucb_query_number(ucb_req_t *req, const char *name, int64_t def,
+    int64_t max);
 
 /*
  * Sets req's ETag to "<name>-<version>" (-1, and no ETag, should it not
@@ -167,6 +170,9 @@ void *ucb_redis_argv(int argc, const char **argv, const size_t *lens);
 void ucb_redis_drop(void);
 /* argv: HSET key field value ...; the hash replaced in one MULTI; 0 */
 int ucb_redis_replace_hash(int argc, const char **argv, const size_t *lens);
+/* argv as for HSET: EVAL script 1 key field value ...; 0 when it ran */
+int ucb_redis_hash_script(const char *script, int argc, const char **argv,
+    const size_t *lens);
 
 /*
  * password.c: argon2id, at most hash_slots at a time (each holds
@@ -241,6 +247,8 @@ int ucb_serial_format(char *out, size_t size, const char *name, int64_t n);
 int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
+/* "phone" or "email" with the value as stored, or NULL */
+const char *ucb_login_kind(const char *login, char *norm, size_t size);
 int ucb_valid_utf8(const char *s, size_t len);
 int ucb_valid_dict_name(const char *s);
 #define UCB_RETURN_URL_MAX  512
@@ -292,6 +300,8 @@ void ucb_h_admin_line_suspend(ucb_req_t *req);
 void ucb_h_admin_line_resume(ucb_req_t *req);
 void ucb_h_admin_audit(ucb_req_t *req);
 void ucb_h_admin_line_members(ucb_req_t *req);
+/* the {code} of the path is a business line's code; else 400 and 0 */
+int ucb_line_param_valid(ucb_req_t *req);
 void ucb_h_admin_keys(ucb_req_t *req);
 void ucb_h_admin_key_create(ucb_req_t *req);
 void ucb_h_admin_key_revoke(ucb_req_t *req);

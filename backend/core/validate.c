@@ -2,6 +2,7 @@
  * uc-backend: input validation shared by the handlers.
  */
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,4 +411,30 @@ ucb_valid_cookie_domain(const char *s)
     }
 
     return valid_host(s, &len) && s[len] == '\0' && strchr(s, '.') != NULL;
+}
+
+
+/* "phone" or "email" with the value as stored (e-mail lower-cased), or
+   NULL when it is neither */
+const char *
+ucb_login_kind(const char *login, char *norm, size_t size)
+{
+    size_t  i;
+
+    if (strlen(login) >= size) {
+        return NULL;
+    }
+
+    if (ucb_valid_phone(login)) {
+        strcpy(norm, login);
+        return "phone";
+    }
+
+    for (i = 0; login[i] != '\0'; i++) {
+        norm[i] = (char) tolower((unsigned char) login[i]);
+    }
+
+    norm[i] = '\0';
+
+    return ucb_valid_email(norm) ? "email" : NULL;
 }

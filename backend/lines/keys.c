@@ -28,33 +28,6 @@
 #define KEY_LIFETIME_MAX  (5 * 366 * 86400)
 
 
-static const char  b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-
-/* 32 bytes as 43 characters of base64url, no padding */
-static void
-base64url(char *dst, const unsigned char *src)
-{
-    int       i, o;
-    uint32_t  v;
-
-    for (i = 0, o = 0; i + 3 <= 30; i += 3) {
-        v = (uint32_t) src[i] << 16 | (uint32_t) src[i + 1] << 8 | src[i + 2];
-        dst[o++] = b64url[v >> 18 & 63];
-        dst[o++] = b64url[v >> 12 & 63];
-        dst[o++] = b64url[v >> 6 & 63];
-        dst[o++] = b64url[v & 63];
-    }
-
-    v = (uint32_t) src[30] << 16 | (uint32_t) src[31] << 8;
-    dst[o++] = b64url[v >> 18 & 63];
-    dst[o++] = b64url[v >> 12 & 63];
-    dst[o++] = b64url[v >> 6 & 63];
-    dst[o] = '\0';
-}
-
-
 static int
 sha256_hex(const char *s, char *hex)
 {
@@ -73,25 +46,12 @@ sha256_hex(const char *s, char *hex)
 }
 
 
-static int
-valid_line(ucb_req_t *req)
-{
-    if (!uc_line_valid(req->params[0], strlen(req->params[0]))) {
-        ucb_error(req, 400, "validation_failed",
-                  "a business line's code is 1 to 32 of [a-z0-9_-]");
-        return 0;
-    }
-
-    return 1;
-}
-
-
 void
 ucb_h_admin_keys(ucb_req_t *req)
 {
     json_t  *keys;
 
-    if (!valid_line(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
@@ -115,7 +75,7 @@ ucb_h_admin_key_create(ucb_req_t *req)
     const char     *name;
     unsigned char   raw[32 + 8];
 
-    if (!valid_line(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
@@ -151,7 +111,7 @@ ucb_h_admin_key_create(ucb_req_t *req)
 
     snprintf(kid, sizeof(kid), "%02x%02x%02x%02x%02x%02x%02x%02x", raw[32],
              raw[33], raw[34], raw[35], raw[36], raw[37], raw[38], raw[39]);
-    base64url(secret, raw);
+    secret[uc_base64url_encode(secret, raw, 32)] = '\0';
 
     if (sha256_hex(secret, hash) != 0) {
         ucb_error(req, 500, "internal_error", "try again shortly");
@@ -193,7 +153,7 @@ ucb_h_admin_key_revoke(ucb_req_t *req)
     int      rc;
     json_t  *key;
 
-    if (!valid_line(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 

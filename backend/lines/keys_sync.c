@@ -28,39 +28,6 @@ static const char  replace_script[] =
     "return 1";
 
 
-/* argv as for HSET key line L status S ...: 0 when Redis has it */
-static int
-replace_unless_revoked(const char **argv, const size_t *lens)
-{
-    int          i;
-    size_t       l[13];
-    const char  *a[13];
-    redisReply  *r;
-
-    a[0] = "EVAL";
-    l[0] = 4;
-    a[1] = replace_script;
-    l[1] = sizeof(replace_script) - 1;
-    a[2] = "1";
-    l[2] = 1;
-
-    for (i = 1; i < 10; i++) {
-        a[2 + i] = argv[i];
-        l[2 + i] = lens[i];
-    }
-
-    r = ucb_redis_argv(12, a, l);
-    if (r == NULL) {
-        return -1;
-    }
-
-    i = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
-    freeReplyObject(r);
-
-    return i;
-}
-
-
 int
 ucb_keys_publish(const char *kid)
 {
@@ -96,7 +63,7 @@ ucb_keys_publish(const char *kid)
         }
     }
 
-    rc = replace_unless_revoked(argv, lens);
+    rc = ucb_redis_hash_script(replace_script, 10, argv, lens);
 
     if (rc != 0) {
         ucb_log(UCB_LOG_WARN, "service key not published",

@@ -30,8 +30,9 @@
 #define AUDIT_PAGE          50
 
 
-static int
-valid_code(ucb_req_t *req)
+/* the {code} of the path, a business line's code, or 400 and 0 */
+int
+ucb_line_param_valid(ucb_req_t *req)
 {
     if (!uc_line_valid(req->params[0], strlen(req->params[0]))) {
         ucb_error(req, 400, "validation_failed",
@@ -214,7 +215,7 @@ ucb_h_admin_line_get(ucb_req_t *req)
     int      rc;
     json_t  *line;
 
-    if (!valid_code(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
@@ -242,7 +243,7 @@ ucb_h_admin_line_put(ucb_req_t *req)
     json_t      *line;
     ucb_line_t   in;
 
-    if (!valid_code(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
@@ -281,7 +282,7 @@ line_status(ucb_req_t *req, const char *status)
     int      rc;
     json_t  *line;
 
-    if (!valid_code(req)) {
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
@@ -319,11 +320,9 @@ ucb_h_admin_line_resume(ucb_req_t *req)
 void
 ucb_h_admin_audit(ucb_req_t *req)
 {
-    long         limit;
-    char        *end;
     json_t      *changes, *last;
-    int64_t      cursor;
-    const char  *subject, *v;
+    int64_t      cursor, limit;
+    const char  *subject;
 
     subject = ucb_query(req, "subject");
 
@@ -335,34 +334,14 @@ ucb_h_admin_audit(ucb_req_t *req)
         return;
     }
 
-    cursor = 0;
-    v = ucb_query(req, "cursor");
+    cursor = ucb_query_number(req, "cursor", 0, INT64_MAX);
+    limit = ucb_query_number(req, "limit", AUDIT_PAGE, 200);
 
-    if (v != NULL) {
-        cursor = strtoll(v, &end, 10);
-
-        if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 18
-            || *v == '\0' || *end != '\0' || cursor <= 0)
-        {
-            ucb_error(req, 400, "validation_failed",
-                      "\"cursor\" is the next_cursor of the previous page");
-            return;
-        }
-    }
-
-    limit = AUDIT_PAGE;
-    v = ucb_query(req, "limit");
-
-    if (v != NULL) {
-        limit = strtol(v, &end, 10);
-
-        if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 3
-            || *v == '\0' || *end != '\0' || limit < 1 || limit > 200)
-        {
-            ucb_error(req, 400, "validation_failed",
-                      "\"limit\" is 1 to 200");
-            return;
-        }
+    if (cursor < 0 || limit < 0) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"cursor\" is the next_cursor of the previous page, "
+                  "\"limit\" 1 to 200");
+        return;
     }
 
     if (ucb_store_audit_changes(subject, cursor, (int) limit, &changes)

@@ -28,53 +28,17 @@ line_key(char *key, const char *code)
 
 
 /*
- * KEYS[1] the hash, ARGV[1] the version, then field/value pairs: replaced
- * unless it holds this version or a newer one already.
+ * KEYS[1] the hash, ARGV its field/value pairs (the version the sixth, as
+ * publish() writes them): replaced unless it holds this version or a newer
+ * one already.
  */
 static const char  replace_script[] =
     "local v = redis.call('HGET', KEYS[1], 'version') "
-    "if v and tonumber(v) and tonumber(v) >= tonumber(ARGV[1]) then "
+    "if v and tonumber(v) and tonumber(v) >= tonumber(ARGV[6]) then "
     "return 0 end "
     "redis.call('DEL', KEYS[1]) "
-    "redis.call('HSET', KEYS[1], unpack(ARGV, 2)) "
+    "redis.call('HSET', KEYS[1], unpack(ARGV)) "
     "return 1";
-
-
-/* argv as for HSET key field value ...: 0 when Redis has it (or newer) */
-static int
-replace_if_newer(const char **argv, const size_t *lens)
-{
-    int          i;
-    size_t       l[17];
-    const char  *a[17];
-    redisReply  *r;
-
-    a[0] = "EVAL";
-    l[0] = 4;
-    a[1] = replace_script;
-    l[1] = sizeof(replace_script) - 1;
-    a[2] = "1";
-    l[2] = 1;
-    a[3] = argv[1];
-    l[3] = lens[1];
-    a[4] = argv[7];             /* the version */
-    l[4] = lens[7];
-
-    for (i = 2; i < 14; i++) {
-        a[3 + i] = argv[i];
-        l[3 + i] = lens[i];
-    }
-
-    r = ucb_redis_argv(17, a, l);
-    if (r == NULL) {
-        return -1;
-    }
-
-    i = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
-    freeReplyObject(r);
-
-    return i;
-}
 
 
 /* Writes the hash from the record (a JSON object of the admin API). */
@@ -119,7 +83,7 @@ publish(json_t *line)
         }
     }
 
-    rc = replace_if_newer(argv, lens);
+    rc = ucb_redis_hash_script(replace_script, 14, argv, lens);
 
     if (rc != 0) {
         ucb_log(UCB_LOG_WARN, "line not published", "\"line\":\"%s\"",

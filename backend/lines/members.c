@@ -38,46 +38,18 @@ ucb_h_me_lines(ucb_req_t *req)
 }
 
 
-/* a query number of digits only, 1 to max; def when absent; -1: bad */
-static int64_t
-query_number(ucb_req_t *req, const char *name, int64_t def, int64_t max)
-{
-    size_t       len;
-    int64_t      v;
-    const char  *s;
-
-    s = ucb_query(req, name);
-
-    if (s == NULL) {
-        return def;
-    }
-
-    len = strlen(s);
-
-    if (len == 0 || len > 18 || strspn(s, "0123456789") != len) {
-        return -1;
-    }
-
-    v = strtoll(s, NULL, 10);
-
-    return v >= 1 && v <= max ? v : -1;
-}
-
-
 void
 ucb_h_admin_line_members(ucb_req_t *req)
 {
     json_t   *members, *last;
     int64_t   after, limit;
 
-    if (!uc_line_valid(req->params[0], strlen(req->params[0]))) {
-        ucb_error(req, 400, "validation_failed",
-                  "a business line's code is 1 to 32 of [a-z0-9_-]");
+    if (!ucb_line_param_valid(req)) {
         return;
     }
 
-    after = query_number(req, "cursor", 0, INT64_MAX);
-    limit = query_number(req, "limit", MEMBERS_PAGE, 1000);
+    after = ucb_query_number(req, "cursor", 0, INT64_MAX);
+    limit = ucb_query_number(req, "limit", MEMBERS_PAGE, 1000);
 
     if (after < 0 || limit < 0) {
         ucb_error(req, 400, "validation_failed",

@@ -123,9 +123,8 @@ ucb_h_service_users(ucb_req_t *req)
 {
     int          rc;
     char         norm[256];
-    size_t       i;
     ucb_user_t   u;
-    const char  *phone, *email, *kind, *value;
+    const char  *phone, *email, *kind, *want;
 
     phone = ucb_query(req, "phone");
     email = ucb_query(req, "email");
@@ -136,23 +135,10 @@ ucb_h_service_users(ucb_req_t *req)
         return;
     }
 
-    kind = phone != NULL ? "phone" : "email";
-    value = phone != NULL ? phone : email;
+    want = phone != NULL ? "phone" : "email";
+    kind = ucb_login_kind(phone != NULL ? phone : email, norm, sizeof(norm));
 
-    if (strlen(value) >= sizeof(norm)) {
-        ucb_error(req, 400, "validation_failed", "too long");
-        return;
-    }
-
-    /* e-mail addresses are stored lower-cased */
-    for (i = 0; value[i] != '\0'; i++) {
-        norm[i] = email != NULL && value[i] >= 'A' && value[i] <= 'Z'
-                  ? (char) (value[i] + 32) : value[i];
-    }
-
-    norm[i] = '\0';
-
-    if (phone != NULL ? !ucb_valid_phone(norm) : !ucb_valid_email(norm)) {
+    if (kind == NULL || strcmp(kind, want) != 0) {
         ucb_error(req, 400, "validation_failed",
                   phone != NULL ? "a mobile number: +86 and 11 digits"
                                 : "an e-mail address");

@@ -119,7 +119,9 @@ ucb_session_policy(ucb_req_t *req, ucb_session_policy_t *p)
 
     domain = json_string_value(json_object_get(line, "cookie_domain"));
 
+    /* a domain cut to fit would be another domain: whole, or not at all */
     if (domain != NULL && domain[0] != '\0'
+        && strlen(domain) < sizeof(p->cookie_domain)
         && domain_within(domain, ucb_conf.cookie_domain))
     {
         snprintf(p->cookie_domain, sizeof(p->cookie_domain), "%s", domain);

@@ -110,7 +110,8 @@ read_line(ucb_req_t *req, ucb_line_t *in, char **urls_text,
     v = json_object_get(req->body, "cookie_domain");
     in->cookie_domain = v != NULL ? json_string_value(v) : "";
 
-    if (in->cookie_domain == NULL
+    /* at most what a session's policy holds whole (ucb_session_policy_t) */
+    if (in->cookie_domain == NULL || strlen(in->cookie_domain) > 127
         || !ucb_valid_cookie_domain(in->cookie_domain))
     {
         ucb_error(req, 400, "validation_failed",

@@ -63,6 +63,9 @@ my @bad = (
       'a cookie domain of one label' ],
     [ $path, { name => 'x', cookie_domain => 'a b.com' }, 400,
       'a cookie domain with a space' ],
+    [ $path, { name => 'x', cookie_domain => '.' . join('.', ('abcdefghij') x 12)
+                                             . '.com' }, 400,
+      'a cookie domain of 137 bytes (a session holds 127)' ],
     [ $path, { name => 'x', return_urls => 'https://a.example.com/' }, 400,
       'return URLs not a list' ],
     [ $path, { name => 'x', return_urls => [ map { "https://a.example.com/$_" }

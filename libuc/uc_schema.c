@@ -97,6 +97,35 @@ uc_key_line(char *dst, const char *prefix, size_t prefix_len,
 }
 
 
+size_t
+uc_key_merchant(char *dst, const char *prefix, size_t prefix_len,
+    const char *mid, size_t mid_len)
+{
+    return uc_key_build(dst, prefix, prefix_len, "m:", 2, mid, mid_len, "");
+}
+
+
+size_t
+uc_key_merchant_member(char *dst, const char *prefix, size_t prefix_len,
+    const char *mid, size_t mid_len, const char *uid, size_t uid_len)
+{
+    size_t  n;
+
+    n = uc_key_build(dst, prefix, prefix_len, "m:", 2, mid, mid_len, ":u:");
+
+    if (n == 0 || n + uid_len >= UC_KEY_MAX) {
+        dst[0] = '\0';
+        return 0;
+    }
+
+    memcpy(dst + n, uid, uid_len);
+    n += uid_len;
+    dst[n] = '\0';
+
+    return n;
+}
+
+
 int
 uc_prefix_valid(const char *prefix, size_t len)
 {

@@ -8,10 +8,17 @@
  *   <prefix>{u:<uid>}:sessions   ZSET  member sid, score absolute expiry (ms)
  *   <prefix>{f:<line>}           HASH  a business line's feature flags,
  *                                      name -> rule (see uc_flags.h)
+ *   <prefix>{l:<line>}           HASH  a business line: status, policy
+ *   <prefix>{k:<kid>}            HASH  a service key: line, status,
+ *                                      expires_at, hash of the secret
+ *   <prefix>{m:<mid>}            HASH  a merchant: status, version and
+ *                                      line:<code> -> its status there
+ *   <prefix>{m:<mid>}:u:<uid>    HASH  a membership: role (owner, admin,
+ *                                      staff; "" once removed), version
  *   <prefix>{s:~canary:<id>}     STRING a gateway's tracking heartbeat
  *
- * Gateways with a near-cache track the prefixes <prefix>{s: and
- * <prefix>{f: (CLIENT TRACKING ... BCAST): every write under them is
+ * Gateways with a near-cache track the prefixes <prefix>{s:, {f:, {l:, {k:
+ * and {m: (CLIENT TRACKING ... BCAST): every write under them is
  * announced, so only keys the gateways cache may live there.
  *
  * Session record fields, in the order the gateway reads them with HMGET:
@@ -105,6 +112,13 @@ size_t uc_key_service(char *dst, const char *prefix, size_t prefix_len,
 /* a business line's record: status ("active", "suspended"), policy */
 size_t uc_key_line(char *dst, const char *prefix, size_t prefix_len,
     const char *line, size_t line_len);
+
+/* a merchant's record, and a member's: both on the merchant's slot */
+size_t uc_key_merchant(char *dst, const char *prefix, size_t prefix_len,
+    const char *mid, size_t mid_len);
+size_t uc_key_merchant_member(char *dst, const char *prefix,
+    size_t prefix_len, const char *mid, size_t mid_len, const char *uid,
+    size_t uid_len);
 
 /* Prefix: 1..32 printable characters without braces or spaces. */
 int uc_prefix_valid(const char *prefix, size_t len);

@@ -129,6 +129,13 @@ static ngx_command_t  ngx_http_uc_commands[] = {
       offsetof(ngx_http_uc_loc_conf_t, flags),
       NULL },
 
+    { ngx_string("usercenter_merchant"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_uc_loc_conf_t, merchant),
+      NULL },
+
     { ngx_string("usercenter_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -340,6 +347,7 @@ ngx_http_uc_create_loc_conf(ngx_conf_t *cf)
     ulcf->strip_identity = NGX_CONF_UNSET;
     ulcf->flags = NGX_CONF_UNSET;
     ulcf->cache_lookup = NGX_CONF_UNSET;
+    ulcf->merchant = NGX_CONF_UNSET;
     ulcf->guard = NGX_CONF_UNSET_UINT;
     ulcf->guard_threshold = NGX_CONF_UNSET_UINT;
     ulcf->guard_challenge = NGX_CONF_UNSET_UINT;
@@ -368,6 +376,7 @@ ngx_http_uc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->strip_identity, prev->strip_identity, 1);
     ngx_conf_merge_value(conf->flags, prev->flags, 0);
     ngx_conf_merge_value(conf->cache_lookup, prev->cache_lookup, 1);
+    ngx_conf_merge_value(conf->merchant, prev->merchant, 1);
 
     if (conf->limits == NULL) {
         conf->limits = prev->limits;

@@ -64,6 +64,7 @@ typedef struct {
     ngx_str_t                     cookie;
     ngx_flag_t                    strip_identity;
     ngx_flag_t                    flags;
+    ngx_flag_t                    merchant;
     ngx_flag_t                    cache_lookup;
     ngx_array_t                  *limits;    /* ngx_shm_zone_t * */
     ngx_uint_t                    guard;
@@ -102,6 +103,10 @@ typedef struct {
 
     void                         *line;          /* its record's read */
     void                         *service;       /* a service key's */
+    void                         *merchant_rec;  /* the merchant's */
+    void                         *member_rec;    /* the membership's */
+    ngx_str_t                     merchant_role; /* once admitted */
+    unsigned                      merchant_checked:1;
     ngx_str_t                     service_key_id; /* once admitted */
     unsigned                      service_done:1;
 

@@ -16,6 +16,7 @@
 #include "ngx_http_usercenter_cache.h"
 #include "ngx_http_usercenter_flags.h"
 #include "ngx_http_usercenter_line.h"
+#include "ngx_http_usercenter_merchant.h"
 #include "ngx_http_usercenter_limit.h"
 #include "ngx_http_usercenter_redis.h"
 #include "ngx_http_usercenter_service.h"
@@ -204,6 +205,13 @@ ngx_http_uc_finish(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 
     /* a suspended line is refused before anything else is told */
     rc = ngx_http_uc_line_check(r, ctx);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    /* then the merchant the session acts for (before any header is set) */
+    rc = ngx_http_uc_merchant_check(r, ctx);
 
     if (rc != NGX_DECLINED) {
         return rc;
@@ -431,8 +439,11 @@ ngx_http_uc_set_headers(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     }
 
     if (ctx->merchant.len
-        && ngx_http_uc_header(r, "X-UC-Merchant-Id", &ctx->merchant)
-           != NGX_OK)
+        && (ngx_http_uc_header(r, "X-UC-Merchant-Id", &ctx->merchant)
+            != NGX_OK
+            || ngx_http_uc_header(r, "X-UC-Merchant-Role",
+                                  &ctx->merchant_role)
+               != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -7,7 +7,7 @@
  *   subscriber  CLIENT ID, then SUBSCRIBE __redis__:invalidate
  *   data        CLIENT TRACKING on REDIRECT <subscriber id> BCAST
  *                   PREFIX <prefix>{s: PREFIX <prefix>{f: PREFIX <prefix>{l:
- *                   PREFIX <prefix>{k:
+ *                   PREFIX <prefix>{k: PREFIX <prefix>{m:
  *
  * In BCAST mode Redis keeps no per-key state: every write under a prefix,
  * by anyone, and every expiry or eviction, is announced to the subscriber
@@ -336,9 +336,10 @@ static void
 ngx_http_uc_tracking_sync(ngx_http_uc_tracking_t *t)
 {
     u_char                   id[NGX_INT64_LEN], s[UC_KEY_MAX],
-                             f[UC_KEY_MAX], l[UC_KEY_MAX], k[UC_KEY_MAX];
-    size_t                   lens[14];
-    const char              *argv[14];
+                             f[UC_KEY_MAX], l[UC_KEY_MAX], k[UC_KEY_MAX],
+                             m[UC_KEY_MAX];
+    size_t                   lens[16];
+    const char              *argv[16];
     ngx_str_t               *prefix;
     ngx_http_uc_redis_t     *data;
     ngx_http_uc_redis_op_t  *op;
@@ -402,8 +403,12 @@ ngx_http_uc_tracking_sync(ngx_http_uc_tracking_t *t)
     lens[12] = 6;
     argv[13] = (const char *) k;
     lens[13] = ngx_sprintf(k, "%V{k:", prefix) - k;
+    argv[14] = "PREFIX";
+    lens[14] = 6;
+    argv[15] = (const char *) m;
+    lens[15] = ngx_sprintf(m, "%V{m:", prefix) - m;
 
-    if (ngx_http_uc_redis_send(op, 14, argv, lens) != NGX_OK) {
+    if (ngx_http_uc_redis_send(op, 16, argv, lens) != NGX_OK) {
         return;
     }
 

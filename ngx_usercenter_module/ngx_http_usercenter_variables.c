@@ -18,6 +18,7 @@ typedef enum {
     NGX_HTTP_UC_VAR_AUTH_LEVEL,
     NGX_HTTP_UC_VAR_BUSINESS_LINE,
     NGX_HTTP_UC_VAR_MERCHANT_ID,
+    NGX_HTTP_UC_VAR_MERCHANT_ROLE,
     NGX_HTTP_UC_VAR_SESSION_STATUS,
     NGX_HTTP_UC_VAR_CACHE_STATUS,
     NGX_HTTP_UC_VAR_FLAGS,
@@ -46,6 +47,9 @@ static ngx_http_variable_t  ngx_http_uc_vars[] = {
 
     { ngx_string("uc_merchant_id"), NULL, ngx_http_uc_variable,
       NGX_HTTP_UC_VAR_MERCHANT_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("uc_merchant_role"), NULL, ngx_http_uc_variable,
+      NGX_HTTP_UC_VAR_MERCHANT_ROLE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("uc_session_status"), NULL, ngx_http_uc_variable,
       NGX_HTTP_UC_VAR_SESSION_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -174,6 +178,11 @@ ngx_http_uc_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_UC_VAR_MERCHANT_ID:
         s = ctx->status == NGX_HTTP_UC_SESSION_VALID ? &ctx->merchant : NULL;
+        break;
+
+    case NGX_HTTP_UC_VAR_MERCHANT_ROLE:
+        s = ctx->status == NGX_HTTP_UC_SESSION_VALID ? &ctx->merchant_role
+                                                     : NULL;
         break;
 
     case NGX_HTTP_UC_VAR_CACHE_STATUS:

@@ -12,6 +12,8 @@ no_shuffle();
 our $Valid = new_session(user => 42, level => 2, line => 'mall',
                          merchant => 'm-7');
 our $ValidSid = sid_of($Valid);
+merchant_record('m-7', lines => { mall => 'active' },
+                members => { 42 => 'staff' });
 our $Sso = new_session(user => 43, level => 1, line => '*');
 our $PayOnly = new_session(user => 44, level => 2, line => 'pay');
 our $Level1 = new_session(user => 45, level => 1, line => 'mall');

@@ -28,6 +28,8 @@ redis_cli('HSET', 'uc:{f:huge}', map { ("f$_", 'on=1;pct=10000') } 1 .. 300);
 our $User42 = new_session(user => 42, level => 2, line => 'mall,pay',
                           merchant => 'm-7');
 our $User43 = new_session(user => 43, level => 3, line => 'mall');
+merchant_record('m-7', lines => { mall => 'active', pay => 'active' },
+                members => { 42 => 'owner' });
 
 add_block_preprocessor(sub {
     my $block = shift;

@@ -1,39 +1,24 @@
 /*
- * uc-backend: profiles, read cache-aside through Redis.
+ * uc-backend: profiles, read cache-aside through Redis (cache.c):
  *
  *   <prefix>{u:<uid>}:profile        the profile JSON, TTL 1 h +- 10 %
  *                                    ("-" for a user with no profile,
  *                                    60 s, so absent ids stop at Redis)
- *   <prefix>{u:<uid>}:profile:lock   single-flight: SET NX PX 2000
- *
+ *   <prefix>{u:<uid>}:profile:lock   single-flight
  *   <prefix>{u:<uid>}:profile:gen    bumped by every write after commit
- *
- * On a miss one reader takes the lock and rebuilds from the store; the
- * others wait for the entry (up to the lock's life) instead of all
- * reading the store at once. Every write deletes the entry after commit,
- * and a rebuild that read the store before that commit is not written
- * (the generation moved).
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <hiredis/hiredis.h>
-#include <openssl/rand.h>
 
 #include "ucb.h"
 
 
-#define PROFILE_TTL     3600
-#define ABSENT_TTL      60
-#define LOCK_MS         2000
-#define WAIT_STEP_US    10000
+static int load_profile(const char *uid, json_t **out);
 
-
-static long  store_reads;
+static ucb_cache_t  profile_cache = { 3600, 60, load_profile, 0 };
 
 
 static void
@@ -54,101 +39,19 @@ profile_json(const ucb_profile_t *p)
 
 
 static int
-jitter(int ttl)
+load_profile(const char *uid, json_t **out)
 {
-    uint16_t  r;
-
-    RAND_bytes((unsigned char *) &r, sizeof(r));
-
-    return ttl - ttl / 10 + (int) (r % (unsigned) (ttl / 5 + 1));
-}
-
-
-/* 1: *out set (NULL for a cached absence), 0: miss, -1: Redis failed */
-static int
-cache_get(const char *key, json_t **out)
-{
-    redisReply  *r;
-
-    r = ucb_redis_command("GET %s", key);
-    if (r == NULL) {
-        return -1;
-    }
-
-    if (r->type != REDIS_REPLY_STRING) {
-        freeReplyObject(r);
-        return 0;
-    }
-
-    *out = strcmp(r->str, "-") == 0 ? NULL
-                                    : json_loads(r->str, 0, NULL);
-    freeReplyObject(r);
-
-    return 1;
-}
-
-
-/*
- * Writers bump the profile's generation after they commit (and drop the
- * entry); a fill is written only while the generation is the one read
- * before the store was: a reader that read the old row cannot put it back
- * after a writer's delete. KEYS: generation, entry (one hash tag).
- */
-static const char  generation_bump[] =
-    "redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) "
-    "redis.call('DEL', KEYS[2]) return 1";
-
-static const char  generation_fill[] =
-    "if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end "
-    "redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) return 1";
-
-
-static json_t *
-load_and_cache(const char *uid, const char *key, int *found)
-{
-    int             rc;
-    char           *text, gen[160], seen[32];
-    json_t         *j;
-    redisReply     *r;
-    ucb_profile_t   p;
-
-    snprintf(gen, sizeof(gen), "%s:gen", key);
-
-    /* no generation read: no fill (the store still answers) */
-    seen[0] = '\0';
-    r = ucb_redis_command("GET %s", gen);
-
-    if (r != NULL && (r->type == REDIS_REPLY_STRING
-                      || r->type == REDIS_REPLY_NIL))
-    {
-        snprintf(seen, sizeof(seen), "%s",
-                 r->type == REDIS_REPLY_STRING ? r->str : "0");
-    }
-
-    freeReplyObject(r);
-
-    __atomic_add_fetch(&store_reads, 1, __ATOMIC_RELAXED);
+    int            rc;
+    ucb_profile_t  p;
 
     rc = ucb_store_profile_get(uid, &p);
-    *found = rc == UCB_OK;
 
-    if (rc == UCB_ERROR) {
-        return NULL;
+    if (rc == UCB_OK) {
+        *out = profile_json(&p);
+        return *out != NULL ? UCB_OK : UCB_ERROR;
     }
 
-    j = rc == UCB_OK ? profile_json(&p) : NULL;
-    text = j != NULL ? json_dumps(j, JSON_COMPACT) : strdup("-");
-
-    if (text != NULL && seen[0] != '\0') {
-        r = ucb_redis_command("EVAL %s 2 %s %s %s %s %d", generation_fill,
-                              gen, key, seen, text,
-                              j != NULL ? jitter(PROFILE_TTL) : ABSENT_TTL);
-        freeReplyObject(r);
-    }
-
-    free(text);
-
-    return j;
+    return rc;
 }
 
 
@@ -156,52 +59,17 @@ load_and_cache(const char *uid, const char *key, int *found)
 void
 ucb_h_profile_get(ucb_req_t *req)
 {
-    int          rc, found, waited;
-    char         key[128], lock[140];
-    json_t      *j;
-    redisReply  *r;
+    int      rc;
+    char     key[128];
+    json_t  *j;
 
     cache_key(key, sizeof(key), req->uid);
-    snprintf(lock, sizeof(lock), "%s:lock", key);
 
-    j = NULL;
-    rc = cache_get(key, &j);
+    rc = ucb_cache_read(&profile_cache, key, req->uid, &j);
 
-    for (waited = 0; rc == 0; waited += WAIT_STEP_US) {
-        r = ucb_redis_command("SET %s 1 NX PX %d", lock, LOCK_MS);
-
-        if (r != NULL && r->type == REDIS_REPLY_STATUS) {
-            freeReplyObject(r);
-
-            /* the previous holder may have filled it just now */
-            rc = cache_get(key, &j);
-
-            if (rc == 0) {
-                j = load_and_cache(req->uid, key, &found);
-                rc = found ? 1 : 2;
-            }
-
-            r = ucb_redis_command("DEL %s", lock);
-            freeReplyObject(r);
-            break;
-        }
-
-        freeReplyObject(r);
-
-        if (waited >= LOCK_MS * 1000) {
-            j = load_and_cache(req->uid, key, &found);
-            rc = found ? 1 : 2;
-            break;
-        }
-
-        usleep(WAIT_STEP_US);
-        rc = cache_get(key, &j);
-    }
-
-    if (rc < 0) {
-        /* Redis down: the store still answers */
-        j = load_and_cache(req->uid, key, &found);
-        rc = found ? 1 : 2;
+    if (rc == UCB_ERROR) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
     }
 
     if (j == NULL) {
@@ -262,8 +130,7 @@ void
 ucb_h_profile_update(ucb_req_t *req)
 {
     int                    rc;
-    char                   key[128], gen[160];
-    redisReply            *r;
+    char                   key[128];
     const char            *nick, *avatar, *gender, *birthday, *region;
     ucb_profile_t          p;
     ucb_profile_change_t   change;
@@ -330,12 +197,8 @@ ucb_h_profile_update(ucb_req_t *req)
         return;
     }
 
-    /* a fill that read the store before this commit must not land */
     cache_key(key, sizeof(key), req->uid);
-    snprintf(gen, sizeof(gen), "%s:gen", key);
-    r = ucb_redis_command("EVAL %s 2 %s %s %d", generation_bump, gen, key,
-                          2 * PROFILE_TTL);
-    freeReplyObject(r);
+    ucb_cache_drop(&profile_cache, key);
 
     if (ucb_store_profile_get(req->uid, &p) != UCB_OK) {
         ucb_error(req, 500, "internal_error", "the profile was saved; "
@@ -350,5 +213,5 @@ ucb_h_profile_update(ucb_req_t *req)
 long
 ucb_profile_store_reads(void)
 {
-    return __atomic_load_n(&store_reads, __ATOMIC_RELAXED);
+    return ucb_cache_store_reads(&profile_cache);
 }

@@ -243,6 +243,24 @@ int ucb_serial_next(const char *prefix, char *out, size_t size);
 int ucb_serial_prefix_valid(const char *prefix);
 int ucb_serial_format(char *out, size_t size, const char *name, int64_t n);
 
+/*
+ * cache.c: JSON documents read cache-aside through Redis, with a null
+ * marker, single flight and TTL jitter; load answers UCB_OK (*out set),
+ * UCB_NOT_FOUND or UCB_ERROR. key ends inside or after its hash tag.
+ */
+typedef struct {
+    int             ttl;             /* seconds, +- 10 % */
+    int             absent_ttl;      /* of the null marker */
+    int           (*load)(const char *id, json_t **out);
+    long            reads;           /* of the store, for the stats */
+} ucb_cache_t;
+
+int ucb_cache_read(ucb_cache_t *c, const char *key, const char *id,
+    json_t **out);
+/* after a write's commit: the entry goes, and no older fill may land */
+void ucb_cache_drop(ucb_cache_t *c, const char *key);
+long ucb_cache_store_reads(ucb_cache_t *c);
+
 /* validate.c */
 int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);

@@ -12,7 +12,7 @@ use base 'Exporter';
 
 our @EXPORT = qw(redis_cli ucctl new_session redis_calls http_get
                  worker_rss session_key sid_of nginx_pids wait_until
-                 pid_alive error_log_has);
+                 pid_alive error_log_has merchant_record);
 
 sub redis_cli {
     my @args = @_;
@@ -50,6 +50,24 @@ sub new_session {
     push @args, '--idle', $o{idle} if defined $o{idle};
     push @args, '--count', $o{count} if defined $o{count};
     return ucctl(@args);
+}
+
+# merchant_record('m-7', status => 'active', lines => { mall => 'active' },
+#                 members => { 42 => 'staff' }): the records the backend
+# writes for the gateways (uc:{m:<id>} and uc:{m:<id>}:u:<uid>), replaced
+sub merchant_record {
+    my ($mid, %o) = @_;
+    my $key = "uc:{m:$mid}";
+    my %lines = %{ $o{lines} // {} };
+    redis_cli('DEL', $key);
+    redis_cli('HSET', $key, 'status', $o{status} // 'active', 'version', 1,
+              map { ("line:$_", $lines{$_}) } sort keys %lines);
+    my %members = %{ $o{members} // {} };
+    for my $uid (sort keys %members) {
+        redis_cli('DEL', "$key:u:$uid");
+        redis_cli('HSET', "$key:u:$uid", 'role', $members{$uid},
+                  'version', 1) if defined $members{$uid};
+    }
 }
 
 sub sid_of {

@@ -30,7 +30,7 @@ BACKEND   = $(BUILD)/uc-backend
 # backend/: core (server, routing, config, logs, Redis, ids, outbox), store
 # (its interface and SQLite), and one folder per domain
 BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
-               backend/admin backend/lines
+               backend/admin backend/lines backend/merchants
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
 BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
@@ -95,9 +95,11 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store_sql.c backend/store/store_config.c \
               backend/store/store_pg_schema.c backend/store/store_pg_conn.c \
               backend/store/store_lines.c \
-              backend/store/store_keys.c \
+              backend/store/store_keys.c backend/store/store_merchants.c \
+              backend/store/store_members.c \
               backend/control/flags_sync.c backend/lines/lines_sync.c \
-              backend/lines/keys_sync.c backend/core/formats.c \
+              backend/lines/keys_sync.c backend/merchants/merchants_sync.c \
+              backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/core/redis.c backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)

@@ -108,6 +108,9 @@ usage(void)
 "           [--idle-timeout S] [--max-lifetime S] [--settings FILE]\n"
 "  line suspend|resume CODE            gateways refuse it within 1 s\n"
 "  line audit CODE                     its changes, before and after\n"
+"  merchant list [STATUS] | get ID | audit ID     merchants (admin API)\n"
+"  merchant approve|freeze|close ID [--reason TEXT]\n"
+"  merchant line ID LINE active|suspended|off\n"
 "  store copy sqlite:FILE postgresql://URI\n"
 "                                      a stopped SQLite store into a new\n"
 "                                      PostgreSQL database, verified\n",
@@ -769,7 +772,7 @@ main(int argc, char **argv)
     }
 
     if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0
-        || strcmp(argv[i], "line") == 0)
+        || strcmp(argv[i], "line") == 0 || strcmp(argv[i], "merchant") == 0)
     {
         if (getenv("UC_TOKEN") != NULL && conf.token[0] == '\0') {
             copy_opt(conf.token, sizeof(conf.token), "token",

@@ -422,6 +422,89 @@ line_command(const ucctl_conf_t *conf, int argc, char **argv)
 }
 
 
+/*
+ * merchant list [STATUS] | get ID | audit ID
+ * merchant approve|freeze|close ID [--reason TEXT]
+ * merchant line ID LINE active|suspended|off
+ */
+static int
+merchant_command(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int          rc;
+    char         path[512];
+    json_t      *body;
+    const char  *status;
+
+    /* the id goes into the URL's path: nothing but digits may */
+    if (argc >= 3 && strcmp(argv[1], "list") != 0
+        && (strlen(argv[2]) == 0 || strlen(argv[2]) > UC_UID_MAX
+            || strspn(argv[2], "0123456789") != strlen(argv[2])))
+    {
+        die("\"%s\" is not a merchant's id (1 to 20 digits)", argv[2]);
+    }
+
+    if (strcmp(argv[1], "list") == 0 && argc <= 3) {
+        if (argc == 3 && strspn(argv[2], "abcdefghijklmnopqrstuvwxyz")
+                         != strlen(argv[2]))
+        {
+            die("list pending|active|frozen|closed");
+        }
+
+        snprintf(path, sizeof(path), "/uc/v1/admin/merchants?limit=500%s%s",
+                 argc == 3 ? "&status=" : "", argc == 3 ? argv[2] : "");
+        return call(conf, "GET", path, NULL);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "get") == 0) {
+        snprintf(path, sizeof(path), "/uc/v1/admin/merchants/%s", argv[2]);
+        return call(conf, "GET", path, NULL);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "audit") == 0) {
+        snprintf(path, sizeof(path),
+                 "/uc/v1/admin/audit?subject=merchant:%s", argv[2]);
+        return call(conf, "GET", path, NULL);
+    }
+
+    status = strcmp(argv[1], "approve") == 0 ? "active"
+             : strcmp(argv[1], "freeze") == 0 ? "frozen"
+             : strcmp(argv[1], "close") == 0 ? "closed" : NULL;
+
+    if (status != NULL && (argc == 3
+                           || (argc == 5
+                               && strcmp(argv[3], "--reason") == 0)))
+    {
+        snprintf(path, sizeof(path), "/uc/v1/admin/merchants/%s/status",
+                 argv[2]);
+        body = json_pack("{s:s, s:s}", "status", status, "reason",
+                         argc == 5 ? argv[4] : "");
+        rc = call(conf, "POST", path, body);
+        json_decref(body);
+        return rc;
+    }
+
+    if (argc == 5 && strcmp(argv[1], "line") == 0) {
+        if (!uc_line_valid(argv[3], strlen(argv[3]))) {
+            die("\"%s\" is not a business line's code", argv[3]);
+        }
+
+        snprintf(path, sizeof(path), "/uc/v1/admin/merchants/%s/lines/%s",
+                 argv[2], argv[3]);
+
+        if (strcmp(argv[4], "off") == 0) {
+            return call(conf, "DELETE", path, NULL);
+        }
+
+        body = json_pack("{s:s}", "status", argv[4]);
+        rc = call(conf, "PUT", path, body);
+        json_decref(body);
+        return rc;
+    }
+
+    return -1;
+}
+
+
 int
 ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 {
@@ -434,6 +517,9 @@ ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 
     if (strcmp(argv[0], "line") == 0) {
         rc = line_command(conf, argc, argv);
+
+    } else if (strcmp(argv[0], "merchant") == 0) {
+        rc = argc >= 2 ? merchant_command(conf, argc, argv) : -1;
 
     } else if (strcmp(argv[0], "flag") == 0) {
         if (argc == 3 && strcmp(argv[1], "list") == 0) {

@@ -76,11 +76,13 @@ ucb_h_admin_stats(ucb_req_t *req)
         return;
     }
 
-    ucb_reply(req, 200, json_pack("{s:I, s:I, s:I}", "users",
+    ucb_reply(req, 200, json_pack("{s:I, s:I, s:I, s:I}", "users",
                                   (json_int_t) users, "events",
                                   (json_int_t) events,
                                   "profile_store_reads",
-                                  (json_int_t) ucb_profile_store_reads()));
+                                  (json_int_t) ucb_profile_store_reads(),
+                                  "merchant_store_reads",
+                                  (json_int_t) ucb_merchant_store_reads()));
 }
 
 

@@ -124,6 +124,7 @@ relay_loop(void *arg)
     ucb_flags_reconcile();
     ucb_lines_reconcile();
     ucb_keys_reconcile();
+    ucb_merchants_reconcile();
     reconciled = time(NULL);
 
     pthread_mutex_lock(&lock);
@@ -151,6 +152,7 @@ relay_loop(void *arg)
             ucb_flags_reconcile();
             ucb_lines_reconcile();
             ucb_keys_reconcile();
+            ucb_merchants_reconcile();
             reconciled = time(NULL);
         }
 

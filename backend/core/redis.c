@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/hiredis.h>
@@ -202,11 +203,20 @@ ucb_redis_hash_script(const char *script, int argc, const char **argv,
     const size_t *lens)
 {
     int          i, rc;
-    size_t       l[17];
-    const char  *a[17];
+    size_t      *l;
+    const char **a;
     redisReply  *r;
 
-    if (argc < 2 || argc > 16) {
+    if (argc < 2) {
+        return -1;
+    }
+
+    a = malloc((argc + 2) * sizeof(const char *));
+    l = malloc((argc + 2) * sizeof(size_t));
+
+    if (a == NULL || l == NULL) {
+        free(a);
+        free(l);
         return -1;
     }
 
@@ -223,6 +233,10 @@ ucb_redis_hash_script(const char *script, int argc, const char **argv,
     }
 
     r = ucb_redis_argv(argc + 2, a, l);
+
+    free(a);
+    free(l);
+
     if (r == NULL) {
         return -1;
     }

@@ -261,6 +261,10 @@ int ucb_cache_read(ucb_cache_t *c, const char *key, const char *id,
 void ucb_cache_drop(ucb_cache_t *c, const char *key);
 long ucb_cache_store_reads(ucb_cache_t *c);
 
+/* formats.c: +8613812345678 -> +86138****5678, alice@x.cn -> a***@x.cn */
+void ucb_mask_phone(char *dst, size_t size, const char *phone);
+void ucb_mask_email(char *dst, size_t size, const char *email);
+
 /* validate.c */
 int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
@@ -329,6 +333,41 @@ void ucb_h_service_user(ucb_req_t *req);
 void ucb_h_service_users(ucb_req_t *req);
 void ucb_h_service_users_batch(ucb_req_t *req);
 void ucb_h_me_lines(ucb_req_t *req);
+
+/* merchants/ */
+void ucb_h_merchant_create(ucb_req_t *req);
+void ucb_h_merchant_get(ucb_req_t *req);
+void ucb_h_merchant_update(ucb_req_t *req);
+void ucb_h_me_merchants(ucb_req_t *req);
+void ucb_h_me_merchant(ucb_req_t *req);
+void ucb_h_admin_merchants(ucb_req_t *req);
+void ucb_h_admin_merchant_get(ucb_req_t *req);
+void ucb_h_admin_merchant_status(ucb_req_t *req);
+void ucb_h_admin_merchant_line_put(ucb_req_t *req);
+void ucb_h_admin_merchant_line_delete(ucb_req_t *req);
+void ucb_h_merchant_members(ucb_req_t *req);
+void ucb_h_merchant_member_put(ucb_req_t *req);
+void ucb_h_merchant_member_delete(ucb_req_t *req);
+void ucb_h_merchant_invite(ucb_req_t *req);
+void ucb_h_merchant_invitations(ucb_req_t *req);
+void ucb_h_merchant_invitation_cancel(ucb_req_t *req);
+void ucb_h_me_invitations(ucb_req_t *req);
+void ucb_h_invitation_accept(ucb_req_t *req);
+void ucb_h_session_merchant(ucb_req_t *req);
+/* params[i] is a merchant's (i 0) or user's id; else 400 and 0 */
+int ucb_merchant_param_valid(ucb_req_t *req, int i);
+/* the caller's role in mid; else 404 (not a member) or 500 given, -1 */
+int ucb_merchant_role_of(ucb_req_t *req, const char *mid, char *role,
+    size_t size);
+void ucb_merchant_store_error(ucb_req_t *req, int rc);
+long ucb_merchant_store_reads(void);
+
+/* merchants/merchants_sync.c: the gateways' copies in Redis */
+int ucb_merchant_publish(const char *mid);
+int ucb_merchant_member_publish(const char *mid, json_t *member);
+/* every member's copy (the removed ones' too), then the merchant's */
+int ucb_merchant_publish_all(const char *mid);
+void ucb_merchants_reconcile(void);
 
 /* lines/lines_sync.c: a line's record copied to Redis, where gateways read
    it */

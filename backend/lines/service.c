@@ -25,47 +25,13 @@
 static const char *const  statuses[] = { "active", "frozen", "deactivated" };
 
 
-/* +8613812345678 -> +86138****5678 */
-static void
-mask_phone(char *dst, size_t size, const char *phone)
-{
-    size_t  n;
-
-    n = strlen(phone);
-
-    if (n < 10) {
-        snprintf(dst, size, "%s", n > 0 ? "****" : "");
-        return;
-    }
-
-    snprintf(dst, size, "%.*s****%s", (int) (n - 8), phone, phone + n - 4);
-}
-
-
-/* alice@example.com -> a***@example.com */
-static void
-mask_email(char *dst, size_t size, const char *email)
-{
-    const char  *at;
-
-    at = strchr(email, '@');
-
-    if (at == NULL || at == email) {
-        snprintf(dst, size, "%s", email[0] ? "***" : "");
-        return;
-    }
-
-    snprintf(dst, size, "%c***%s", email[0], at);
-}
-
-
 static json_t *
 user_json(const ucb_service_user_t *u)
 {
     char  phone[40], email[300];
 
-    mask_phone(phone, sizeof(phone), u->phone);
-    mask_email(email, sizeof(email), u->email);
+    ucb_mask_phone(phone, sizeof(phone), u->phone);
+    ucb_mask_email(email, sizeof(email), u->email);
 
     return json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s?, s:I}",
                      "id", u->id,

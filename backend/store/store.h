@@ -17,6 +17,10 @@
 #define UCB_NOT_FOUND   1
 #define UCB_CONFLICT    2
 #define UCB_LIMIT       3       /* a limit the write would pass */
+#define UCB_FORBIDDEN   4       /* the actor's role does not allow it */
+#define UCB_GONE        5       /* expired, used up, or final */
+#define UCB_LAST_OWNER  6       /* a merchant keeps an owner */
+#define UCB_TAKEN       7       /* a unique value another record has */
 #define UCB_ERROR       (-1)
 
 #define UCB_USER_ACTIVE       0
@@ -226,5 +230,82 @@ typedef struct {
 } ucb_service_user_t;
 
 int ucb_store_service_user(const char *uid, ucb_service_user_t *u);
+
+/*
+ * Merchants (store_merchants.c, store_members.c). A merchant as its members
+ * and the admin API see it: {id, kind, name, credit_code, legal_rep,
+ * contact: {name, phone, email}, address, logo_url, industry, status,
+ * status_reason, certification, version, created_at, updated_at, lines:
+ * [{line, status}]}. Every change of a merchant, its lines or its members
+ * bumps its version (the gateways' copies are replaced only by newer
+ * ones) and writes an audit row (subject merchant:<id>) and an event in
+ * its transaction.
+ */
+typedef struct {
+    const char     *id;
+    const char     *kind;           /* enterprise, individual */
+    const char     *name;
+    const char     *credit_code;    /* "" none */
+    const char     *legal_rep;
+    const char     *contact_name;
+    const char     *contact_phone;
+    const char     *contact_email;
+    const char     *address;
+    const char     *logo_url;
+    const char     *industry;
+    int64_t         expect_version; /* > 0: UCB_CONFLICT unless it is */
+} ucb_merchant_t;
+
+#define UCB_MERCHANTS_PER_USER     20
+#define UCB_INVITATIONS_PENDING    100
+
+/* pending, owner the creator; UCB_TAKEN (credit code), UCB_LIMIT */
+int ucb_store_merchant_create(const ucb_merchant_t *m, const char *owner,
+    json_t **out);
+int ucb_store_merchant_get(const char *id, json_t **out);
+/* by an owner or admin: UCB_FORBIDDEN, UCB_CONFLICT, UCB_TAKEN */
+int ucb_store_merchant_update(const ucb_merchant_t *m, const char *actor,
+    json_t **out);
+/* an operator's: UCB_GONE when closed; no change is no audit row */
+int ucb_store_merchant_status(const char *id, const char *status,
+    const char *reason, const char *actor, json_t **out);
+/* on a line ("active", "suspended") or off it (NULL): UCB_NOT_FOUND
+   when the merchant or the line's record does not exist */
+int ucb_store_merchant_line(const char *id, const char *line,
+    const char *status, const char *actor, json_t **out);
+/* by id after the cursor; status "" for all */
+int ucb_store_merchants(const char *status, const char *after, int limit,
+    json_t **out);
+/* [{id, version}] changed since (unix s), by id after the cursor */
+int ucb_store_merchants_changed(int64_t since, const char *after, int limit,
+    json_t **out);
+
+/* the user's role in the merchant; UCB_NOT_FOUND when none */
+int ucb_store_member_role(const char *mid, const char *uid, char *role,
+    size_t size);
+/* [{user_id, role, version, joined_at, updated_at}]; with_removed: and
+   those with role "" */
+int ucb_store_members(const char *mid, int with_removed, json_t **out);
+/*
+ * actor sets uid's role (owner, admin, staff) or removes them (""): an
+ * owner anything, an admin removes staff, anyone leaves; UCB_NOT_FOUND
+ * (no such member), UCB_FORBIDDEN, UCB_LAST_OWNER. *out the member.
+ */
+int ucb_store_member_set(const char *mid, const char *uid, const char *role,
+    const char *actor, json_t **out);
+/* by an owner: UCB_FORBIDDEN, UCB_LIMIT (too many pending) */
+int ucb_store_invite(const char *mid, const char *id, const char *kind,
+    const char *value, const char *role, int64_t expires_at,
+    const char *actor, json_t **out);
+/* by the invitee (a verified identity of theirs is the invitation's):
+   UCB_NOT_FOUND, UCB_FORBIDDEN, UCB_GONE; *out the member */
+int ucb_store_invitation_accept(const char *id, const char *uid,
+    json_t **out);
+/* by an owner of its merchant */
+int ucb_store_invitation_cancel(const char *mid, const char *id,
+    const char *actor);
+int ucb_store_invitations(const char *mid, json_t **out);
+int ucb_store_user_merchants(const char *uid, json_t **out);
+int ucb_store_user_invitations(const char *uid, json_t **out);
 
 #endif /* UCB_STORE_H */

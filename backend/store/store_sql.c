@@ -206,4 +206,129 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " COALESCE(p.nickname, '')"
         " FROM users u LEFT JOIN profiles p ON p.user_seq = u.seq"
         " WHERE u.id = CAST(?1 AS BIGINT)",
+    /* merchants: a new one is pending; ?4 NULL when it has no code */
+    [S_MERCHANT_INSERT] =
+        "INSERT INTO merchants (id, kind, name, credit_code, legal_rep,"
+        " contact_name, contact_phone, contact_email, address, logo_url,"
+        " industry, created_by, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " CAST(?13 AS BIGINT), CAST(?13 AS BIGINT))",
+    /* the columns of a merchant, in the order store_merchants.c reads */
+    [S_MERCHANT_GET] =
+        "SELECT id, kind, name, COALESCE(credit_code, ''), legal_rep,"
+        " contact_name, contact_phone, contact_email, address, logo_url,"
+        " industry, status, status_reason, certification, version,"
+        " created_at, updated_at FROM merchants WHERE id = ?1",
+    /* the editable fields, whole; only at the version read (0: any) */
+    [S_MERCHANT_UPDATE] =
+        "UPDATE merchants SET name = ?2, credit_code = ?3, legal_rep = ?4,"
+        " contact_name = ?5, contact_phone = ?6, contact_email = ?7,"
+        " address = ?8, logo_url = ?9, industry = ?10,"
+        " version = version + 1, updated_at = CAST(?11 AS BIGINT)"
+        " WHERE id = ?1 AND (CAST(?12 AS BIGINT) = 0"
+        " OR version = CAST(?12 AS BIGINT))",
+    /* closed is final */
+    [S_MERCHANT_STATUS] =
+        "UPDATE merchants SET status = ?2, status_reason = ?3,"
+        " version = version + 1, updated_at = CAST(?4 AS BIGINT)"
+        " WHERE id = ?1 AND status <> 'closed'"
+        " AND (status <> ?2 OR status_reason <> ?3)",
+    /* every change of a merchant's members or lines: first in its
+       transaction, so it holds the row (PostgreSQL) and orders them */
+    [S_MERCHANT_BUMP] =
+        "UPDATE merchants SET version = version + 1,"
+        " updated_at = CAST(?2 AS BIGINT) WHERE id = ?1 RETURNING version",
+    /* by id after the cursor, of one status or all ('') */
+    [S_MERCHANT_LIST] =
+        "SELECT id, kind, name, COALESCE(credit_code, ''), legal_rep,"
+        " contact_name, contact_phone, contact_email, address, logo_url,"
+        " industry, status, status_reason, certification, version,"
+        " created_at, updated_at FROM merchants"
+        " WHERE (?1 = '' OR status = ?1) AND id > ?2"
+        " ORDER BY id LIMIT CAST(?3 AS BIGINT)",
+    [S_MERCHANT_CHANGED] =
+        "SELECT id, version FROM merchants"
+        " WHERE updated_at >= CAST(?1 AS BIGINT) AND id > ?2"
+        " ORDER BY id LIMIT CAST(?3 AS BIGINT)",
+    [S_MERCHANT_COUNT_BY] =
+        "SELECT COUNT(*) FROM merchants WHERE created_by = ?1",
+    [S_MERCHANT_LINES] =
+        "SELECT line, status, created_at, updated_at FROM merchant_lines"
+        " WHERE merchant_id = ?1 ORDER BY line",
+    /* only on a line that has a record */
+    [S_MERCHANT_LINE_PUT] =
+        "INSERT INTO merchant_lines (merchant_id, line, status, created_at,"
+        " updated_at) SELECT ?1, code, ?3, CAST(?4 AS BIGINT),"
+        " CAST(?4 AS BIGINT) FROM lines WHERE code = ?2"
+        " ON CONFLICT (merchant_id, line) DO UPDATE SET"
+        " status = excluded.status, updated_at = excluded.updated_at",
+    [S_MERCHANT_LINE_DELETE] =
+        "DELETE FROM merchant_lines WHERE merchant_id = ?1 AND line = ?2",
+    [S_MEMBER_ROLE] =
+        "SELECT m.role FROM merchant_members m"
+        " JOIN users u ON u.seq = m.user_seq"
+        " WHERE m.merchant_id = ?1 AND u.id = CAST(?2 AS BIGINT)",
+    /* joins, rejoins, changes a role, removes (role ''); ?4 the version */
+    [S_MEMBER_PUT] =
+        "INSERT INTO merchant_members (merchant_id, user_seq, role, version,"
+        " joined_at, updated_at) SELECT ?1, seq, ?3, CAST(?4 AS BIGINT),"
+        " CAST(?5 AS BIGINT), CAST(?5 AS BIGINT) FROM users"
+        " WHERE id = CAST(?2 AS BIGINT)"
+        " ON CONFLICT (merchant_id, user_seq) DO UPDATE SET"
+        " role = excluded.role, version = excluded.version,"
+        " updated_at = excluded.updated_at,"
+        " joined_at = CASE WHEN merchant_members.role = ''"
+        " THEN excluded.joined_at ELSE merchant_members.joined_at END",
+    /* ?2 = 1: the removed too (for the gateways' copies) */
+    [S_MEMBER_LIST] =
+        "SELECT u.id, m.role, m.version, m.joined_at, m.updated_at"
+        " FROM merchant_members m JOIN users u ON u.seq = m.user_seq"
+        " WHERE m.merchant_id = ?1"
+        " AND (CAST(?2 AS BIGINT) = 1 OR m.role <> '') ORDER BY m.user_seq",
+    [S_MEMBER_OWNERS] =
+        "SELECT COUNT(*) FROM merchant_members"
+        " WHERE merchant_id = ?1 AND role = 'owner'",
+    [S_USER_MERCHANTS] =
+        "SELECT mm.id, mm.name, mm.status, m.role, m.joined_at"
+        " FROM merchant_members m JOIN users u ON u.seq = m.user_seq"
+        " JOIN merchants mm ON mm.id = m.merchant_id"
+        " WHERE u.id = CAST(?1 AS BIGINT) AND m.role <> ''"
+        " ORDER BY m.joined_at, mm.id",
+    [S_USER_HAS_IDENTITY] =
+        "SELECT COUNT(*) FROM identities i JOIN users u ON u.seq = i.user_seq"
+        " WHERE u.id = CAST(?1 AS BIGINT) AND i.kind = ?2 AND i.value = ?3"
+        " AND i.verified = 1",
+    [S_INVITE_INSERT] =
+        "INSERT INTO merchant_invitations (id, merchant_id, kind, value, role,"
+        " invited_by, created_at, expires_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST(?7 AS BIGINT),"
+        " CAST(?8 AS BIGINT), CAST(?7 AS BIGINT))",
+    /* the columns of an invitation, in the order store_merchants.c reads */
+    [S_INVITE_GET] =
+        "SELECT id, merchant_id, kind, value, role, status, invited_by,"
+        " accepted_by, created_at, expires_at FROM merchant_invitations"
+        " WHERE id = ?1",
+    [S_INVITE_SET] =
+        "UPDATE merchant_invitations SET status = ?2, accepted_by = ?3,"
+        " updated_at = CAST(?4 AS BIGINT) WHERE id = ?1 AND status = 'pending'",
+    [S_INVITE_LIST] =
+        "SELECT id, merchant_id, kind, value, role, status, invited_by,"
+        " accepted_by, created_at, expires_at FROM merchant_invitations"
+        " WHERE merchant_id = ?1 AND status = 'pending'"
+        " AND expires_at > CAST(?2 AS BIGINT) ORDER BY created_at, id",
+    [S_INVITE_COUNT] =
+        "SELECT COUNT(*) FROM merchant_invitations WHERE merchant_id = ?1"
+        " AND status = 'pending' AND expires_at > CAST(?2 AS BIGINT)",
+    /* the pending ones sent to one of the user's verified phones or
+       e-mails */
+    [S_INVITE_MINE] =
+        "SELECT i.id, i.merchant_id, i.kind, i.value, i.role, i.status,"
+        " i.invited_by, i.accepted_by, i.created_at, i.expires_at, mm.name"
+        " FROM merchant_invitations i"
+        " JOIN identities d ON d.kind = i.kind AND d.value = i.value"
+        " JOIN users u ON u.seq = d.user_seq"
+        " JOIN merchants mm ON mm.id = i.merchant_id"
+        " WHERE u.id = CAST(?1 AS BIGINT) AND d.verified = 1"
+        " AND i.status = 'pending' AND i.expires_at > CAST(?2 AS BIGINT)"
+        " ORDER BY i.created_at, i.id",
 };

@@ -4,6 +4,8 @@
 #   none    no check (the ceiling)
 #   module  the usercenter session check (HMAC + one HMGET)
 #   cached  the module's check answered from its warm near-cache
+#   merchant  the same for sessions acting for a merchant (its record and
+#           the membership read through the near-cache too)
 #   lua     the same check written with lua-resty-redis (keepalive pool)
 # Each row rotates over SESSIONS seeded sessions. Printed: requests/s, p99,
 # the ratio to "none" of this run, Redis commands per request, and CPU time
@@ -73,7 +75,14 @@ ucctl="$top/build/ucctl --redis 127.0.0.1:$redis_port --secret $bench/keys"
 "$top/build/ucctl" keys generate "$bench/keys" --kid bench1 >/dev/null
 $ucctl session create --user 10001 --level 2 --count "$sessions" \
     > "$bench/tokens"
-echo "seeded $(wc -l < "$bench/tokens") sessions"
+# as many acting for a merchant, active on the line, the user its staff
+$ucctl session create --user 10001 --level 2 --merchant 7001 \
+    --count "$sessions" > "$bench/tokens-merchant"
+redis-cli -p "$redis_port" HSET 'uc:{m:7001}' status active version 1 \
+    line:bench active >/dev/null
+redis-cli -p "$redis_port" HSET 'uc:{m:7001}:u:10001' role staff version 1 \
+    >/dev/null
+echo "seeded $(wc -l < "$bench/tokens") sessions, as many for a merchant"
 
 gateway_secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 
@@ -131,6 +140,12 @@ redis-cli -p "$redis_port" HSET 'uc:{k:be0c000000000a01}' line bench \
 service_auth="Authorization: UC-Key be0c000000000a01.$service_secret"
 
 run_wrk() {
+    if [ "$2" = merchant ]; then
+        TOKENS="$bench/tokens-merchant" $load wrk -t1 -c"$connections" \
+            -d"$1"s -s "$top/tools/bench/rotate.lua" \
+            "http://127.0.0.1:$port/merchant"
+        return
+    fi
     if [ "$2" = service ]; then
         $load wrk -t1 -c"$connections" -d"$1"s -H "$service_auth" \
             -s "$top/tools/bench/fixed.lua" "http://127.0.0.1:$port/$2"
@@ -142,7 +157,7 @@ run_wrk() {
 
 # BENCH_ROWS picks rows (none and lua are always measured: the ratios)
 rows="none lua"
-for loc in ${BENCH_ROWS:-module cached service limit_req limit_local limit_global}; do
+for loc in ${BENCH_ROWS:-module cached merchant service limit_req limit_local limit_global}; do
     case " $rows " in *" $loc "*) ;; *) rows="$rows $loc" ;; esac
 done
 
@@ -156,6 +171,12 @@ done
 warm=$((sessions / 8000 + 2))
 $load wrk -t1 -c"$connections" -d"$warm"s -s "$top/tools/bench/warm.lua" \
     "http://127.0.0.1:$port/cached" > "$bench/wrk-warm.txt"
+case " $rows " in
+*" merchant "*)
+    TOKENS="$bench/tokens-merchant" $load wrk -t1 -c"$connections" \
+        -d"$warm"s -s "$top/tools/bench/warm.lua" \
+        "http://127.0.0.1:$port/merchant" > "$bench/wrk-warm-merchant.txt" ;;
+esac
 cached=$(curl -s "http://127.0.0.1:$port/metrics" \
          | awk '/^usercenter_cache_entries/ { print $2 }')
 echo "near-cache warmed: $cached entries"
@@ -201,6 +222,13 @@ while [ "$round" -lt "$rounds" ]; do
         if [ "$loc" = service ]; then
             measure service -H "$service_auth" -s "$top/tools/bench/fixed.lua" \
                 "http://127.0.0.1:$port/service"
+            continue
+        fi
+        if [ "$loc" = merchant ]; then
+            TOKENS="$bench/tokens-merchant"
+            measure merchant -s "$top/tools/bench/rotate.lua" \
+                "http://127.0.0.1:$port/merchant"
+            TOKENS="$bench/tokens"
             continue
         fi
         measure "$loc" -s "$top/tools/bench/rotate.lua" \
@@ -288,7 +316,11 @@ awk 'NR == 1 { next }
                 cmd[i], ngx[i], red[i], ngx[i] + red[i]
      }' "$bench/results"
 awk '$1 == "cached" { c = $2 } $1 == "service" { s = $2 }
-     END { if (c && s)
+     $1 == "merchant" { m = $2 }
+     END { if (c && m)
+               printf "session acting for a merchant: %.2f x the cached" \
+                      " session check (goal >= 0.9)\n", m / c
+           if (c && s)
                printf "service-key check: %.2f x the cached session check" \
                       " (goal >= 0.9)\n", s / c }' "$bench/results"
 awk '$1 == "limit_req" { r = $2 } $1 == "limit_local" { l = $2 }
@@ -302,6 +334,8 @@ awk -v a="$admitted" -v s="$sent" -v t0="$t0" -v t1="$t1" 'BEGIN {
     printf "two gateways sharing one global limit (100 r/s, burst 20) for" \
            " %.2fs: %d sent, %d admitted, bound %d (%.3f of it)\n", d, s, a,
            bound, a / bound }'
+echo "(merchant: cached, for sessions acting for a merchant on a line: the"
+echo " merchant's record and the membership from the near-cache as well)"
 echo "(service: a business line's server with its key, the key's record from"
 echo " the near-cache, its secret's SHA-256 compared in constant time)"
 echo "(cached: the same check as module, answered from the warm near-cache;"

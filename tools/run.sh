@@ -186,6 +186,17 @@ Business lines and their servers' keys (the same administrator's session):
        -H 'Content-Type: application/json' -d '{"name":"demo"}'   # its secret, once
   curl -s $gw/uc/v1/service/users/<user id> -H "Authorization: UC-Key <key id>.<secret>"
   $ucctl line suspend mall                  # /mall/ answers 403 within a second
+  $ucctl line resume mall
+
+Merchants (a signed-up user's token in \$TOKEN):
+  curl -s -XPOST $gw/uc/v1/merchants -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: application/json' \\
+       -d '{"kind":"individual","name":"Demo shop"}'        # pending; its id
+  $ucctl merchant approve <id>; $ucctl merchant line <id> mall active
+  curl -s -XPOST $gw/mall/uc/v1/session/merchant -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"merchant_id":"<id>"}'
+  curl -s $gw/mall/merchant/orders -H "Authorization: Bearer \$TOKEN"   # its id and role
+  $ucctl merchant freeze <id>               # the console answers 403 within a second
 
 Stop it with: make stop
 MSG

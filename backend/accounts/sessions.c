@@ -356,7 +356,8 @@ ucb_session_revoke_all(const char *uid, const char *except_sid)
  * failed. A session scoped to other lines is anonymous on this one.
  */
 int
-ucb_session_admits(const char *sid, const char *line)
+ucb_session_admits(const char *sid, const char *line, char *mid,
+    size_t size)
 {
     int           yes;
     char          key[UC_KEY_MAX];
@@ -366,19 +367,30 @@ ucb_session_admits(const char *sid, const char *line)
     uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix), sid,
                    strlen(sid));
 
-    r = checked(ucb_redis_command("HGET %s %s", key,
-                                  uc_session_fields[UC_SF_LINES]));
+    r = checked(ucb_redis_command("HMGET %s %s %s", key,
+                                  uc_session_fields[UC_SF_LINES],
+                                  uc_session_fields[UC_SF_MERCHANT]));
     if (r == NULL) {
         return -1;
     }
 
     yes = 0;
+    mid[0] = '\0';
 
-    if (r->type == REDIS_REPLY_STRING) {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2
+        && r->element[0]->type == REDIS_REPLY_STRING)
+    {
         memset(&sess, 0, sizeof(sess));
-        sess.lines.data = r->str;
-        sess.lines.len = r->len;
+        sess.lines.data = r->element[0]->str;
+        sess.lines.len = r->element[0]->len;
         yes = uc_session_has_line(&sess, line, strlen(line));
+
+        if (yes && r->element[1]->type == REDIS_REPLY_STRING
+            && r->element[1]->len < size)
+        {
+            memcpy(mid, r->element[1]->str, r->element[1]->len);
+            mid[r->element[1]->len] = '\0';
+        }
     }
 
     freeReplyObject(r);

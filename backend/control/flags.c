@@ -330,8 +330,10 @@ ucb_h_flags(ucb_req_t *req)
     int          admits;
     json_t      *rules, *out, *rule;
     uc_flag_t    f;
+    char         session_mid[UC_MERCHANT_MAX + 1];
     const char  *line, *name, *text, *mid;
 
+    session_mid[0] = '\0';
     line = ucb_query(req, "line");
 
     if (line == NULL) {
@@ -349,7 +351,8 @@ ucb_h_flags(ucb_req_t *req)
      * this one (uc_session_has_line); so does this answer.
      */
     if (req->authenticated) {
-        admits = ucb_session_admits(req->sid, line);
+        admits = ucb_session_admits(req->sid, line, session_mid,
+                                    sizeof(session_mid));
 
         if (admits < 0) {
             ucb_error(req, 503, "unavailable", "try again shortly");
@@ -364,11 +367,9 @@ ucb_h_flags(ucb_req_t *req)
         return;
     }
 
-    mid = req->authenticated ? ucb_header(req, "X-UC-Merchant-Id") : NULL;
-
-    if (mid == NULL) {
-        mid = "";
-    }
+    /* the session's merchant, from its record: the user center's own
+       locations run with usercenter_merchant off (no X-UC-Merchant-Id) */
+    mid = req->authenticated ? session_mid : "";
 
     out = json_object();
 

@@ -216,7 +216,10 @@ int ucb_session_revoke(const char *uid, const char *sid);
 int ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
-int ucb_session_admits(const char *sid, const char *line);
+/* 1 when the session covers line (mid: the merchant it acts for, "" when
+   none), 0 when not, -1 when Redis failed */
+int ucb_session_admits(const char *sid, const char *line, char *mid,
+    size_t size);
 void ucb_set_session_cookie(ucb_req_t *req, const char *token,
     const ucb_session_policy_t *p);
 void ucb_clear_session_cookie(ucb_req_t *req);
@@ -354,6 +357,8 @@ void ucb_h_merchant_invitation_cancel(ucb_req_t *req);
 void ucb_h_me_invitations(ucb_req_t *req);
 void ucb_h_invitation_accept(ucb_req_t *req);
 void ucb_h_session_merchant(ucb_req_t *req);
+/* 1 to 20 digits without a leading 0: an id as the store writes it */
+int ucb_id_canonical(const char *s);
 /* params[i] is a merchant's (i 0) or user's id; else 400 and 0 */
 int ucb_merchant_param_valid(ucb_req_t *req, int i);
 /* the caller's role in mid; else 404 (not a member) or 500 given, -1 */

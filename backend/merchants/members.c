@@ -409,11 +409,9 @@ ucb_h_session_merchant(ucb_req_t *req)
     role[0] = '\0';
 
     if (mid[0] != '\0') {
-        if (strlen(mid) > UC_UID_MAX
-            || strspn(mid, "0123456789") != strlen(mid))
-        {
+        if (!ucb_id_canonical(mid)) {
             ucb_error(req, 400, "validation_failed",
-                      "a merchant's id is 1 to 20 digits");
+                      "a merchant's id is 1 to 20 digits, no leading 0");
             return;
         }
 

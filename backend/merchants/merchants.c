@@ -39,19 +39,30 @@ static int load_public(const char *id, json_t **out);
 static ucb_cache_t  public_cache = { 3600, 60, load_public, 0 };
 
 
+/*
+ * An id as the store writes it: 1 to 20 digits, no leading zero. "0123"
+ * would find user 123 in the store (a number) but name another key in
+ * Redis (a string): the gateways' copy would not be the one changed.
+ */
+int
+ucb_id_canonical(const char *p)
+{
+    size_t  n;
+
+    n = strlen(p);
+
+    return n > 0 && n <= UC_UID_MAX && p[0] != '0'
+           && strspn(p, "0123456789") == n;
+}
+
+
 int
 ucb_merchant_param_valid(ucb_req_t *req, int i)
 {
-    size_t       n;
-    const char  *p;
-
-    p = req->params[i];
-    n = strlen(p);
-
-    if (n == 0 || n > UC_UID_MAX || strspn(p, "0123456789") != n) {
+    if (!ucb_id_canonical(req->params[i])) {
         ucb_error(req, 400, "validation_failed",
-                  i == 0 ? "a merchant's id is 1 to 20 digits"
-                         : "a user's id is 1 to 20 digits");
+                  i == 0 ? "a merchant's id is 1 to 20 digits, no leading 0"
+                         : "a user's id is 1 to 20 digits, no leading 0");
         return 0;
     }
 
@@ -508,10 +519,27 @@ ucb_h_me_merchants(ucb_req_t *req)
 }
 
 
+static const char *
+str_or_empty(json_t *o, const char *name)
+{
+    const char  *v;
+
+    v = json_string_value(json_object_get(o, name));
+
+    return v != NULL ? v : "";
+}
+
+
+/*
+ * The body is merged over the record read before the transaction, and
+ * written only at that record's version: a change in between (another
+ * edit, a member's) is a conflict. Without "version" from the client the
+ * merge is made again over the newer record, a few times.
+ */
 void
 ucb_h_merchant_update(ucb_req_t *req)
 {
-    int             rc;
+    int             rc, tries;
     char            code[24], role[16];
     json_t         *base, *out;
     ucb_merchant_t  m;
@@ -522,41 +550,53 @@ ucb_h_merchant_update(ucb_req_t *req)
         return;
     }
 
-    rc = ucb_store_merchant_get(req->params[0], &base);
+    for (tries = 0; /* void */; tries++) {
+        rc = ucb_store_merchant_get(req->params[0], &base);
 
-    if (rc != UCB_OK) {
-        ucb_merchant_store_error(req, rc);
-        return;
-    }
+        if (rc != UCB_OK) {
+            ucb_merchant_store_error(req, rc);
+            return;
+        }
 
-    memset(&m, 0, sizeof(m));
-    m.id = req->params[0];
+        memset(&m, 0, sizeof(m));
+        m.id = req->params[0];
 
-    if (read_merchant(req, base, &m, code, sizeof(code)) != 0) {
+        if (read_merchant(req, base, &m, code, sizeof(code)) != 0) {
+            json_decref(base);
+            return;
+        }
+
+        /* the name and code an operator approved are not changed by the
+           merchant: only while it is pending */
+        if (strcmp(str_or_empty(base, "status"), "pending") != 0
+            && (strcmp(m.name, str_or_empty(base, "name")) != 0
+                || strcmp(m.credit_code, str_or_empty(base, "credit_code"))
+                   != 0))
+        {
+            json_decref(base);
+            ucb_error(req, 409, "merchant_reviewed",
+                      "the name and credit code change only while the "
+                      "merchant is pending; ask an operator");
+            return;
+        }
+
+        if (m.expect_version == 0) {
+            m.expect_version = json_integer_value(json_object_get(base,
+                                                                  "version"));
+            rc = ucb_store_merchant_update(&m, req->uid, &out);
+
+            if (rc == UCB_CONFLICT && tries < 3) {
+                json_decref(base);
+                continue;
+            }
+
+        } else {
+            rc = ucb_store_merchant_update(&m, req->uid, &out);
+        }
+
         json_decref(base);
-        return;
+        break;
     }
-
-    /* a certified merchant's name and code are the certificate's */
-    if (strcmp(json_string_value(json_object_get(base, "certification")),
-               "certified") == 0
-        && (strcmp(m.name, json_string_value(json_object_get(base, "name")))
-            != 0
-            || strcmp(m.credit_code,
-                      json_is_string(json_object_get(base, "credit_code"))
-                      ? json_string_value(json_object_get(base,
-                                                          "credit_code"))
-                      : "") != 0))
-    {
-        json_decref(base);
-        ucb_error(req, 409, "merchant_certified",
-                  "a certified merchant's name and credit code do not "
-                  "change");
-        return;
-    }
-
-    rc = ucb_store_merchant_update(&m, req->uid, &out);
-    json_decref(base);
 
     if (rc != UCB_OK) {
         ucb_merchant_store_error(req, rc);
@@ -588,8 +628,7 @@ ucb_h_admin_merchants(ucb_req_t *req)
         after = "";
     }
 
-    if (limit < 0 || strlen(after) > UC_UID_MAX
-        || strspn(after, "0123456789") != strlen(after)
+    if (limit < 0 || (after[0] != '\0' && !ucb_id_canonical(after))
         || (status[0] != '\0' && strcmp(status, "pending") != 0
             && strcmp(status, "active") != 0 && strcmp(status, "frozen") != 0
             && strcmp(status, "closed") != 0))

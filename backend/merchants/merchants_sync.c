@@ -7,13 +7,12 @@
  *
  * A change rewrites its copies after the commit: the member's first, then
  * the merchant's, each by a script that replaces a hash only with a newer
- * version, so two changes published out of order leave the newer. The
- * merchant's copy carries the version of its last change of any kind, so
- * a copy older than the store says some publication was missed: the
- * outbox thread compares the versions of the merchants changed in the
- * last ten minutes every half minute, and of every merchant when Redis
- * has lost its marker (a restart without data, a flush), and publishes
- * the whole merchant again, members included.
+ * version, so two changes published out of order leave the newer. Every
+ * change of a merchant (its members' too) moves its updated_at, so the
+ * outbox thread finds, every half minute, the merchants changed since its
+ * last good round and compares each copy, the members' one by one, with
+ * the store (every merchant at start, and when Redis lost its marker:
+ * a restart without data, a flush), and writes again what differs.
  */
 
 #include <stdio.h>
@@ -26,7 +25,7 @@
 #include "ucb.h"
 
 
-#define RECENT_S     600
+#define MARGIN_S     120
 #define PAGE         200
 #define MARKER       "sync:merchants"
 
@@ -188,15 +187,84 @@ ucb_merchant_publish_all(const char *mid)
 }
 
 
-/* Merchants changed since (0: all) whose copy has another version. */
+/* 1 when the copy at key holds version, 0 when not, -1: Redis failed */
+static int
+copy_is(const char *key, json_t *version)
+{
+    int          same;
+    char         v[24];
+    redisReply  *r;
+
+    snprintf(v, sizeof(v), "%lld", (long long) json_integer_value(version));
+
+    r = ucb_redis_command("HGET %s version", key);
+    if (r == NULL) {
+        return -1;
+    }
+
+    same = r->type == REDIS_REPLY_STRING && strcmp(r->str, v) == 0;
+    freeReplyObject(r);
+
+    return same;
+}
+
+
+/*
+ * Every copy of one merchant against the store: each member's (a missed
+ * publication of one is not hidden by a later one of the merchant's),
+ * then the merchant's. -1 when Redis failed.
+ */
+static int
+reconcile_one(const char *mid, json_t *version)
+{
+    int          same;
+    char         key[UC_KEY_MAX];
+    size_t       i;
+    json_t      *members, *member;
+    const char  *uid;
+
+    if (ucb_store_members(mid, 1, &members) != UCB_OK) {
+        return 0;               /* the store's trouble: the next round */
+    }
+
+    json_array_foreach(members, i, member) {
+        uid = json_string_value(json_object_get(member, "user_id"));
+        uc_key_merchant_member(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                               mid, strlen(mid), uid, strlen(uid));
+
+        same = copy_is(key, json_object_get(member, "version"));
+
+        if (same < 0) {
+            json_decref(members);
+            return -1;
+        }
+
+        if (!same) {
+            (void) ucb_merchant_member_publish(mid, member);
+        }
+    }
+
+    json_decref(members);
+
+    merchant_key(key, mid);
+    same = copy_is(key, version);
+
+    if (same == 0) {
+        (void) ucb_merchant_publish(mid);
+    }
+
+    return same < 0 ? -1 : 0;
+}
+
+
+/* Merchants changed since (0: all): their copies made good. */
 static int
 reconcile_since(int64_t since)
 {
-    char         key[UC_KEY_MAX], version[24], after[UC_MERCHANT_MAX + 1];
+    char         after[UC_MERCHANT_MAX + 1];
     size_t       i, n;
     json_t      *page, *m;
     const char  *mid;
-    redisReply  *r;
 
     after[0] = '\0';
 
@@ -212,23 +280,11 @@ reconcile_since(int64_t since)
         json_array_foreach(page, i, m) {
             mid = json_string_value(json_object_get(m, "id"));
             snprintf(after, sizeof(after), "%s", mid);
-            snprintf(version, sizeof(version), "%lld", (long long)
-                     json_integer_value(json_object_get(m, "version")));
 
-            merchant_key(key, mid);
-            r = ucb_redis_command("HGET %s version", key);
-            if (r == NULL) {
+            if (reconcile_one(mid, json_object_get(m, "version")) != 0) {
                 json_decref(page);
                 return -1;      /* Redis is away: the next round */
             }
-
-            if (r->type != REDIS_REPLY_STRING
-                || strcmp(r->str, version) != 0)
-            {
-                (void) ucb_merchant_publish_all(mid);
-            }
-
-            freeReplyObject(r);
         }
 
         json_decref(page);
@@ -239,29 +295,40 @@ reconcile_since(int64_t since)
 }
 
 
+/*
+ * Called by the outbox thread only. A round looks at the merchants
+ * changed since the last round that went through (less a margin for the
+ * clocks of other backends), so a change made while Redis was away for
+ * however long is made good; at start, and whenever Redis has lost the
+ * marker, at every merchant.
+ */
 void
 ucb_merchants_reconcile(void)
 {
-    char         marker[UC_PREFIX_MAX + sizeof(MARKER)];
-    redisReply  *r;
+    int             whole;
+    char            marker[UC_PREFIX_MAX + sizeof(MARKER)];
+    int64_t         started;
+    redisReply     *r;
+    static int64_t  since = -1;
 
     snprintf(marker, sizeof(marker), "%s" MARKER, ucb_conf.prefix);
+    started = (int64_t) time(NULL);
 
     r = ucb_redis_command("EXISTS %s", marker);
     if (r == NULL) {
         return;
     }
 
-    if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-        freeReplyObject(r);
-        (void) reconcile_since((int64_t) time(NULL) - RECENT_S);
-        return;
-    }
-
+    whole = !(r->type == REDIS_REPLY_INTEGER && r->integer == 1) || since < 0;
     freeReplyObject(r);
 
-    /* Redis has none of them, or not since when it lost its data */
-    if (reconcile_since(0) == 0) {
+    if (reconcile_since(whole ? 0 : since) != 0) {
+        return;                 /* the next round starts from the same */
+    }
+
+    since = started - MARGIN_S;
+
+    if (whole) {
         r = ucb_redis_command("SET %s 1", marker);
         freeReplyObject(r);
     }

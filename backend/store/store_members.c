@@ -162,7 +162,11 @@ member_set_once(const char *mid, const char *uid, const char *role,
         return UCB_ERROR;
     }
 
-    rc = ucb_st_merchant_bump(mid, &version);
+    rc = ucb_st_merchant_lock(mid);
+
+    if (rc == UCB_OK) {
+        rc = ucb_st_merchant_bump(mid, &version);
+    }
 
     if (rc == UCB_OK) {
         rc = ucb_store_member_role(mid, actor, actor_role,
@@ -318,7 +322,12 @@ invite_once(const char *mid, const char *id, const char *kind,
         return UCB_ERROR;
     }
 
-    rc = ucb_store_member_role(mid, actor, actor_role, sizeof(actor_role));
+    rc = ucb_st_merchant_lock(mid);
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_member_role(mid, actor, actor_role,
+                                   sizeof(actor_role));
+    }
 
     if (rc == UCB_NOT_FOUND
         || (rc == UCB_OK && strcmp(actor_role, "owner") != 0))
@@ -438,12 +447,11 @@ has_identity(const char *uid, const char *kind, const char *value, int *has)
 static int
 accept_once(const char *id, const char *uid, json_t **out)
 {
-    int          rc;
-    char         kind[8], to[320], role[16], mid[64], current[16];
-    int          has;
-    int64_t      version;
-    json_t      *inv, *merchant;
-    const char  *status;
+    int       rc, has;
+    char      kind[8], to[320], role[16], mid[64], current[16], by[32];
+    char      inviter_role[16];
+    int64_t   version;
+    json_t   *inv, *merchant;
 
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
@@ -460,25 +468,41 @@ accept_once(const char *id, const char *uid, json_t **out)
              json_string_value(json_object_get(inv, "merchant_id")));
     snprintf(role, sizeof(role), "%s",
              json_string_value(json_object_get(inv, "role")));
-    status = json_string_value(json_object_get(inv, "status"));
+    snprintf(by, sizeof(by), "%s",
+             json_string_value(json_object_get(inv, "invited_by")));
 
-    rc = UCB_OK;
+    /* the invitee is whoever has that phone or e-mail, verified; others
+       learn nothing of the invitation, not even whether it was used */
+    rc = has_identity(uid, kind, to, &has);
 
-    if (strcmp(status, "pending") != 0
-        || json_integer_value(json_object_get(inv, "expires_at"))
-           <= ucb_st_now())
+    if (rc == UCB_OK && !has) {
+        rc = UCB_FORBIDDEN;
+    }
+
+    if (rc == UCB_OK) {
+        rc = ucb_st_merchant_lock(mid);
+    }
+
+    if (rc == UCB_OK
+        && (strcmp(json_string_value(json_object_get(inv, "status")),
+                   "pending") != 0
+            || json_integer_value(json_object_get(inv, "expires_at"))
+               <= ucb_st_now()))
     {
         rc = UCB_GONE;
     }
 
     json_decref(inv);
 
-    /* the invitee is whoever has that phone or e-mail, verified */
+    /* an invitation speaks for its owner only while they are one */
     if (rc == UCB_OK) {
-        rc = has_identity(uid, kind, to, &has);
+        rc = ucb_store_member_role(mid, by, inviter_role,
+                                   sizeof(inviter_role));
 
-        if (rc == UCB_OK && !has) {
-            rc = UCB_FORBIDDEN;
+        if (rc == UCB_NOT_FOUND
+            || (rc == UCB_OK && strcmp(inviter_role, "owner") != 0))
+        {
+            rc = UCB_GONE;
         }
     }
 
@@ -502,8 +526,36 @@ accept_once(const char *id, const char *uid, json_t **out)
         }
     }
 
+    /* used up, whatever follows: never a token to come back with */
     if (rc == UCB_OK) {
         rc = invitation_set(id, "accepted", uid);
+    }
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_member_role(mid, uid, current, sizeof(current));
+
+        /* a member already keeps the role they have */
+        if (rc == UCB_OK) {
+            *out = json_pack("{s:s, s:s, s:I, s:s}", "user_id", uid,
+                             "role", current, "version",
+                             (json_int_t) version, "merchant_id", mid);
+            /* the row at this version too, as the copy will be */
+            rc = *out != NULL
+                 && ucb_st_member_put(mid, uid, current, version) == UCB_OK
+                 && member_changed(mid, "merchant.invitation_used", NULL,
+                                   *out, uid) == UCB_OK
+                 ? UCB_OK : UCB_ERROR;
+
+            if (rc != UCB_OK) {
+                json_decref(*out);
+                *out = NULL;
+                ucb_db_rollback();
+            }
+
+            return rc;
+        }
+
+        rc = rc == UCB_NOT_FOUND ? UCB_OK : rc;
     }
 
     if (rc != UCB_OK) {
@@ -511,18 +563,9 @@ accept_once(const char *id, const char *uid, json_t **out)
         return rc;
     }
 
-    /* a member already keeps the role they have */
-    rc = ucb_store_member_role(mid, uid, current, sizeof(current));
-
-    if (rc == UCB_OK) {
-        ucb_db_rollback();
-        *out = member_json(uid, current, version - 1);
-        return *out != NULL ? UCB_OK : UCB_ERROR;
-    }
-
     *out = member_json(uid, role, version);
 
-    if (rc != UCB_NOT_FOUND || *out == NULL
+    if (*out == NULL
         || ucb_st_member_put(mid, uid, role, version) != UCB_OK
         || member_changed(mid, "merchant.member_joined", NULL, *out, uid)
            != UCB_OK)
@@ -557,7 +600,12 @@ cancel_once(const char *mid, const char *id, const char *actor)
         return UCB_ERROR;
     }
 
-    rc = ucb_store_member_role(mid, actor, actor_role, sizeof(actor_role));
+    rc = ucb_st_merchant_lock(mid);
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_member_role(mid, actor, actor_role,
+                                   sizeof(actor_role));
+    }
 
     if (rc == UCB_NOT_FOUND
         || (rc == UCB_OK && strcmp(actor_role, "owner") != 0))

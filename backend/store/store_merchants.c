@@ -97,13 +97,54 @@ failed:
 }
 
 
+/* every write of a merchant holds this first (PostgreSQL: an advisory
+   lock for the transaction; SQLite serialises every writer anyway) */
+int
+ucb_st_merchant_lock(const char *id)
+{
+    return ucb_st_lock_key("merchant", id) == 0 ? UCB_OK : UCB_ERROR;
+}
+
+
+/* a copy for the audit: the contact's phone and e-mail masked */
+static json_t *
+audit_copy(json_t *merchant)
+{
+    char         masked[320];
+    json_t      *copy, *contact;
+    const char  *v;
+
+    if (merchant == NULL) {
+        return NULL;
+    }
+
+    copy = json_deep_copy(merchant);
+    contact = json_object_get(copy, "contact");
+
+    v = json_string_value(json_object_get(contact, "phone"));
+    if (v != NULL) {
+        ucb_mask_phone(masked, sizeof(masked), v);
+        json_object_set_new(contact, "phone", json_string(masked));
+    }
+
+    v = json_string_value(json_object_get(contact, "email"));
+    if (v != NULL) {
+        ucb_mask_email(masked, sizeof(masked), v);
+        json_object_set_new(contact, "email", json_string(masked));
+    }
+
+    return copy;
+}
+
+
 /* The change's audit row and event, then COMMIT; *out the merchant now. */
 int
 ucb_st_merchant_changed(const char *id, const char *action, json_t *before,
     json_t *data, const char *actor, json_t **out)
 {
+    int      rc;
     char     subject[64];
-    json_t  *after;
+    json_t  *after, *b, *a;
 
     if (ucb_store_merchant_get(id, &after) != UCB_OK) {
         json_decref(data);
@@ -118,9 +159,22 @@ ucb_st_merchant_changed(const char *id, const char *action, json_t *before,
 
     json_object_set_new(data, "merchant_id", json_string(id));
 
-    if (ucb_st_audit_change(actor, action, subject, before, after) != 0
-        || ucb_st_commit_event(action, actor, data) != UCB_OK)
-    {
+    b = audit_copy(before);
+    a = audit_copy(after);
+
+    rc = (before != NULL && b == NULL) || a == NULL
+         || ucb_st_audit_change(actor, action, subject, b, a) != 0;
+
+    json_decref(b);
+    json_decref(a);
+
+    if (rc) {
+        json_decref(data);
+        json_decref(after);
+        return UCB_ERROR;
+    }
+
+    if (ucb_st_commit_event(action, actor, data) != UCB_OK) {
         json_decref(after);
         return UCB_ERROR;
     }
@@ -223,7 +277,10 @@ merchant_create_once(const ucb_merchant_t *m, const char *owner,
         return UCB_ERROR;
     }
 
-    if (count(S_MERCHANT_COUNT_BY, owner, -1, &n) != UCB_OK) {
+    /* the count and the insert, one creator at a time */
+    if (ucb_st_lock_key("merchant-creator", owner) != 0
+        || count(S_MERCHANT_COUNT_BY, owner, -1, &n) != UCB_OK)
+    {
         goto failed;
     }
 
@@ -302,7 +359,11 @@ merchant_update_once(const ucb_merchant_t *m, const char *actor,
         return UCB_ERROR;
     }
 
-    rc = ucb_store_member_role(m->id, actor, role, sizeof(role));
+    rc = ucb_st_merchant_lock(m->id);
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_member_role(m->id, actor, role, sizeof(role));
+    }
 
     if (rc == UCB_OK && strcmp(role, "owner") != 0
         && strcmp(role, "admin") != 0)
@@ -392,7 +453,11 @@ merchant_status_once(const char *id, const char *status, const char *reason,
         return UCB_ERROR;
     }
 
-    rc = ucb_store_merchant_get(id, &before);
+    rc = ucb_st_merchant_lock(id);
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_merchant_get(id, &before);
+    }
 
     if (rc != UCB_OK) {
         ucb_db_rollback();
@@ -470,7 +535,11 @@ merchant_line_once(const char *id, const char *line, const char *status,
         return UCB_ERROR;
     }
 
-    rc = ucb_st_merchant_bump(id, &version);
+    rc = ucb_st_merchant_lock(id);
+
+    if (rc == UCB_OK) {
+        rc = ucb_st_merchant_bump(id, &version);
+    }
 
     if (rc != UCB_OK) {
         ucb_db_rollback();

@@ -13,6 +13,8 @@
 #include "store_sql.h"
 
 
+/* first in every write of a merchant: its writers one at a time */
+int ucb_st_merchant_lock(const char *id);
 /* the merchant's version + 1, first in a change: it holds the row */
 int ucb_st_merchant_bump(const char *id, int64_t *version);
 /* the audit row (before, the merchant after) and the event (data taken,

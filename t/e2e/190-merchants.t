@@ -347,18 +347,65 @@ is(stack_redis('HGET', "uc:{m:$mid}:u:$staff", 'role'), '',
 is(api(GET => "/uc/v1/me/merchants/$mid", undef, $staff_t)->{status}, 404,
    '... and the backend agrees');
 
+# --- an invitation is used once, and only while its sender is an owner
+my ($back, $back_t, $back_phone) = sign_up();
+$r = api(POST => "/uc/v1/merchants/$mid/invitations", { to => $back_phone },
+         $owner_t);
+is(api(POST => "/uc/v1/invitations/$r->{json}{id}/accept", undef, $back_t)
+   ->{status}, 200, 'a member joins');
+$r = api(POST => "/uc/v1/merchants/$mid/invitations", { to => $back_phone,
+                                                         role => 'admin' },
+         $owner_t);
+my $spare = $r->{json}{id};
+$r = api(POST => "/uc/v1/invitations/$spare/accept", undef, $back_t);
+is("$r->{status} $r->{json}{role}", '200 staff',
+   '... accepting another invitation as a member changes nothing');
+api(DELETE => "/uc/v1/merchants/$mid/members/$back", undef, $owner_t);
+is(api(POST => "/uc/v1/invitations/$spare/accept", undef, $back_t)->{status},
+   410, '... and it is used up: no way back in after a removal');
+is(api(GET => "/uc/v1/me/merchants/$mid", undef, $back_t)->{status}, 404,
+   '... still out');
+
+# --- ids as the store writes them
+is(api(DELETE => "/uc/v1/merchants/$mid/members/0$owner", undef, $owner_t)
+   ->{status}, 400, 'a user id with a leading zero: 400 (never another key)');
+is(api(GET => "/uc/v1/merchants/0$mid")->{status}, 400,
+   '... a merchant id too');
+
+# --- the name and code an operator approved stay
+is(api(PATCH => "/uc/v1/merchants/$mid", { name => 'Renamed' }, $owner_t)
+   ->{json}{error}{code}, 'merchant_reviewed',
+   'an active merchant is not renamed by its owner');
+
+# --- flags that target merchants, through the user center's API
+api(PUT => "/uc/v1/admin/flags/mall/m$$", { enabled => \1, merchants => [$mid] },
+    $admin);
+my ($acting, $acting_t, $acting_phone) = sign_up();
+$r = api(POST => "/uc/v1/merchants/$mid/invitations", { to => $acting_phone },
+         $owner_t);
+api(POST => "/uc/v1/invitations/$r->{json}{id}/accept", undef, $acting_t);
+is(api(GET => '/uc/v1/flags?line=mall', undef, $acting_t)->{json}{flags}{"m$$"},
+   JSON::PP::false, "a merchant's flag: off for a member not acting for it");
+api(POST => '/uc/v1/session/merchant', { merchant_id => $mid }, $acting_t);
+is(api(GET => '/uc/v1/flags?line=mall', undef, $acting_t)->{json}{flags}{"m$$"},
+   JSON::PP::true, '... on once the session acts for it');
+api(DELETE => "/uc/v1/admin/flags/mall/m$$", undef, $admin);
+
 # --- the audit: every change, its actor, before and after
 $r = api(GET => "/uc/v1/admin/audit?subject=merchant:$mid&limit=200", undef,
          $admin);
 my @actions = reverse map { $_->{action} } @{ $r->{json}{changes} };
-is_deeply([grep { !/^merchant\.(line|status)_changed$/ } @actions],
-          [qw(merchant.created merchant.updated merchant.member_invited
-              merchant.member_invited merchant.member_joined
-              merchant.invitation_cancelled merchant.member_role_changed
-              merchant.member_removed)],
-          'the audit has every change of the merchant and its members');
-my ($removal) = grep { $_->{action} eq 'merchant.member_removed' }
-                @{ $r->{json}{changes} };
+my @wanted = qw(merchant.created merchant.updated merchant.member_invited
+                merchant.member_invited merchant.member_joined
+                merchant.invitation_cancelled merchant.member_role_changed
+                merchant.member_removed merchant.member_invited
+                merchant.member_joined merchant.member_invited
+                merchant.invitation_used merchant.member_removed);
+my @got = grep { !/^merchant\.(line|status)_changed$/ } @actions;
+is_deeply([@got[0 .. $#wanted]], \@wanted,
+          'the audit has every change of the merchant and its members, in order');
+my ($removal) = grep { $_->{action} eq 'merchant.member_removed'
+                       && $_->{after}{user_id} eq $staff } @{ $r->{json}{changes} };
 is($removal->{actor}, $owner, '... with its actor');
 is($removal->{before}{role}, 'admin', '... the member before');
 is($removal->{after}{role}, '', '... and after');
@@ -367,6 +414,9 @@ my ($freeze) = grep { $_->{action} eq 'merchant.status_changed'
 is($freeze->{before}{status}, 'active', 'the freeze: active before');
 is($freeze->{actor}, '1', '... by the operator');
 unlike($r->{content}, qr/\Q$staff_phone\E/, 'no phone number in the audit');
+unlike($r->{content}, qr/\+8613800000000|ops\@example\.com/,
+       "... nor the contact's phone and e-mail");
+like($r->{content}, qr/"phone":"\+86138\*\*\*\*0000"/, '... masked');
 
 # --- ucctl drives the same API
 {
@@ -396,5 +446,8 @@ api(POST => "/uc/v1/admin/merchants/$other_mid/status", { status => 'closed' },
     $admin);
 is(api(POST => "/uc/v1/admin/merchants/$other_mid/status", { status => 'active' },
        $admin)->{json}{error}{code}, 'merchant_closed', 'a closed merchant stays closed');
+api(POST => "/uc/v1/admin/merchants/$mid/status", { status => 'closed' }, $admin);
+is(api(POST => '/uc/v1/merchants', { %m, name => 'Successor' }, $stranger_t)
+   ->{status}, 201, "a closed merchant's credit code is free again");
 
 done_testing();

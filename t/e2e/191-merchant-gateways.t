@@ -111,4 +111,22 @@ for my $c (@changes) {
     ok($seen && time - $t0 < 1, '... undone: both admit again within a second');
 }
 
+# --- a lost publication is made good: the member's copy put back as it was
+# before the removal (as if that write never reached Redis), then the
+# merchant's copy rewritten by a later change, so its version is the
+# store's: the reconciler still compares the member's own copy
+my $member_key = "uc:{m:$mid}:u:$staff";
+my $removed = stack_redis('HGET', $member_key, 'version');
+stack_redis('HSET', $member_key, 'role', 'staff', 'version', $removed - 1);
+ok(wait_for(both(200)), 'a removal lost on its way: the gateways admit again');
+is(api(PATCH => "/uc/v1/merchants/$mid", { address => "elsewhere $$" }, $owner_t)
+   ->{status}, 200, "... and a later change rewrites the merchant's copy");
+is(stack_redis('HGET', "uc:{m:$mid}", 'version'),
+   api(GET => "/uc/v1/admin/merchants/$mid", undef, $admin)->{json}{version},
+   "... to the store's version");
+# the outbox thread's round comes every half minute
+ok(wait_for(sub { stack_redis('HGET', $member_key, 'role') eq '' }, 1600),
+   "the reconciler writes the member's removal again");
+ok(wait_for(both(403)), '... and both gateways refuse again');
+
 done_testing();

@@ -18,8 +18,9 @@ CREATE TABLE merchants (
   created_by    TEXT NOT NULL,
   created_at    BIGINT NOT NULL,
   updated_at    BIGINT NOT NULL);
+-- one live merchant per credit code; a closed one (final) frees its code
 CREATE UNIQUE INDEX merchants_credit_code ON merchants(credit_code)
-  WHERE credit_code IS NOT NULL;
+  WHERE credit_code IS NOT NULL AND status <> 'closed';
 CREATE INDEX merchants_status ON merchants(status, id);
 CREATE INDEX merchants_updated ON merchants(updated_at);
 CREATE INDEX merchants_creator ON merchants(created_by);

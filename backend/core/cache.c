@@ -181,9 +181,10 @@ ucb_cache_read(ucb_cache_t *c, const char *key, const char *id,
 }
 
 
-void
+int
 ucb_cache_drop(ucb_cache_t *c, const char *key)
 {
+    int          rc;
     char         gen[KEY_MAX];
     redisReply  *r;
 
@@ -191,7 +192,10 @@ ucb_cache_drop(ucb_cache_t *c, const char *key)
     snprintf(gen, sizeof(gen), "%s:gen", key);
     r = ucb_redis_command("EVAL %s 2 %s %s %d", generation_bump, gen, key,
                           2 * c->ttl);
+    rc = r != NULL && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
     freeReplyObject(r);
+
+    return rc;
 }
 
 

@@ -96,6 +96,7 @@ static const ucb_route_t  routes[] = {
       1 },
     { "POST",   "/uc/v1/session/merchant",         ucb_h_session_merchant, 1 },
     { "GET",    "/uc/v1/admin/merchants",          ucb_h_admin_merchants, 2 },
+    { "GET",    "/uc/v1/admin/invitations/{}",     ucb_h_admin_invitation, 2 },
     { "GET",    "/uc/v1/admin/merchants/{}",       ucb_h_admin_merchant_get,
       2 },
     { "POST",   "/uc/v1/admin/merchants/{}/status",

@@ -260,8 +260,9 @@ typedef struct {
 
 int ucb_cache_read(ucb_cache_t *c, const char *key, const char *id,
     json_t **out);
-/* after a write's commit: the entry goes, and no older fill may land */
-void ucb_cache_drop(ucb_cache_t *c, const char *key);
+/* after a write's commit: the entry goes, and no older fill may land;
+   -1 when Redis failed (the entry lives out its TTL) */
+int ucb_cache_drop(ucb_cache_t *c, const char *key);
 long ucb_cache_store_reads(ucb_cache_t *c);
 
 /* formats.c: +8613812345678 -> +86138****5678, alice@x.cn -> a***@x.cn */
@@ -356,6 +357,7 @@ void ucb_h_merchant_invitations(ucb_req_t *req);
 void ucb_h_merchant_invitation_cancel(ucb_req_t *req);
 void ucb_h_me_invitations(ucb_req_t *req);
 void ucb_h_invitation_accept(ucb_req_t *req);
+void ucb_h_admin_invitation(ucb_req_t *req);
 void ucb_h_session_merchant(ucb_req_t *req);
 /* 1 to 20 digits without a leading 0: an id as the store writes it */
 int ucb_id_canonical(const char *s);

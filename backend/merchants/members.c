@@ -11,12 +11,15 @@
  *   GET    /uc/v1/me/invitations            sent to the caller's verified
  *                                           phone or e-mail
  *   POST   /uc/v1/invitations/{inv}/accept
+ *   GET    /uc/v1/admin/invitations/{inv}   with the recipient unmasked,
+ *                                           for the sender of SMS or mail
  *   POST   /uc/v1/session/merchant  {"merchant_id": ID | null}
  *
  * An invitation's id is 128 random bits, but knowing it is not enough:
  * only the user with the invited phone or e-mail, verified, accepts it.
  * Delivering it (SMS, mail) is a consumer's job: merchant.member_invited
- * is on the event stream with the invitation's id.
+ * is on the event stream with the invitation's id (the recipient masked);
+ * the sender reads the recipient through the admin API.
  */
 
 #include <stdio.h>
@@ -341,6 +344,32 @@ ucb_h_invitation_accept(ucb_req_t *req)
     }
 
     ucb_reply(req, 200, member);
+}
+
+
+void
+ucb_h_admin_invitation(ucb_req_t *req)
+{
+    int      rc;
+    json_t  *inv;
+
+    if (!invitation_param_valid(req, 0)) {
+        return;
+    }
+
+    rc = ucb_store_invitation_read(req->params[0], &inv);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_found", "no such invitation");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    ucb_reply(req, 200, inv);
 }
 
 

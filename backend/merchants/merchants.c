@@ -131,16 +131,19 @@ ucb_merchant_store_reads(void)
 }
 
 
-/* after a change's commit: the gateways' copy, the public entry */
+/* after a change's commit: the gateways' copy, the public entry; -1
+   when either was not made (the reconciler makes good the first; the
+   second lives out its hour) */
 static int
 changed(const char *id)
 {
+    int   dropped;
     char  key[UC_KEY_MAX];
 
     public_key(key, sizeof(key), id);
-    ucb_cache_drop(&public_cache, key);
+    dropped = ucb_cache_drop(&public_cache, key);
 
-    return ucb_merchant_publish(id);
+    return ucb_merchant_publish(id) == 0 && dropped == 0 ? 0 : -1;
 }
 
 

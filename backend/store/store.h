@@ -305,6 +305,8 @@ int ucb_store_invitation_accept(const char *id, const char *uid,
 int ucb_store_invitation_cancel(const char *mid, const char *id,
     const char *actor);
 int ucb_store_invitations(const char *mid, json_t **out);
+/* one invitation with its recipient unmasked, for the one who sends it */
+int ucb_store_invitation_read(const char *id, json_t **out);
 int ucb_store_user_merchants(const char *uid, json_t **out);
 int ucb_store_user_invitations(const char *uid, json_t **out);
 

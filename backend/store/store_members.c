@@ -656,6 +656,22 @@ ucb_store_invitation_cancel(const char *mid, const char *id,
 
 
 int
+ucb_store_invitation_read(const char *id, json_t **out)
+{
+    int   rc;
+    char  kind[8], to[320];
+
+    rc = invitation_get(id, out, kind, to, sizeof(to));
+
+    if (rc == UCB_OK) {
+        json_object_set_new(*out, "recipient", json_string(to));
+    }
+
+    return rc;
+}
+
+
+int
 ucb_store_invitations(const char *mid, json_t **out)
 {
     ucb_db_stmt_t  *s;

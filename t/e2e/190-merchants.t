@@ -212,6 +212,11 @@ is($r->{status}, 201, 'the owner invites by phone');
 my $inv = $r->{json}{id};
 like($inv, qr/^[0-9a-f]{32}$/, '... a random id');
 unlike($r->{content}, qr/\Q$staff_phone\E/, '... the phone masked');
+$r = api(GET => "/uc/v1/admin/invitations/$inv", undef, $admin);
+is($r->{json}{recipient}, $staff_phone,
+   'the sender of SMS and mail reads the recipient through the admin API');
+is(api(GET => "/uc/v1/admin/invitations/$inv", undef, $owner_t)->{status}, 403,
+   '... which users cannot');
 is(api(POST => "/uc/v1/merchants/$mid/invitations", { to => 'nobody' },
        $owner_t)->{status}, 400, 'no phone or e-mail: 400');
 is(api(POST => "/uc/v1/merchants/$mid/invitations",

@@ -68,7 +68,8 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
 	    $(MIGRATIONS_C) $(LIBUC_SRC) \
-	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto -lm
+	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto \
+	    -lpsl -lm
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx

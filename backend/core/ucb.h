@@ -326,6 +326,9 @@ void ucb_h_admin_line_suspend(ucb_req_t *req);
 void ucb_h_admin_line_resume(ucb_req_t *req);
 void ucb_h_admin_audit(ucb_req_t *req);
 void ucb_h_admin_line_members(ucb_req_t *req);
+/* lines/suffix.c: 1 when domain (".example.com" or without the dot) is
+   a public suffix, or none can be told */
+int ucb_public_suffix(const char *domain);
 /* the {code} of the path is a business line's code; else 400 and 0 */
 int ucb_line_param_valid(ucb_req_t *req);
 void ucb_h_admin_keys(ucb_req_t *req);

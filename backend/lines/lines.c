@@ -119,6 +119,14 @@ read_line(ucb_req_t *req, ucb_line_t *in, char **urls_text,
         return -1;
     }
 
+    if (in->cookie_domain[0] != '\0' && ucb_public_suffix(in->cookie_domain))
+    {
+        ucb_error(req, 400, "validation_failed",
+                  "\"cookie_domain\" is a public suffix (its cookie would "
+                  "go to every site under it)");
+        return -1;
+    }
+
     urls = json_object_get(req->body, "return_urls");
 
     if (urls != NULL && (!json_is_array(urls)

@@ -63,6 +63,10 @@ my @bad = (
       'a cookie domain of one label' ],
     [ $path, { name => 'x', cookie_domain => 'a b.com' }, 400,
       'a cookie domain with a space' ],
+    [ $path, { name => 'x', cookie_domain => '.com.cn' }, 400,
+      'a public suffix as the cookie domain (.com.cn)' ],
+    [ $path, { name => 'x', cookie_domain => 'github.io' }, 400,
+      '... a private one (github.io)' ],
     [ $path, { name => 'x', cookie_domain => '.' . join('.', ('abcdefghij') x 12)
                                              . '.com' }, 400,
       'a cookie domain of 137 bytes (a session holds 127)' ],

@@ -19,9 +19,9 @@ UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
 
 LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c libuc/uc_flags.c \
-            libuc/uc_pow.c libuc/uc_ident.c libuc/uc_cn.c
+            libuc/uc_pow.c libuc/uc_ident.c libuc/uc_cn.c libuc/uc_alipay.c
 LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h libuc/uc_flags.h \
-            libuc/uc_pow.h libuc/uc_ident.h libuc/uc_cn.h
+            libuc/uc_pow.h libuc/uc_ident.h libuc/uc_cn.h libuc/uc_alipay.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
@@ -41,7 +41,7 @@ MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
-             $(BUILD)/t/cn.t
+             $(BUILD)/t/cn.t $(BUILD)/t/alipay.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 

@@ -20,9 +20,8 @@ admin_status(ucb_req_t *req, int status, const char *event)
 {
     int  rc;
 
-    if (strspn(req->params[0], "0123456789") != strlen(req->params[0])
-        || strlen(req->params[0]) > UC_UID_MAX)
-    {
+    /* as stored: "0123" would freeze 123 and revoke another's sessions */
+    if (!ucb_id_canonical(req->params[0])) {
         ucb_error(req, 404, "not_found", "no such user");
         return;
     }

@@ -367,9 +367,14 @@ ucb_h_flags(ucb_req_t *req)
         return;
     }
 
-    /* the session's merchant, from its record: the user center's own
-       locations run with usercenter_merchant off (no X-UC-Merchant-Id) */
-    mid = req->authenticated ? session_mid : "";
+    /*
+     * The session's merchant, from its record (the user center's own
+     * locations run with usercenter_merchant off: no X-UC-Merchant-Id),
+     * and only while the gateway would admit it on this line.
+     */
+    mid = req->authenticated && session_mid[0] != '\0'
+          && ucb_merchant_admits(session_mid, req->uid, line) == 1
+          ? session_mid : "";
 
     out = json_object();
 

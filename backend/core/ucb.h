@@ -270,6 +270,8 @@ void ucb_mask_phone(char *dst, size_t size, const char *phone);
 void ucb_mask_email(char *dst, size_t size, const char *email);
 
 /* validate.c */
+/* a positive 64-bit id in decimal without a leading 0, as stored */
+int ucb_id_canonical(const char *s);
 int ucb_valid_phone(const char *s);
 int ucb_valid_email(const char *s);
 int ucb_valid_password(const char *s);
@@ -362,8 +364,6 @@ void ucb_h_me_invitations(ucb_req_t *req);
 void ucb_h_invitation_accept(ucb_req_t *req);
 void ucb_h_admin_invitation(ucb_req_t *req);
 void ucb_h_session_merchant(ucb_req_t *req);
-/* 1 to 20 digits without a leading 0: an id as the store writes it */
-int ucb_id_canonical(const char *s);
 /* params[i] is a merchant's (i 0) or user's id; else 400 and 0 */
 int ucb_merchant_param_valid(ucb_req_t *req, int i);
 /* the caller's role in mid; else 404 (not a member) or 500 given, -1 */
@@ -378,6 +378,9 @@ int ucb_merchant_member_publish(const char *mid, json_t *member);
 /* every member's copy (the removed ones' too), then the merchant's */
 int ucb_merchant_publish_all(const char *mid);
 void ucb_merchants_reconcile(void);
+/* the gateway's decision for a session of uid acting for mid on line
+   ("" for none), from the same copies: 1, 0, or -1 (Redis failed) */
+int ucb_merchant_admits(const char *mid, const char *uid, const char *line);
 
 /* lines/lines_sync.c: a line's record copied to Redis, where gateways read
    it */

@@ -438,3 +438,21 @@ ucb_login_kind(const char *login, char *norm, size_t size)
 
     return ucb_valid_email(norm) ? "email" : NULL;
 }
+
+
+/*
+ * An id as the store writes it: a positive 64-bit number in decimal, no
+ * sign, no leading zero. "0123" would find user 123 in the store (a
+ * number) but name another key in Redis (a string); a number beyond 64
+ * bits is an error in PostgreSQL, not an unknown id.
+ */
+int
+ucb_id_canonical(const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+
+    return n > 0 && n <= 19 && s[0] != '0' && strspn(s, "0123456789") == n
+           && (n < 19 || strcmp(s, "9223372036854775807") <= 0);
+}

@@ -44,24 +44,13 @@ user_json(const ucb_service_user_t *u)
 }
 
 
-/* digits of a positive 64-bit id: no sign, no leading zero, no more */
-static int
-valid_id(const char *s)
-{
-    size_t  n = strlen(s);
-
-    return n > 0 && n <= 19 && strspn(s, "0123456789") == n && s[0] != '0'
-           && (n < 19 || strcmp(s, "9223372036854775807") <= 0);
-}
-
-
 static void
 answer_user(ucb_req_t *req, const char *uid)
 {
     int                 rc;
     ucb_service_user_t  u;
 
-    rc = valid_id(uid) ? ucb_store_service_user(uid, &u) : UCB_NOT_FOUND;
+    rc = ucb_id_canonical(uid) ? ucb_store_service_user(uid, &u) : UCB_NOT_FOUND;
 
     if (rc == UCB_NOT_FOUND) {
         ucb_error(req, 404, "not_found", "no such user");
@@ -158,7 +147,7 @@ ucb_h_service_users_batch(ucb_req_t *req)
     }
 
     json_array_foreach(ids, i, id) {
-        if (!json_is_string(id) || !valid_id(json_string_value(id))) {
+        if (!json_is_string(id) || !ucb_id_canonical(json_string_value(id))) {
             ucb_error(req, 400, "validation_failed",
                       "user ids are strings of digits");
             return;

@@ -440,7 +440,8 @@ ucb_h_session_merchant(ucb_req_t *req)
     if (mid[0] != '\0') {
         if (!ucb_id_canonical(mid)) {
             ucb_error(req, 400, "validation_failed",
-                      "a merchant's id is 1 to 20 digits, no leading 0");
+                      "a merchant's id is a positive 64-bit number, no "
+                      "leading 0");
             return;
         }
 

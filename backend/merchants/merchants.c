@@ -39,30 +39,15 @@ static int load_public(const char *id, json_t **out);
 static ucb_cache_t  public_cache = { 3600, 60, load_public, 0 };
 
 
-/*
- * An id as the store writes it: 1 to 20 digits, no leading zero. "0123"
- * would find user 123 in the store (a number) but name another key in
- * Redis (a string): the gateways' copy would not be the one changed.
- */
-int
-ucb_id_canonical(const char *p)
-{
-    size_t  n;
-
-    n = strlen(p);
-
-    return n > 0 && n <= UC_UID_MAX && p[0] != '0'
-           && strspn(p, "0123456789") == n;
-}
-
-
 int
 ucb_merchant_param_valid(ucb_req_t *req, int i)
 {
     if (!ucb_id_canonical(req->params[i])) {
         ucb_error(req, 400, "validation_failed",
-                  i == 0 ? "a merchant's id is 1 to 20 digits, no leading 0"
-                         : "a user's id is 1 to 20 digits, no leading 0");
+                  i == 0 ? "a merchant's id is a positive 64-bit number, "
+                           "no leading 0"
+                         : "a user's id is a positive 64-bit number, no "
+                           "leading 0");
         return 0;
     }
 
@@ -683,7 +668,7 @@ void
 ucb_h_admin_merchant_status(ucb_req_t *req)
 {
     int          rc;
-    json_t      *out;
+    json_t      *out, *v;
     const char  *status, *reason;
 
     if (!ucb_merchant_param_valid(req, 0)) {
@@ -709,9 +694,18 @@ ucb_h_admin_merchant_status(ucb_req_t *req)
         return;
     }
 
+    v = json_object_get(req->body, "version");
+
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+        ucb_error(req, 400, "validation_failed",
+                  "\"version\" is the version of the record reviewed");
+        return;
+    }
+
     rc = ucb_store_merchant_status(req->params[0], status,
-                                   reason != NULL ? reason : "", req->uid,
-                                   &out);
+                                   reason != NULL ? reason : "",
+                                   v != NULL ? json_integer_value(v) : 0,
+                                   req->uid, &out);
 
     if (rc == UCB_GONE) {
         ucb_error(req, 409, "merchant_closed",

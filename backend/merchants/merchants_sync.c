@@ -15,6 +15,7 @@
  * a restart without data, a flush), and writes again what differs.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 
 #define MARGIN_S     120
+#define WHOLE_BATCH  1000
 #define PAGE         200
 #define MARKER       "sync:merchants"
 
@@ -187,22 +189,22 @@ ucb_merchant_publish_all(const char *mid)
 }
 
 
-/* 1 when the copy at key holds version, 0 when not, -1: Redis failed */
+/* 1 when the copy at key holds version or a newer one (the scripts keep
+   the newer), 0 when not, -1: Redis failed or refused */
 static int
 copy_is(const char *key, json_t *version)
 {
     int          same;
-    char         v[24];
     redisReply  *r;
 
-    snprintf(v, sizeof(v), "%lld", (long long) json_integer_value(version));
-
     r = ucb_redis_command("HGET %s version", key);
-    if (r == NULL) {
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
         return -1;
     }
 
-    same = r->type == REDIS_REPLY_STRING && strcmp(r->str, v) == 0;
+    same = r->type == REDIS_REPLY_STRING
+           && strtoll(r->str, NULL, 10) >= json_integer_value(version);
     freeReplyObject(r);
 
     return same;
@@ -212,7 +214,8 @@ copy_is(const char *key, json_t *version)
 /*
  * Every copy of one merchant against the store: each member's (a missed
  * publication of one is not hidden by a later one of the merchant's),
- * then the merchant's. -1 when Redis failed.
+ * then the merchant's. -1 when the store or Redis failed: the round is
+ * not good, and the next one starts from the same place.
  */
 static int
 reconcile_one(const char *mid, json_t *version)
@@ -224,7 +227,7 @@ reconcile_one(const char *mid, json_t *version)
     const char  *uid;
 
     if (ucb_store_members(mid, 1, &members) != UCB_OK) {
-        return 0;               /* the store's trouble: the next round */
+        return -1;
     }
 
     json_array_foreach(members, i, member) {
@@ -234,13 +237,11 @@ reconcile_one(const char *mid, json_t *version)
 
         same = copy_is(key, json_object_get(member, "version"));
 
-        if (same < 0) {
+        if (same < 0
+            || (!same && ucb_merchant_member_publish(mid, member) != 0))
+        {
             json_decref(members);
             return -1;
-        }
-
-        if (!same) {
-            (void) ucb_merchant_member_publish(mid, member);
         }
     }
 
@@ -249,24 +250,27 @@ reconcile_one(const char *mid, json_t *version)
     merchant_key(key, mid);
     same = copy_is(key, version);
 
-    if (same == 0) {
-        (void) ucb_merchant_publish(mid);
+    if (same < 0 || (!same && ucb_merchant_publish(mid) != 0)) {
+        return -1;
     }
 
-    return same < 0 ? -1 : 0;
+    return 0;
 }
 
 
-/* Merchants changed since (0: all): their copies made good. */
+/*
+ * The merchants changed since (0: all), by id after *after (moved as they
+ * are done), at most limit of them (0: all): 1 when none is left, 0 when
+ * the limit stopped it, -1 on a failure.
+ */
 static int
-reconcile_since(int64_t since)
+reconcile_since(int64_t since, char *after, size_t limit)
 {
-    char         after[UC_MERCHANT_MAX + 1];
-    size_t       i, n;
+    size_t       i, n, done;
     json_t      *page, *m;
     const char  *mid;
 
-    after[0] = '\0';
+    done = 0;
 
     do {
         if (ucb_store_merchants_changed(since, after, PAGE, &page)
@@ -279,57 +283,133 @@ reconcile_since(int64_t since)
 
         json_array_foreach(page, i, m) {
             mid = json_string_value(json_object_get(m, "id"));
-            snprintf(after, sizeof(after), "%s", mid);
 
             if (reconcile_one(mid, json_object_get(m, "version")) != 0) {
                 json_decref(page);
-                return -1;      /* Redis is away: the next round */
+                return -1;
             }
+
+            snprintf(after, UC_MERCHANT_MAX + 1, "%s", mid);
+            done++;
         }
 
         json_decref(page);
 
+        if (limit > 0 && done >= limit && n == PAGE) {
+            return 0;
+        }
+
     } while (n == PAGE);
 
-    return 0;
+    return 1;
 }
 
 
 /*
- * Called by the outbox thread only. A round looks at the merchants
- * changed since the last round that went through (less a margin for the
- * clocks of other backends), so a change made while Redis was away for
- * however long is made good; at start, and whenever Redis has lost the
- * marker, at every merchant.
+ * Called by the outbox thread only, every half minute, so a round is kept
+ * short (the thread also relays the events): the merchants changed since
+ * the last good round (less a margin for the clocks of other backends),
+ * and up to WHOLE_BATCH more of a pass over every merchant, which runs at
+ * start and whenever Redis has lost the marker, from round to round.
  */
 void
 ucb_merchants_reconcile(void)
 {
-    int             whole;
+    int             rc;
     char            marker[UC_PREFIX_MAX + sizeof(MARKER)];
+    char            after[UC_MERCHANT_MAX + 1];
     int64_t         started;
     redisReply     *r;
+    static int      whole = 0;
+    static char     whole_after[UC_MERCHANT_MAX + 1];
     static int64_t  since = -1;
 
     snprintf(marker, sizeof(marker), "%s" MARKER, ucb_conf.prefix);
     started = (int64_t) time(NULL);
 
     r = ucb_redis_command("EXISTS %s", marker);
-    if (r == NULL) {
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(r);
         return;
     }
 
-    whole = !(r->type == REDIS_REPLY_INTEGER && r->integer == 1) || since < 0;
+    if ((r->integer != 1 || since < 0) && !whole) {
+        whole = 1;
+        whole_after[0] = '\0';
+
+        if (since < 0) {
+            since = started - MARGIN_S;
+        }
+    }
+
     freeReplyObject(r);
 
-    if (reconcile_since(whole ? 0 : since) != 0) {
-        return;                 /* the next round starts from the same */
-    }
-
-    since = started - MARGIN_S;
-
     if (whole) {
-        r = ucb_redis_command("SET %s 1", marker);
-        freeReplyObject(r);
+        rc = reconcile_since(0, whole_after, WHOLE_BATCH);
+
+        if (rc < 0) {
+            return;
+        }
+
+        if (rc == 1) {
+            whole = 0;
+            r = ucb_redis_command("SET %s 1", marker);
+            freeReplyObject(r);
+        }
     }
+
+    after[0] = '\0';
+
+    if (reconcile_since(since, after, 0) == 1) {
+        since = started - MARGIN_S;
+    }
+}
+
+
+/*
+ * What the gateway decides for a session acting for mid, from the same
+ * copies: 1 when the merchant is active (and so on line, unless line is
+ * "") and uid a member, 0 when not, -1 when Redis failed.
+ */
+int
+ucb_merchant_admits(const char *mid, const char *uid, const char *line)
+{
+    int          yes;
+    char         key[UC_KEY_MAX], field[5 + UC_LINE_MAX + 1];
+    redisReply  *r;
+
+    uc_key_merchant_member(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                           mid, strlen(mid), uid, strlen(uid));
+
+    r = ucb_redis_command("HGET %s role", key);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        return -1;
+    }
+
+    yes = r->type == REDIS_REPLY_STRING && r->len > 0;
+    freeReplyObject(r);
+
+    if (!yes) {
+        return 0;
+    }
+
+    merchant_key(key, mid);
+    snprintf(field, sizeof(field), "line:%s", line);
+
+    r = ucb_redis_command("HMGET %s status %s", key, line[0] ? field
+                                                             : "status");
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        freeReplyObject(r);
+        return -1;
+    }
+
+    yes = r->element[0]->type == REDIS_REPLY_STRING
+          && strcmp(r->element[0]->str, "active") == 0
+          && (line[0] == '\0'
+              || (r->element[1]->type == REDIS_REPLY_STRING
+                  && strcmp(r->element[1]->str, "active") == 0));
+    freeReplyObject(r);
+
+    return yes;
 }

@@ -266,9 +266,11 @@ int ucb_store_merchant_get(const char *id, json_t **out);
 /* by an owner or admin: UCB_FORBIDDEN, UCB_CONFLICT, UCB_TAKEN */
 int ucb_store_merchant_update(const ucb_merchant_t *m, const char *actor,
     json_t **out);
-/* an operator's: UCB_GONE when closed; no change is no audit row */
+/* an operator's: UCB_GONE when closed, UCB_CONFLICT when expect_version
+   (> 0) is not the record's; no change is no audit row */
 int ucb_store_merchant_status(const char *id, const char *status,
-    const char *reason, const char *actor, json_t **out);
+    const char *reason, int64_t expect_version, const char *actor,
+    json_t **out);
 /* on a line ("active", "suspended") or off it (NULL): UCB_NOT_FOUND
    when the merchant or the line's record does not exist */
 int ucb_store_merchant_line(const char *id, const char *line,

@@ -132,6 +132,25 @@ member_changed(const char *mid, const char *action, json_t *before,
 }
 
 
+/* a removed member's pending invitations go with them */
+static int
+invitations_to_cancel(const char *mid, const char *uid)
+{
+    ucb_db_stmt_t  *s;
+
+    s = ucb_db_stmt(S_INVITE_CANCEL_TO);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, mid);
+    ucb_db_bind_text(s, 2, uid);
+    ucb_db_bind_int64(s, 3, ucb_st_now());
+
+    return ucb_db_exec(s) == UCB_DB_DONE ? UCB_OK : UCB_ERROR;
+}
+
+
 static int
 role_allows(const char *actor_role, int self, const char *target_role,
     const char *role)
@@ -213,6 +232,7 @@ member_set_once(const char *mid, const char *uid, const char *role,
 
     if (before == NULL || *out == NULL
         || ucb_st_member_put(mid, uid, role, version) != UCB_OK
+        || (role[0] == '\0' && invitations_to_cancel(mid, uid) != UCB_OK)
         || member_changed(mid, role[0] != '\0'
                                ? "merchant.member_role_changed"
                                : "merchant.member_removed",

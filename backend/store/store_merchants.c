@@ -443,7 +443,7 @@ ucb_store_merchant_update(const ucb_merchant_t *m, const char *actor,
 
 static int
 merchant_status_once(const char *id, const char *status, const char *reason,
-    const char *actor, json_t **out)
+    int64_t expect_version, const char *actor, json_t **out)
 {
     int             rc;
     json_t         *before;
@@ -470,6 +470,16 @@ merchant_status_once(const char *id, const char *status, const char *reason,
         json_decref(before);
         ucb_db_rollback();
         return UCB_GONE;
+    }
+
+    /* an approval is of the record the operator read */
+    if (expect_version > 0
+        && json_integer_value(json_object_get(before, "version"))
+           != expect_version)
+    {
+        json_decref(before);
+        ucb_db_rollback();
+        return UCB_CONFLICT;
     }
 
     s = ucb_db_stmt(S_MERCHANT_STATUS);
@@ -516,9 +526,11 @@ failed:
 
 int
 ucb_store_merchant_status(const char *id, const char *status,
-    const char *reason, const char *actor, json_t **out)
+    const char *reason, int64_t expect_version, const char *actor,
+    json_t **out)
 {
-    UCB_STORE_RETRY(merchant_status_once(id, status, reason, actor, out));
+    UCB_STORE_RETRY(merchant_status_once(id, status, reason, expect_version,
+                                         actor, out));
 }
 
 

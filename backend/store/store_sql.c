@@ -319,6 +319,15 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_INVITE_COUNT] =
         "SELECT COUNT(*) FROM merchant_invitations WHERE merchant_id = ?1"
         " AND status = 'pending' AND expires_at > CAST(?2 AS BIGINT)",
+    /* a removed member's way back: the merchant's pending invitations to
+       any phone or e-mail of theirs */
+    [S_INVITE_CANCEL_TO] =
+        "UPDATE merchant_invitations SET status = 'cancelled',"
+        " updated_at = CAST(?3 AS BIGINT)"
+        " WHERE merchant_id = ?1 AND status = 'pending' AND EXISTS ("
+        " SELECT 1 FROM identities d JOIN users u ON u.seq = d.user_seq"
+        " WHERE u.id = CAST(?2 AS BIGINT) AND d.kind = merchant_invitations.kind"
+        " AND d.value = merchant_invitations.value)",
     /* the pending ones sent to one of the user's verified phones or
        e-mails */
     [S_INVITE_MINE] =

@@ -124,7 +124,10 @@ is($r->{json}{status}, 'active', '... active');
 ok($r->{json}{published}, '... published');
 is(api(POST => "/uc/v1/admin/merchants/$mid/status", { status => 'gone' },
        $admin)->{status}, 400, 'an unknown status: 400');
-is(api(POST => "/uc/v1/admin/merchants/99999999999999999999/status",
+is(api(POST => "/uc/v1/admin/merchants/$mid/status",
+       { status => 'frozen', version => 1 }, $admin)->{status}, 409,
+   'a decision on a version that is no longer the record: 409');
+is(api(POST => "/uc/v1/admin/merchants/999999999999999999/status",
        { status => 'frozen' }, $admin)->{status}, 404, 'no such merchant: 404');
 is(api(POST => "/uc/v1/admin/merchants/abc/status", { status => 'frozen' },
        $admin)->{status}, 400, 'an id that is no number: 400');
@@ -365,9 +368,13 @@ my $spare = $r->{json}{id};
 $r = api(POST => "/uc/v1/invitations/$spare/accept", undef, $back_t);
 is("$r->{status} $r->{json}{role}", '200 staff',
    '... accepting another invitation as a member changes nothing');
+my $spare2 = api(POST => "/uc/v1/merchants/$mid/invitations",
+                 { to => $back_phone }, $owner_t)->{json}{id};
 api(DELETE => "/uc/v1/merchants/$mid/members/$back", undef, $owner_t);
 is(api(POST => "/uc/v1/invitations/$spare/accept", undef, $back_t)->{status},
    410, '... and it is used up: no way back in after a removal');
+is(api(POST => "/uc/v1/invitations/$spare2/accept", undef, $back_t)->{status},
+   410, '... nor through one still pending: a removal cancels them');
 is(api(GET => "/uc/v1/me/merchants/$mid", undef, $back_t)->{status}, 404,
    '... still out');
 
@@ -376,6 +383,10 @@ is(api(DELETE => "/uc/v1/merchants/$mid/members/0$owner", undef, $owner_t)
    ->{status}, 400, 'a user id with a leading zero: 400 (never another key)');
 is(api(GET => "/uc/v1/merchants/0$mid")->{status}, 400,
    '... a merchant id too');
+is(api(GET => '/uc/v1/merchants/9223372036854775808')->{status}, 400,
+   '... and one beyond 64 bits (never a 500 from PostgreSQL)');
+is(api(GET => '/uc/v1/merchants/9223372036854775807')->{status}, 404,
+   '... while the largest is only unknown');
 
 # --- the name and code an operator approved stay
 is(api(PATCH => "/uc/v1/merchants/$mid", { name => 'Renamed' }, $owner_t)
@@ -394,6 +405,11 @@ is(api(GET => '/uc/v1/flags?line=mall', undef, $acting_t)->{json}{flags}{"m$$"},
 api(POST => '/uc/v1/session/merchant', { merchant_id => $mid }, $acting_t);
 is(api(GET => '/uc/v1/flags?line=mall', undef, $acting_t)->{json}{flags}{"m$$"},
    JSON::PP::true, '... on once the session acts for it');
+is(api(GET => '/uc/v1/flags?line=pay', undef, $acting_t)->{status}, 200,
+   '... (another line answers)');
+api(DELETE => "/uc/v1/merchants/$mid/members/$acting", undef, $owner_t);
+is(api(GET => '/uc/v1/flags?line=mall', undef, $acting_t)->{json}{flags}{"m$$"},
+   JSON::PP::false, '... off again once the membership is removed');
 api(DELETE => "/uc/v1/admin/flags/mall/m$$", undef, $admin);
 
 # --- the audit: every change, its actor, before and after
@@ -405,7 +421,8 @@ my @wanted = qw(merchant.created merchant.updated merchant.member_invited
                 merchant.invitation_cancelled merchant.member_role_changed
                 merchant.member_removed merchant.member_invited
                 merchant.member_joined merchant.member_invited
-                merchant.invitation_used merchant.member_removed);
+                merchant.invitation_used merchant.member_invited
+                merchant.member_removed);
 my @got = grep { !/^merchant\.(line|status)_changed$/ } @actions;
 is_deeply([@got[0 .. $#wanted]], \@wanted,
           'the audit has every change of the merchant and its members, in order');

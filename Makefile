@@ -30,7 +30,7 @@ BACKEND   = $(BUILD)/uc-backend
 # backend/: core (server, routing, config, logs, Redis, ids, outbox), store
 # (its interface and SQLite), and one folder per domain
 BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
-               backend/admin backend/lines backend/merchants
+               backend/admin backend/lines backend/merchants backend/social
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
 BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
@@ -41,7 +41,7 @@ MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
-             $(BUILD)/t/cn.t $(BUILD)/t/alipay.t
+             $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -89,6 +89,12 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< \
 	    backend/core/formats.c backend/core/validate.c
+
+$(BUILD)/t/wechat.t: t/unit/wechat.c t/unit/tap.h \
+                     backend/social/wechat_answer.c $(BACKEND_HDR) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< \
+	    backend/social/wechat_answer.c -ljansson
 
 # the store and serial segments against a real SQLite file
 SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \

@@ -334,7 +334,7 @@ invite_once(const char *mid, const char *id, const char *kind,
     const char *actor, json_t **out)
 {
     int             rc;
-    char            actor_role[16], k[8], to[320];
+    char            k[8], to[320];
     int64_t         pending;
     ucb_db_stmt_t  *s;
 
@@ -342,18 +342,7 @@ invite_once(const char *mid, const char *id, const char *kind,
         return UCB_ERROR;
     }
 
-    rc = ucb_st_merchant_lock(mid);
-
-    if (rc == UCB_OK) {
-        rc = ucb_store_member_role(mid, actor, actor_role,
-                                   sizeof(actor_role));
-    }
-
-    if (rc == UCB_NOT_FOUND
-        || (rc == UCB_OK && strcmp(actor_role, "owner") != 0))
-    {
-        rc = UCB_FORBIDDEN;
-    }
+    rc = ucb_st_merchant_lock_as(mid, actor, "owner");
 
     if (rc == UCB_OK) {
         rc = ucb_st_count(S_INVITE_COUNT, mid, ucb_st_now(), &pending);
@@ -613,25 +602,14 @@ static int
 cancel_once(const char *mid, const char *id, const char *actor)
 {
     int      rc;
-    char     kind[8], to[320], actor_role[16];
+    char     kind[8], to[320];
     json_t  *inv;
 
     if (ucb_db_begin() != 0) {
         return UCB_ERROR;
     }
 
-    rc = ucb_st_merchant_lock(mid);
-
-    if (rc == UCB_OK) {
-        rc = ucb_store_member_role(mid, actor, actor_role,
-                                   sizeof(actor_role));
-    }
-
-    if (rc == UCB_NOT_FOUND
-        || (rc == UCB_OK && strcmp(actor_role, "owner") != 0))
-    {
-        rc = UCB_FORBIDDEN;
-    }
+    rc = ucb_st_merchant_lock_as(mid, actor, "owner");
 
     inv = NULL;
 

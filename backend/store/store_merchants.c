@@ -106,6 +106,31 @@ ucb_st_merchant_lock(const char *id)
 }
 
 
+int
+ucb_st_merchant_lock_as(const char *id, const char *actor,
+    const char *roles)
+{
+    int   rc;
+    char  role[16], list[32], item[24];
+
+    rc = ucb_st_merchant_lock(id);
+
+    if (rc == UCB_OK) {
+        rc = ucb_store_member_role(id, actor, role, sizeof(role));
+    }
+
+    if (rc != UCB_OK) {
+        return rc == UCB_NOT_FOUND ? UCB_FORBIDDEN : rc;
+    }
+
+    /* a whole item of the list, not a part of one */
+    snprintf(list, sizeof(list), ",%s,", roles);
+    snprintf(item, sizeof(item), ",%s,", role);
+
+    return strstr(list, item) != NULL ? UCB_OK : UCB_FORBIDDEN;
+}
+
+
 /* a copy for the audit: the contact's phone and e-mail masked */
 static json_t *
 audit_copy(json_t *merchant)
@@ -233,8 +258,8 @@ bind_code(ucb_db_stmt_t *s, int i, const char *code)
 }
 
 
-static int
-count(stmt_e stmt, const char *a, int64_t b, int64_t *n)
+int
+ucb_st_count(stmt_e stmt, const char *a, int64_t b, int64_t *n)
 {
     int             rc;
     ucb_db_stmt_t  *s;
@@ -258,11 +283,6 @@ count(stmt_e stmt, const char *a, int64_t b, int64_t *n)
 }
 
 
-int
-ucb_st_count(stmt_e stmt, const char *a, int64_t b, int64_t *n)
-{
-    return count(stmt, a, b, n);
-}
 
 
 static int
@@ -279,7 +299,7 @@ merchant_create_once(const ucb_merchant_t *m, const char *owner,
 
     /* the count and the insert, one creator at a time */
     if (ucb_st_lock_key("merchant-creator", owner) != 0
-        || count(S_MERCHANT_COUNT_BY, owner, -1, &n) != UCB_OK)
+        || ucb_st_count(S_MERCHANT_COUNT_BY, owner, -1, &n) != UCB_OK)
     {
         goto failed;
     }
@@ -351,7 +371,6 @@ merchant_update_once(const ucb_merchant_t *m, const char *actor,
     json_t **out)
 {
     int             rc;
-    char            role[16];
     json_t         *before;
     ucb_db_stmt_t  *s;
 
@@ -359,21 +378,7 @@ merchant_update_once(const ucb_merchant_t *m, const char *actor,
         return UCB_ERROR;
     }
 
-    rc = ucb_st_merchant_lock(m->id);
-
-    if (rc == UCB_OK) {
-        rc = ucb_store_member_role(m->id, actor, role, sizeof(role));
-    }
-
-    if (rc == UCB_OK && strcmp(role, "owner") != 0
-        && strcmp(role, "admin") != 0)
-    {
-        rc = UCB_FORBIDDEN;
-    }
-
-    if (rc == UCB_NOT_FOUND) {
-        rc = UCB_FORBIDDEN;
-    }
+    rc = ucb_st_merchant_lock_as(m->id, actor, "owner,admin");
 
     if (rc != UCB_OK) {
         ucb_db_rollback();

@@ -15,6 +15,10 @@
 
 /* first in every write of a merchant: its writers one at a time */
 int ucb_st_merchant_lock(const char *id);
+/* the lock, then actor's role one of roles ("owner,admin"), else
+   UCB_FORBIDDEN (not a member either) */
+int ucb_st_merchant_lock_as(const char *id, const char *actor,
+    const char *roles);
 /* the merchant's version + 1, first in a change: it holds the row */
 int ucb_st_merchant_bump(const char *id, int64_t *version);
 /* the audit row (before, the merchant after) and the event (data taken,

@@ -26,6 +26,9 @@ MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
 UCCTL     = $(BUILD)/ucctl
+# the loopback WeChat and Alipay (tools/standin/): demo and tests only
+STANDIN   = $(BUILD)/uc-standin
+STANDIN_SRC = $(wildcard tools/standin/*.c) libuc/uc_alipay.c
 BACKEND   = $(BUILD)/uc-backend
 # backend/: core (server, routing, config, logs, Redis, ids, outbox), store
 # (its interface and SQLite), and one folder per domain
@@ -50,7 +53,7 @@ all: build
 deps:
 	@tools/deps.sh
 
-build: $(MODULE) $(UCCTL) $(BACKEND) $(UNIT_TESTS) \
+build: $(MODULE) $(UCCTL) $(BACKEND) $(STANDIN) $(UNIT_TESTS) \
        $(BUILD)/t-pg/store_faults.t
 
 $(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS_SQLITE) tools/embed-sql.sh
@@ -69,7 +72,12 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
 	    $(MIGRATIONS_C) $(LIBUC_SRC) \
 	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto \
-	    -lpsl -lm
+	    -lpsl -lcurl -lm
+
+$(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UC_CFLAGS) -pthread -Itools/standin -o $@ $(STANDIN_SRC) \
+	    -lmicrohttpd -lcrypto
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx
@@ -103,25 +111,26 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store_pg_schema.c backend/store/store_pg_conn.c \
               backend/store/store_lines.c \
               backend/store/store_keys.c backend/store/store_merchants.c \
-              backend/store/store_members.c \
+              backend/store/store_members.c backend/store/store_social.c \
               backend/control/flags_sync.c backend/lines/lines_sync.c \
               backend/lines/keys_sync.c backend/merchants/merchants_sync.c \
               backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
+              backend/social/social_config.c backend/social/provider.c \
               backend/core/redis.c backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
-	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto -lcurl
 
 # the store under two racing processes (UC_TEST_STORE, else SQLite)
 $(BUILD)/t/store.t: t/unit/store.c t/unit/tap.h $(SERIALS_SRC) \
                     $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
-	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto -lcurl
 
 # the PostgreSQL driver when the server goes away: run by the PostgreSQL
 # pass of tools/test.sh only (it stops, starts and freezes the server)
@@ -130,16 +139,17 @@ $(BUILD)/t-pg/store_faults.t: t/unit/store_faults.c t/unit/tap.h \
                               $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t-pg
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(SERIALS_SRC) \
-	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto
+	    $(LIBUC_SRC) -ljansson -lsqlite3 -lpq -lhiredis -lcrypto -lcurl
 
 # the id generator against the Redis that make test runs
 IDS_SRC = backend/core/ids.c backend/core/redis.c backend/core/log.c \
-          backend/core/config.c backend/core/validate.c backend/core/formats.c
+          backend/core/config.c backend/core/validate.c backend/core/formats.c \
+          backend/social/social_config.c backend/social/provider.c
 $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
                   $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(IDS_SRC) \
-	    $(LIBUC_SRC) -ljansson -lhiredis -lcrypto
+	    $(LIBUC_SRC) -ljansson -lhiredis -lcrypto -lcurl
 
 $(BUILD)/t/%.t: t/unit/%.c t/unit/tap.h $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

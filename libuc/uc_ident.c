@@ -25,6 +25,7 @@ static const uc_ident_endpoint_t  uc_ident_endpoints[] = {
     { "/uc/v1/login",           "login" },
     { "/uc/v1/login/code",      "phone" },
     { "/uc/v1/password/reset",  "login" },
+    { "/uc/v1/login/complete",  "phone" },
 };
 
 static const char *const  uc_ident_fields[] = {

@@ -17,6 +17,8 @@ gateway_port=${UC_GATEWAY_PORT:-8080}
 mall_port=${UC_MALL_PORT:-8081}
 pay_port=${UC_PAY_PORT:-8082}
 backend_port=${UC_BACKEND_PORT:-8090}
+standin_port=${UC_STANDIN_PORT:-8083}
+provider_timeout=${UC_PROVIDER_TIMEOUT_MS:-5000}
 nginx=${NGINX:-/usr/sbin/nginx}
 quiet=${UC_QUIET:-0}
 
@@ -39,6 +41,10 @@ stop() {
             sleep 0.05
         done
         rm -f "$run/backend.pid"
+    fi
+    if [ -f "$run/standin.pid" ]; then
+        kill -TERM "$(cat "$run/standin.pid")" 2>/dev/null || true
+        rm -f "$run/standin.pid"
     fi
     if [ -f "$run/redis.pid" ]; then
         redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
@@ -64,6 +70,29 @@ wait_for() {
         fi
         sleep 0.05
     done
+}
+
+# The demo's provider credentials: WeChat app secrets, the app's Alipay key
+# pair (its public half is the stand-in's to check requests with) and the
+# stand-in's own "Alipay" key pair (its public half is the backend's).
+social_keys() {
+    dir="$run/social"
+    [ -f "$dir/seed" ] && return 0
+    (
+        umask 077
+        mkdir -p "$dir"
+        for app in web app mini; do
+            od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/wechat-$app.secret"
+        done
+        for who in alipay-app standin-alipay; do
+            openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+                -out "$dir/$who-private.pem" 2>/dev/null
+            openssl pkey -in "$dir/$who-private.pem" -pubout \
+                -out "$dir/$who-public.pem"
+        done
+        cp "$dir/standin-alipay-public.pem" "$dir/alipay-public.pem"
+        head -c 32 /dev/urandom > "$dir/seed"
+    )
 }
 
 start() {
@@ -99,12 +128,18 @@ start() {
     fi
     gateway_secret=$(cat "$run/gateway-secret")
 
+    social_keys
+
     render() {
         sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$run|g" \
             -e "s|@REDIS_PORT@|$redis_port|g" \
             -e "s|@GATEWAY_PORT@|$gateway_port|g" \
             -e "s|@MALL_PORT@|$mall_port|g" -e "s|@PAY_PORT@|$pay_port|g" \
             -e "s|@BACKEND_PORT@|$backend_port|g" \
+            -e "s|@STANDIN_PORT@|$standin_port|g" \
+            -e "s|@PROVIDER_TIMEOUT_MS@|$provider_timeout|g" \
+            -e "s|@PROVIDER_CALLS@|${UC_PROVIDER_CALLS:-32}|g" \
+            -e "s|@PROVIDER_WAIT_MS@|${UC_PROVIDER_WAIT_MS:-1000}|g" \
             -e "s|@STORE@|${UC_STORE:-sqlite:$run/usercenter.db}|g" \
             -e "s|@GATEWAY_SECRET@|$gateway_secret|g" \
             -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-1}|g" \
@@ -129,6 +164,24 @@ CONF
             --logfile "$run/logs/redis.log" --dir "$run" \
             --save 60 1000 --appendonly no
         wait_for redis redis-cli -p "$redis_port" ping
+    fi
+
+    if [ ! -f "$run/standin.pid" ] || ! alive "$(cat "$run/standin.pid")"
+    then
+        # WeChat's and Alipay's stand-ins: slow-* users answer after the
+        # backend's deadline
+        nohup "$top/build/uc-standin" --listen "127.0.0.1:$standin_port" \
+            --seed "$run/social/seed" \
+            --wechat-app "wx5eb0000000000001:$(cat "$run/social/wechat-web.secret")" \
+            --wechat-app "wx5eb0000000000002:$(cat "$run/social/wechat-app.secret")" \
+            --wechat-app "wx5eb0000000000003:$(cat "$run/social/wechat-mini.secret")" \
+            --alipay-app-id 2021000000000001 \
+            --alipay-key "$run/social/standin-alipay-private.pem" \
+            --app-public "$run/social/alipay-app-public.pem" \
+            --slow-ms $((provider_timeout + 1000)) \
+            >> "$run/logs/standin.log" 2>&1 &
+        echo $! > "$run/standin.pid"
+        wait_for standin curl -sf "http://127.0.0.1:$standin_port/health"
     fi
 
     if [ ! -f "$run/backend.pid" ] || ! alive "$(cat "$run/backend.pid")"

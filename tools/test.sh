@@ -21,6 +21,11 @@ export UC_GATEWAY_PORT=$((nginx_port + 20))
 export UC_MALL_PORT=$((nginx_port + 21))
 export UC_PAY_PORT=$((nginx_port + 22))
 export UC_BACKEND_PORT=$((nginx_port + 23))
+export UC_STANDIN_PORT=$((nginx_port + 24))
+# the stand-ins' slow users answer a second after this deadline
+export UC_PROVIDER_TIMEOUT_MS=1000
+# four provider calls at once, a short wait for one: the bound is testable
+export UC_PROVIDER_CALLS=4 UC_PROVIDER_WAIT_MS=200
 export UC_ADMIN_USERS=1
 # real argon2id, at a test-sized cost
 export UC_ARGON2_T=1 UC_ARGON2_M=8192

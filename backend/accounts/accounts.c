@@ -86,8 +86,8 @@ busy(ucb_req_t *req)
  * which the new password must not let through; channel: how the user
  * came, for the line the request came through.)
  */
-static void
-answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
+void
+ucb_answer_session(ucb_req_t *req, int status, const ucb_user_t *u, int created,
     int same_password, const char *channel)
 {
     int                    joined;
@@ -338,7 +338,7 @@ ucb_h_register(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, 201, &u, 1, 0, "register");
+    ucb_answer_session(req, 201, &u, 1, 0, "register");
 }
 
 
@@ -395,7 +395,7 @@ ucb_h_login(ucb_req_t *req)
         strcpy(u.password, hash);
     }
 
-    answer_session(req, 200, &u, 0, 1, "password");
+    ucb_answer_session(req, 200, &u, 0, 1, "password");
 }
 
 
@@ -458,7 +458,7 @@ ucb_h_login_code(ucb_req_t *req)
         return;
     }
 
-    answer_session(req, created ? 201 : 200, &u, created, 0,
+    ucb_answer_session(req, created ? 201 : 200, &u, created, 0,
                    created ? "sms_register" : "sms");
 }
 

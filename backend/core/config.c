@@ -9,6 +9,7 @@
 
 #include "uc_config.h"
 #include "ucb.h"
+#include "social.h"
 
 
 ucb_config_t  ucb_conf;
@@ -44,6 +45,8 @@ defaults(void)
     /* GB/T 2260 county-level codes, historical ones included */
     strcpy(ucb_conf.regions_file,
            "/usr/lib/python3/dist-packages/stdnum/cn/loc.dat");
+
+    ucb_social_config_defaults();
 }
 
 
@@ -165,7 +168,7 @@ set(const char *name, const char *value)
 #undef STR
 #undef NUM
 
-    return -2;
+    return ucb_social_config_set(name, value);
 }
 
 

@@ -22,6 +22,7 @@
 
 #include "ucb.h"
 #include "uc_ident.h"
+#include "social.h"
 
 
 typedef struct {
@@ -105,6 +106,16 @@ static const ucb_route_t  routes[] = {
       ucb_h_admin_merchant_line_put, 2 },
     { "DELETE", "/uc/v1/admin/merchants/{}/lines/{}",
       ucb_h_admin_merchant_line_delete, 2 },
+    { "GET",    "/uc/v1/login/{}",                 ucb_h_login_social, 0 },
+    { "GET",    "/uc/v1/login/{}/callback",        ucb_h_login_social_callback,
+      0 },
+    { "POST",   "/uc/v1/login/wechat/app",         ucb_h_login_wechat_app, 0 },
+    { "POST",   "/uc/v1/login/wechat/mini",        ucb_h_login_wechat_mini, 0 },
+    { "POST",   "/uc/v1/login/alipay/app",         ucb_h_login_alipay_app, 0 },
+    { "POST",   "/uc/v1/login/complete",           ucb_h_login_complete, 0 },
+    { "GET",    "/uc/v1/me/identities",            ucb_h_me_identities, 1 },
+    { "DELETE", "/uc/v1/me/identities/{}",         ucb_h_me_identity_delete,
+      1 },
     { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
     { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
     { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },
@@ -546,6 +557,32 @@ ucb_query(ucb_req_t *req, const char *name)
 }
 
 
+const char *
+ucb_cookie(ucb_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+
+int
+ucb_redirect(ucb_req_t *req, const char *url)
+{
+    free(req->location);
+    req->location = strdup(url);
+
+    if (req->location == NULL) {
+        ucb_error(req, 500, "internal_error", "out of memory");
+        return -1;
+    }
+
+    json_decref(req->reply);
+    req->reply = NULL;
+    req->status = 302;
+
+    return 0;
+}
+
+
 int
 ucb_etag_set(ucb_req_t *req, const char *name, int64_t version)
 {
@@ -640,6 +677,10 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
     }
 
+    if (req->location != NULL && req->status == 302) {
+        MHD_add_response_header(resp, "Location", req->location);
+    }
+
     if (req->retry_after > 0) {
         snprintf(retry, sizeof(retry), "%ld", req->retry_after);
         MHD_add_response_header(resp, "Retry-After", retry);
@@ -717,6 +758,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     json_decref(req.reply);
     free(req.set_cookie);
     free(req.raw);
+    free(req.location);
 
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ucb.h"
+#include "social.h"
 
 
 uc_keyring_t  ucb_keys;
@@ -83,6 +84,12 @@ main(int argc, char **argv)
         return 1;
     }
 
+    if (ucb_social_start() != 0) {
+        fprintf(stderr, "uc-backend: the sign-in providers' settings are "
+                "wrong (see the log above)\n");
+        return 1;
+    }
+
     if (ucb_http_start() != 0) {
         fprintf(stderr, "uc-backend: cannot listen (see the log above)\n");
         return 1;
@@ -101,6 +108,7 @@ main(int argc, char **argv)
     ucb_log(UCB_LOG_INFO, "stopping", "\"signal\":%d", sig);
 
     ucb_http_stop();
+    ucb_social_stop();
     ucb_outbox_stop();
     ucb_ids_stop();
     ucb_dicts_stop();

@@ -128,6 +128,7 @@ typedef struct {
     char            etag[UCB_ETAG_MAX]; /* set: cacheable, revalidated */
     char           *raw;             /* a JSON body already serialised,
                                         malloc'ed, freed after sending */
+    char           *location;        /* a redirect's target, malloc'ed */
 } ucb_req_t;
 
 typedef void (*ucb_handler_pt)(ucb_req_t *req);
@@ -140,6 +141,9 @@ void ucb_reply(ucb_req_t *req, int status, json_t *body);
 /* A request header or query argument, NULL when absent. */
 const char *ucb_header(ucb_req_t *req, const char *name);
 const char *ucb_query(ucb_req_t *req, const char *name);
+const char *ucb_cookie(ucb_req_t *req, const char *name);
+/* answers 302 to url (copied); -1 when it cannot */
+int ucb_redirect(ucb_req_t *req, const char *url);
 /* A query argument of digits only, 1 to max; def when absent; -1: bad. */
 int64_t ucb_query_number(ucb_req_t *req, const char *name, int64_t def,
     int64_t max);
@@ -223,6 +227,15 @@ int ucb_session_admits(const char *sid, const char *line, char *mid,
 void ucb_set_session_cookie(ucb_req_t *req, const char *token,
     const ucb_session_policy_t *p);
 void ucb_clear_session_cookie(ucb_req_t *req);
+
+/*
+ * accounts.c: the session of a sign-in of u (read before the slow work),
+ * answered as JSON with its cookie; a sign-in the account's change
+ * overtook is 409 account_changed. channel: how the user came, for the
+ * line (req->line) they join.
+ */
+void ucb_answer_session(ucb_req_t *req, int status, const ucb_user_t *u,
+    int created, int same_password, const char *channel);
 
 /* codes.c: verification codes and the sender */
 int ucb_code_send(ucb_req_t *req, const char *channel, const char *to,

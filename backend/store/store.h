@@ -312,4 +312,41 @@ int ucb_store_invitation_read(const char *id, json_t **out);
 int ucb_store_user_merchants(const char *uid, json_t **out);
 int ucb_store_user_invitations(const char *uid, json_t **out);
 
+/*
+ * Social identities (store_social.c), rows of the identities table beside
+ * phone and e-mail: kind "wechat" or "alipay" holds the id shared by the
+ * provider's apps (unionid, user_id), kind "wechat_app" or "alipay_app"
+ * holds "<appid>:<openid>", one per app the user signed in with.
+ */
+typedef struct {
+    const char     *provider;       /* "wechat", "alipay" */
+    const char     *appid;
+    const char     *openid;         /* "": none */
+    const char     *union_id;       /* "": none */
+    const char     *nickname;       /* for a new account's profile */
+    const char     *avatar;
+} ucb_social_ids_t;
+
+/*
+ * The account of these ids, made (level 1, *created) when there is none,
+ * and every id given bound to it. UCB_TAKEN: the ids are two accounts';
+ * UCB_CONFLICT: another sign-in bound one meanwhile (call again).
+ */
+int ucb_store_social_sign_in(uint64_t new_id, const ucb_social_ids_t *in,
+    const char *ip, ucb_user_t *out, int *created);
+/*
+ * Binds the ids to uid's account (*linked: any was new): UCB_TAKEN when
+ * one is another account's, UCB_CONFLICT when the account has another
+ * identity of the provider (or of the app), UCB_NOT_FOUND no account.
+ */
+int ucb_store_social_link(const char *uid, const ucb_social_ids_t *in,
+    int *linked);
+/* UCB_NOT_FOUND none bound, UCB_LAST_OWNER it is the last way to sign in */
+int ucb_store_social_unlink(const char *uid, const char *provider);
+/* [{kind, value, created_at}] of every identity of uid */
+int ucb_store_identities(const char *uid, json_t **out);
+/* a verified phone for uid's account: UCB_TAKEN another's; none when it has
+   one already (*added 0) */
+int ucb_store_phone_add(const char *uid, const char *phone, int *added);
+
 #endif /* UCB_STORE_H */

@@ -340,4 +340,20 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " WHERE u.id = CAST(?1 AS BIGINT) AND d.verified = 1"
         " AND i.status = 'pending' AND i.expires_at > CAST(?2 AS BIGINT)"
         " ORDER BY i.created_at, i.id",
+    /* social login (store_social.c) */
+    [S_INSERT_PROFILE_FROM] =
+        "INSERT INTO profiles (user_seq, nickname, avatar, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [S_IDENTITY_LIST] =
+        "SELECT i.kind, i.value, i.created_at FROM identities i"
+        " JOIN users u ON u.seq = i.user_seq"
+        " WHERE u.id = CAST(?1 AS BIGINT) ORDER BY i.created_at, i.kind,"
+        " i.value",
+    [S_IDENTITY_OF_KIND] =
+        "SELECT value FROM identities WHERE user_seq = ?1 AND kind = ?2",
+    [S_IDENTITY_DELETE] =
+        "DELETE FROM identities WHERE user_seq = ?1 AND kind IN (?2, ?3)",
+    [S_IDENTITY_OTHERS] =
+        "SELECT COUNT(*) FROM identities"
+        " WHERE user_seq = ?1 AND kind NOT IN (?2, ?3)",
 };

@@ -1,0 +1,325 @@
+/*
+ * uc-backend: HTTPS calls to the providers (WeChat, Alipay).
+ *
+ * A fixed pool of libcurl handles is the bound on concurrent calls: a
+ * request takes one (waiting provider_wait_ms at most, then 503
+ * provider_busy), calls with it and gives it back, so its connection stays
+ * open for the next call. Every call has a connect deadline and a total
+ * one (504 provider_timeout past it): a provider slow or down holds a
+ * request's thread no longer than that, and never more threads than the
+ * pool has handles. Redirects are not followed, answers are capped, only
+ * http and https are spoken.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "social.h"
+
+
+static pthread_mutex_t   lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t    freed;
+static CURL            **handles;      /* the free ones: handles[0..nfree) */
+static long              nfree, nhandles;
+static long              made, refused;
+
+
+int
+ucb_provider_start(void)
+{
+    long                i;
+    pthread_condattr_t  attr;
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return -1;
+    }
+
+    /* waits are measured on the monotonic clock, not the wall's */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&freed, &attr);
+    pthread_condattr_destroy(&attr);
+
+    handles = calloc((size_t) ucb_social.calls, sizeof(CURL *));
+    if (handles == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < ucb_social.calls; i++) {
+        handles[i] = curl_easy_init();
+        if (handles[i] == NULL) {
+            return -1;
+        }
+    }
+
+    nhandles = nfree = ucb_social.calls;
+
+    return 0;
+}
+
+
+/* at exit, when no request runs any more */
+void
+ucb_provider_stop(void)
+{
+    long  i;
+
+    if (handles == NULL) {
+        return;
+    }
+
+    for (i = 0; i < nfree; i++) {
+        curl_easy_cleanup(handles[i]);
+    }
+
+    free(handles);
+    handles = NULL;
+    nfree = nhandles = 0;
+    curl_global_cleanup();
+}
+
+
+void
+ucb_provider_counts(long *m, long *b)
+{
+    pthread_mutex_lock(&lock);
+    *m = made;
+    *b = refused;
+    pthread_mutex_unlock(&lock);
+}
+
+
+static CURL *
+take(void)
+{
+    CURL            *h;
+    struct timespec  until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ucb_social.wait_ms / 1000;
+    until.tv_nsec += (ucb_social.wait_ms % 1000) * 1000000;
+
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+
+    pthread_mutex_lock(&lock);
+
+    while (nfree == 0) {
+        if (pthread_cond_timedwait(&freed, &lock, &until) == ETIMEDOUT
+            && nfree == 0)
+        {
+            refused++;
+            pthread_mutex_unlock(&lock);
+            return NULL;
+        }
+    }
+
+    h = handles[--nfree];
+    made++;
+    pthread_mutex_unlock(&lock);
+
+    return h;
+}
+
+
+static void
+give_back(CURL *h)
+{
+    pthread_mutex_lock(&lock);
+    handles[nfree++] = h;
+    pthread_cond_signal(&freed);
+    pthread_mutex_unlock(&lock);
+}
+
+
+typedef struct {
+    char           *data;
+    size_t          len;
+    int             too_large;
+} answer_t;
+
+
+static size_t
+collect(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    char      *p;
+    size_t     n;
+    answer_t  *a = arg;
+
+    n = size * nmemb;
+
+    if (a->len + n > UCB_PROVIDER_BODY_MAX) {
+        a->too_large = 1;
+        return 0;               /* ends the transfer */
+    }
+
+    p = realloc(a->data, a->len + n + 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    memcpy(p + a->len, ptr, n);
+    a->data = p;
+    a->len += n;
+    a->data[a->len] = '\0';
+
+    return n;
+}
+
+
+static void
+fail(ucb_provider_error_t *err, int status, const char *code,
+    const char *message, int retry)
+{
+    memset(err, 0, sizeof(*err));
+    err->status = status;
+    err->code = code;
+    err->message = message;
+    err->retry_after = retry;
+}
+
+
+static int
+call(const char *url, const char *form, char **body, size_t *len,
+    ucb_provider_error_t *err)
+{
+    CURL       *h;
+    long        status;
+    CURLcode    rc;
+    answer_t    a;
+
+    *body = NULL;
+    *len = 0;
+
+    h = take();
+
+    if (h == NULL) {
+        fail(err, 503, "provider_busy", "too many sign-ins through providers "
+             "at once; try again shortly", 1);
+        return -1;
+    }
+
+    /* the handle keeps its connections and DNS cache; options are reset */
+    curl_easy_reset(h);
+    memset(&a, 0, sizeof(a));
+
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     ucb_social.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ucb_social.timeout_ms);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "usercenter");
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+
+    if (form != NULL) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+    }
+
+    rc = curl_easy_perform(h);
+    status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+
+    give_back(h);
+
+    if (rc == CURLE_OK && status == 200) {
+        if (a.data == NULL) {
+            fail(err, 502, "provider_error", "the provider's answer was "
+                 "empty", 0);
+            return -1;
+        }
+
+        *body = a.data;
+        *len = a.len;
+        return 0;
+    }
+
+    free(a.data);
+
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+        fail(err, 504, "provider_timeout", "the provider did not answer in "
+             "time; try again", 1);
+
+    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
+               || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR
+               || rc == CURLE_GOT_NOTHING || rc == CURLE_SSL_CONNECT_ERROR)
+    {
+        fail(err, 503, "provider_unavailable", "the provider cannot be "
+             "reached; try again shortly", 5);
+
+    } else if (a.too_large) {
+        fail(err, 502, "provider_error", "the provider's answer was too "
+             "large", 0);
+
+    } else {
+        fail(err, 502, "provider_error", "the provider answered with an "
+             "error", 0);
+    }
+
+    err->errcode = rc != CURLE_OK ? (long) rc : status;
+
+    return -1;
+}
+
+
+int
+ucb_provider_get(const char *url, char **body, size_t *len,
+    ucb_provider_error_t *err)
+{
+    return call(url, NULL, body, len, err);
+}
+
+
+int
+ucb_provider_post_form(const char *url, const char *form, char **body,
+    size_t *len, ucb_provider_error_t *err)
+{
+    return call(url, form, body, len, err);
+}
+
+
+int
+ucb_url_append(char *dst, size_t size, size_t *n, const char *value)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    unsigned char      c;
+
+    for (; *value != '\0'; value++) {
+        c = (unsigned char) *value;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~')
+        {
+            if (*n + 1 >= size) {
+                return -1;
+            }
+
+            dst[(*n)++] = (char) c;
+            continue;
+        }
+
+        if (*n + 3 >= size) {
+            return -1;
+        }
+
+        dst[(*n)++] = '%';
+        dst[(*n)++] = hex[c >> 4];
+        dst[(*n)++] = hex[c & 15];
+    }
+
+    dst[*n] = '\0';
+
+    return 0;
+}
+

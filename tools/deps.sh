@@ -9,7 +9,7 @@ lua-nginx-redis libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libargon2-dev sqlite3 iproute2 binutils libmaxminddb-dev
 libmaxmind-db-writer-perl libcurl4-openssl-dev python3-stdnum
 clang-14 libclang-rt-14-dev libfuzzer-14-dev libpq-dev postgresql-15
-libpsl-dev publicsuffix openssl"
+libpsl-dev publicsuffix openssl tzdata"
 
 missing=
 for p in $packages; do
@@ -18,6 +18,12 @@ for p in $packages; do
         missing="$missing $p"
     fi
 done
+
+# Node and npm run the interop checks against providers' official SDKs
+# (test-only); any Node 18 or later will do, Debian's or another's
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 
 [ -z "$missing" ] && exit 0
 

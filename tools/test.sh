@@ -119,6 +119,8 @@ $reaper prove ${PROVE_FLAGS:-} t/*.t || status=1
 echo "end-to-end on SQLite"
 if "$top/tools/run.sh" start; then
     $reaper prove ${PROVE_FLAGS:-} t/e2e/*.t || status=1
+    # the official Alipay SDK against the stand-in (npm, test-only)
+    "$top/tools/interop.sh" || status=1
 else
     status=1
 fi

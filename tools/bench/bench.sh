@@ -11,7 +11,8 @@
 # the ratio to "none" of this run, Redis commands per request, and CPU time
 # of nginx + Redis per request (from /proc, the steadiest figure here).
 # Then the backend: password logins through the gateway, and sign-ups and
-# logins on each store (stores.sh), as ratios to the raw argon2id rate.
+# logins on each store (stores.sh), as ratios to the raw argon2id rate;
+# and sign-ins through WeChat and Alipay against the stand-ins (social.sh).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -366,4 +367,8 @@ awk -v l="$logins" -v c="$ceiling" -v n="$cores" 'BEGIN {
 # --- sign-ups and logins per store, against the same ceiling
 echo
 "$top/tools/bench/stores.sh" "$bench" "$redis_port"
+
+# --- sign-ins through WeChat and Alipay, against the stand-ins
+echo
+"$top/tools/bench/social.sh" "$bench" "$redis_port"
 

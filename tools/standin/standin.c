@@ -63,35 +63,39 @@ hash(const char *s)
 }
 
 
-/* the slot of key, or a free one (expired entries are free) */
+/*
+ * The slot of key, or one to write it to: a free one, else (the table is
+ * a cache, not a record) the one of the probed entries that expires
+ * first. Lookups probe as far as inserts do.
+ */
+#define PROBES  64
+
 static entry_t *
 slot(entry_t *table, const char *key, int for_insert)
 {
     uint32_t  i, n;
-    time_t    now;
-    entry_t  *e;
+    entry_t  *e, *oldest;
 
-    now = time(NULL);
     i = hash(key) % SLOTS;
+    oldest = NULL;
 
-    for (n = 0; n < SLOTS; n++, i = (i + 1) % SLOTS) {
+    for (n = 0; n < PROBES; n++, i = (i + 1) % SLOTS) {
         e = &table[i];
-
-        if (e->key[0] != '\0' && strcmp(e->key, key) == 0) {
-            return e;
-        }
 
         if (e->key[0] == '\0') {
             return for_insert ? e : NULL;
         }
 
-        /* an entry long dead (an hour past) may be reused */
-        if (for_insert && e->expires + 3600 < now) {
+        if (strcmp(e->key, key) == 0) {
             return e;
+        }
+
+        if (oldest == NULL || e->expires < oldest->expires) {
+            oldest = e;
         }
     }
 
-    return NULL;
+    return for_insert ? oldest : NULL;
 }
 
 
@@ -202,7 +206,7 @@ si_token_mint(char provider, const char *appid, const char *user, long ttl,
     e->provider = provider;
     snprintf(e->appid, sizeof(e->appid), "%s", appid);
     snprintf(e->user, sizeof(e->user), "%s", user);
-    /* an hour past expiry it may be reused: kept that long to say
+    /* kept past expiry (until the table needs the slot), to say
        "expired" rather than "unknown" */
     e->expires = time(NULL) + ttl;
     pthread_mutex_unlock(&lock);
@@ -478,38 +482,74 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 
+/*
+ * POST /_standin/code?provider=&appid=&user=[&ttl=][&count=N]: codes as an
+ * app's SDK would get them, one per line; with count, for users
+ * <user>-0 .. <user>-(N-1) (the benchmark's).
+ */
 static void
 control(si_req_t *r, si_answer_t *a)
 {
-    char         code[SI_CODE_LEN + 1];
-    long         ttl;
-    const char  *provider, *appid, *user, *t;
+    char         code[SI_CODE_LEN + 1], who[SI_NAME_MAX + 16], *out;
+    long         ttl, count, i;
+    size_t       n;
+    const char  *provider, *appid, *user, *t, *c;
 
     provider = si_param(r, "provider");
     appid = si_param(r, "appid");
     user = si_param(r, "user");
     t = si_param(r, "ttl");
+    c = si_param(r, "count");
     ttl = t != NULL ? strtol(t, NULL, 10) : -1;
+    count = c != NULL ? strtol(c, NULL, 10) : 0;
 
-    if (provider == NULL || appid == NULL || !si_name_valid(user)) {
+    if (provider == NULL || appid == NULL || !si_name_valid(user)
+        || strlen(user) > SI_NAME_MAX - 8 || count < 0 || count > 200000)
+    {
         si_text(a, 400, "text/plain", "provider, appid and user, please\n");
         return;
     }
 
-    if (strcmp(provider, "wechat") == 0 && si_wechat_app(appid) != NULL) {
-        si_code_mint('w', appid, user, ttl >= 0 ? ttl : 600, code);
-
-    } else if (strcmp(provider, "alipay") == 0
-               && strcmp(appid, si.alipay_app_id) == 0)
+    if (!((strcmp(provider, "wechat") == 0 && si_wechat_app(appid) != NULL)
+          || (strcmp(provider, "alipay") == 0
+              && strcmp(appid, si.alipay_app_id) == 0)))
     {
-        si_code_mint('a', appid, user, ttl >= 0 ? ttl : 180, code);
-
-    } else {
         si_text(a, 404, "text/plain", "no such app\n");
         return;
     }
 
-    si_text(a, 200, "text/plain", "%s", code);
+    if (ttl < 0) {
+        ttl = provider[0] == 'w' ? 600 : 180;
+    }
+
+    if (count == 0) {
+        si_code_mint(provider[0] == 'w' ? 'w' : 'a', appid, user, ttl, code);
+        si_text(a, 200, "text/plain", "%s", code);
+        return;
+    }
+
+    out = malloc((size_t) count * (SI_CODE_LEN + 1) + 1);
+    if (out == NULL) {
+        si_text(a, 500, "text/plain", "out of memory\n");
+        return;
+    }
+
+    for (i = 0, n = 0; i < count; i++) {
+        snprintf(who, sizeof(who), "%s-%ld", user, i);
+        if (si_code_mint(provider[0] == 'w' ? 'w' : 'a', appid, who, ttl,
+                         code) != 0)
+        {
+            break;
+        }
+        memcpy(out + n, code, SI_CODE_LEN);
+        n += SI_CODE_LEN;
+        out[n++] = '\n';
+    }
+
+    a->status = 200;
+    a->type = "text/plain";
+    a->body = out;
+    a->len = n;
 }
 
 

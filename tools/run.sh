@@ -145,6 +145,7 @@ start() {
             -e "s|@ADMIN_USERS@|${UC_ADMIN_USERS:-1}|g" \
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
             -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" \
+            -e "s|@SOCIAL_LIMIT@|${UC_SOCIAL_LIMIT:-rate=2r/s burst=20}|g" \
             -e "s|@GUARD_VELOCITY@|${UC_GUARD_VELOCITY:-ip=20 net=100 device=10 phone=5 email=5}|g" \
             "$1"
     }
@@ -202,6 +203,22 @@ CONF
 
     [ "$quiet" = 1 ] && return 0
 
+    # the demo's mall line, with the return URL of the sign-ins through
+    # WeChat and Alipay (a demo line without it is set again, as the demo's)
+    admin="$top/build/ucctl --config $run/ucctl.conf"
+    admin_token=$($admin session create --user "$(echo "${UC_ADMIN_USERS:-1}" | cut -d, -f1)" \
+                  --level 2 2>/dev/null || true)
+    back="http://127.0.0.1:$gateway_port/mall/"
+    if [ -n "$admin_token" ] \
+       && ! UC_TOKEN=$admin_token $admin line get mall 2>/dev/null \
+            | grep -qF "\"$back\""
+    then
+        UC_TOKEN=$admin_token $admin line set mall --name Mall \
+            --return-url "$back" >/dev/null \
+            || echo "run: the demo's mall line was not set" >&2
+    fi
+    [ -n "$admin_token" ] && $admin session revoke "$admin_token" >/dev/null
+
     ucctl="$top/build/ucctl --config $run/ucctl.conf"
     gw="http://127.0.0.1:$gateway_port"
     cat <<MSG
@@ -250,6 +267,16 @@ Merchants (a signed-up user's token in \$TOKEN):
        -H 'Content-Type: application/json' -d '{"merchant_id":"<id>"}'
   curl -s $gw/mall/merchant/orders -H "Authorization: Bearer \$TOKEN"   # its id and role
   $ucctl merchant freeze <id>               # the console answers 403 within a second
+
+Sign in with WeChat or Alipay (the loopback stand-ins, 127.0.0.1:$standin_port):
+open in a browser
+  $gw/uc/v1/login/wechat?line=mall&return_to=$gw/mall/
+  $gw/uc/v1/login/alipay?line=mall&return_to=$gw/mall/
+pick a demo user on the provider's page; /mall/ then shows your user id.
+From an app (the code an SDK would get, minted by the stand-in):
+  code=\$(curl -s -XPOST '127.0.0.1:$standin_port/_standin/code?provider=wechat&appid=wx5eb0000000000002&user=alice')
+  curl -s -XPOST $gw/uc/v1/login/wechat/app -H 'Content-Type: application/json' \\
+       -d "{\\"code\\":\\"\$code\\",\\"line\\":\\"mall\\"}"
 
 Stop it with: make stop
 MSG

@@ -677,6 +677,10 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
     }
 
+    if (req->set_cookie2 != NULL) {
+        MHD_add_response_header(resp, "Set-Cookie", req->set_cookie2);
+    }
+
     if (req->location != NULL && req->status == 302) {
         MHD_add_response_header(resp, "Location", req->location);
     }
@@ -757,6 +761,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     json_decref(req.body);
     json_decref(req.reply);
     free(req.set_cookie);
+    free(req.set_cookie2);
     free(req.raw);
     free(req.location);
 

@@ -124,6 +124,8 @@ typedef struct {
     int             status;
     json_t         *reply;
     char           *set_cookie;
+    char           *set_cookie2;     /* a second one (a sign-in's browser
+                                        binding), malloc'ed */
     long            retry_after;
     char            etag[UCB_ETAG_MAX]; /* set: cacheable, revalidated */
     char           *raw;             /* a JSON body already serialised,

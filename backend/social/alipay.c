@@ -312,6 +312,7 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
     memset(id, 0, sizeof(*id));
     id->provider = "alipay";
     strcpy(id->appid, ucb_social.alipay_app_id);
+    ucb_provider_begin();
 
     if (!id_valid(auth_code, 256)) {
         refuse(err, 400, "code_invalid", "the Alipay authorisation code is "

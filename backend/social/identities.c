@@ -83,25 +83,32 @@ phone_required(ucb_req_t *req, const char *uid)
 }
 
 
-/* the phone step: a ticket for this user, line and return URL */
+/*
+ * The phone step: a ticket for this user, line and return URL (and
+ * whether the account is new, and how it came, for the session's answer).
+ * A browser's binding cookie is renewed with it: the ticket must not
+ * outlive the cookie it is bound to.
+ */
 static void
-phone_step(ucb_req_t *req, const char *uid, const char *redirect,
-    const char *browser)
+phone_step(ucb_req_t *req, const char *uid, int created,
+    const char *provider, const char *redirect, const char *browser)
 {
     int          n;
     char         ticket[UCB_NONCE_LEN + 1], key[UC_KEY_MAX + 64], *text;
     char         url[UCB_RETURN_URL_MAX + 128];
     json_t      *record;
     redisReply  *r;
+    const char  *cookie;
 
     if (ucb_social_nonce(ticket) != 0) {
         ucb_error(req, 500, "internal_error", "no randomness");
         return;
     }
 
-    record = json_pack("{s:s, s:s, s:s, s:s}", "u", uid, "l", req->line,
-                       "r", redirect != NULL ? redirect : "",
-                       "b", browser != NULL ? browser : "");
+    record = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "u", uid,
+                       "l", req->line, "r", redirect != NULL ? redirect : "",
+                       "b", browser != NULL ? browser : "", "c", created,
+                       "p", provider);
     text = record != NULL ? json_dumps(record, JSON_COMPACT) : NULL;
     json_decref(record);
 
@@ -125,10 +132,24 @@ phone_step(ucb_req_t *req, const char *uid, const char *redirect,
 
     freeReplyObject(r);
 
+    cookie = ucb_cookie(req, ucb_social_cookie_name());
+
+    if (browser != NULL && browser[0] != '\0'
+        && ucb_social_nonce_valid(cookie)
+        && ucb_social_binding_cookie(&req->set_cookie2, cookie) != 0)
+    {
+        ucb_error(req, 500, "internal_error", "out of memory");
+        return;
+    }
+
+    /* return URLs have no query (lines.c), but a query is kept whole */
     if (redirect != NULL) {
-        n = snprintf(url, sizeof(url), "%s?uc_step=phone_required"
-                     "&uc_ticket=%s", redirect, ticket);
-        if (n > 0 && (size_t) n < sizeof(url)) {
+        n = snprintf(url, sizeof(url), "%s%cuc_step=phone_required"
+                     "&uc_ticket=%s", redirect,
+                     strchr(redirect, '?') != NULL ? '&' : '?', ticket);
+        if (n > 0 && (size_t) n < sizeof(url)
+            && strchr(redirect, '#') == NULL)
+        {
             (void) ucb_redirect(req, url);
             return;
         }
@@ -197,7 +218,7 @@ ucb_social_sign_in(ucb_req_t *req, const ucb_social_identity_t *id,
     }
 
     if (step) {
-        phone_step(req, u.id, redirect, browser);
+        phone_step(req, u.id, created, id->provider, redirect, browser);
         return;
     }
 
@@ -251,12 +272,12 @@ ucb_social_link(ucb_req_t *req, const ucb_social_identity_t *id)
 void
 ucb_h_login_complete(ucb_req_t *req)
 {
-    int          rc, added;
+    int          rc, added, created;
     char         key[UC_KEY_MAX + 64], phone[64];
     json_t      *t;
     redisReply  *r;
     ucb_user_t   u;
-    const char  *ticket, *given, *code, *kind, *browser;
+    const char  *ticket, *given, *code, *kind, *browser, *provider;
 
     if (ucb_body_string(req, "ticket", 64, 1, &ticket) != 0
         || ucb_body_string(req, "phone", 64, 1, &given) != 0
@@ -327,6 +348,22 @@ ucb_h_login_complete(ucb_req_t *req)
         goto done;
     }
 
+    /*
+     * The ticket is used once: whoever deletes it goes on, before anything
+     * is written, so two completions at once never bind two phones.
+     */
+    r = ucb_redis_command("DEL %s", key);
+    rc = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    if (!rc) {
+        ucb_error(req, 400, "ticket_invalid", "this sign-in was finished "
+                  "already");
+        goto done;
+    }
+
     snprintf(u.id, sizeof(u.id), "%s",
              json_string_value(json_object_get(t, "u")));
 
@@ -338,24 +375,17 @@ ucb_h_login_complete(ucb_req_t *req)
         goto done;
     }
 
+    if (rc == UCB_CONFLICT) {
+        ucb_error(req, 409, "phone_already_set", "this account has another "
+                  "phone already");
+        goto done;
+    }
+
     if (rc != UCB_OK) {
         ucb_error(req, rc == UCB_NOT_FOUND ? 400 : 500,
                   rc == UCB_NOT_FOUND ? "ticket_invalid" : "internal_error",
                   rc == UCB_NOT_FOUND ? "the account is gone"
                                       : "try again shortly");
-        goto done;
-    }
-
-    /* the ticket is used once: whoever deletes it finishes */
-    r = ucb_redis_command("DEL %s", key);
-    rc = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    if (r != NULL) {
-        freeReplyObject(r);
-    }
-
-    if (!rc) {
-        ucb_error(req, 400, "ticket_invalid", "this sign-in was finished "
-                  "already");
         goto done;
     }
 
@@ -373,7 +403,10 @@ ucb_h_login_complete(ucb_req_t *req)
 
     snprintf(req->line, sizeof(req->line), "%s",
              json_string_value(json_object_get(t, "l")));
-    ucb_answer_session(req, 200, &u, 0, 0, "phone_step");
+    created = json_is_true(json_object_get(t, "c"));
+    provider = json_string_value(json_object_get(t, "p"));
+    ucb_answer_session(req, created ? 201 : 200, &u, created, 0,
+                       provider != NULL ? provider : "phone_step");
 
 done:
 

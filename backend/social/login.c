@@ -5,8 +5,9 @@
  *     checks the line (its record, active) and return_to (exactly one of
  *     the line's return_urls: nothing else is ever redirected to), puts a
  *     single-use state in Redis for 10 minutes, bound to this browser by
- *     the uc_login cookie (its SHA-256 is in the state), and redirects to
- *     the provider. link=1 behind a session links instead of signing in.
+ *     the uc_login cookie (its SHA-256 is in the state; __Host-uc_login
+ *     when cookies are Secure, so that no sibling host can plant one),
+ *     and redirects to the provider. link=1 behind a session links instead of signing in.
  *   GET /uc/v1/login/{wechat|alipay}/callback?code|auth_code=..&state=..
  *     takes the state (gone after this, whatever happens next), checks the
  *     cookie against it, exchanges the code, and signs in (or links):
@@ -31,7 +32,6 @@
 
 #define STATE_TTL     600
 #define NONCE_LEN     UCB_NONCE_LEN
-#define BROWSER_COOKIE  "uc_login"
 #define URL_MAX       2048
 
 
@@ -79,6 +79,29 @@ ucb_social_nonce_valid(const char *s)
 }
 
 
+const char *
+ucb_social_cookie_name(void)
+{
+    return ucb_conf.cookie_secure ? "__Host-uc_login" : "uc_login";
+}
+
+
+int
+ucb_social_binding_cookie(char **out, const char *value)
+{
+    if (asprintf(out, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+                 ucb_social_cookie_name(), value, STATE_TTL,
+                 ucb_conf.cookie_secure ? "; Secure" : "")
+        < 0)
+    {
+        *out = NULL;
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* SHA-256 of the browser's cookie in hex ("" when it has none) */
 void
 ucb_social_browser(ucb_req_t *req, char hex[65])
@@ -88,7 +111,7 @@ ucb_social_browser(ucb_req_t *req, char hex[65])
     unsigned char  md[SHA256_DIGEST_LENGTH];
 
     hex[0] = '\0';
-    cookie = ucb_cookie(req, BROWSER_COOKIE);
+    cookie = ucb_cookie(req, ucb_social_cookie_name());
 
     if (!ucb_social_nonce_valid(cookie)) {
         return;
@@ -316,7 +339,7 @@ ucb_h_login_social(ucb_req_t *req)
     json_decref(line);
 
     /* one cookie per browser, kept across sign-ins; its life renewed */
-    have = ucb_cookie(req, BROWSER_COOKIE);
+    have = ucb_cookie(req, ucb_social_cookie_name());
 
     if (ucb_social_nonce_valid(have)) {
         memcpy(cookie, have, NONCE_LEN + 1);
@@ -373,12 +396,7 @@ ucb_h_login_social(ucb_req_t *req)
 
     freeReplyObject(r);
 
-    if (asprintf(&req->set_cookie, "%s=%s; Path=/; Max-Age=%d; HttpOnly; "
-                 "SameSite=Lax%s", BROWSER_COOKIE, cookie, STATE_TTL,
-                 ucb_conf.cookie_secure ? "; Secure" : "")
-        < 0)
-    {
-        req->set_cookie = NULL;
+    if (ucb_social_binding_cookie(&req->set_cookie, cookie) != 0) {
         ucb_error(req, 500, "internal_error", "out of memory");
         return;
     }

@@ -4,10 +4,11 @@
  * A fixed pool of libcurl handles is the bound on concurrent calls: a
  * request takes one (waiting provider_wait_ms at most, then 503
  * provider_busy), calls with it and gives it back, so its connection stays
- * open for the next call. Every call has a connect deadline and a total
- * one (504 provider_timeout past it): a provider slow or down holds a
- * request's thread no longer than that, and never more threads than the
- * pool has handles. Redirects are not followed, answers are capped, only
+ * open for the next call. The calls of one sign-in share a deadline
+ * (ucb_provider_begin), each with a connect deadline too: 504
+ * provider_timeout past it, so a provider slow or down holds a request's
+ * thread no longer than that, and never more threads than the pool has
+ * handles. Redirects are not followed, answers are capped, only
  * http and https are spoken.
  */
 
@@ -27,6 +28,27 @@ static pthread_cond_t    freed;
 static CURL            **handles;      /* the free ones: handles[0..nfree) */
 static long              nfree, nhandles;
 static long              made, refused;
+
+/* this thread's sign-in's deadline, on the monotonic clock (ms) */
+static __thread int64_t  deadline;
+
+
+static int64_t
+now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+void
+ucb_provider_begin(void)
+{
+    deadline = now_ms() + ucb_social.timeout_ms;
+}
 
 
 int
@@ -95,14 +117,14 @@ ucb_provider_counts(long *m, long *b)
 
 
 static CURL *
-take(void)
+take(long wait_ms)
 {
     CURL            *h;
     struct timespec  until;
 
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ucb_social.wait_ms / 1000;
-    until.tv_nsec += (ucb_social.wait_ms % 1000) * 1000000;
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (wait_ms % 1000) * 1000000;
 
     if (until.tv_nsec >= 1000000000) {
         until.tv_sec++;
@@ -191,14 +213,22 @@ call(const char *url, const char *form, char **body, size_t *len,
     ucb_provider_error_t *err)
 {
     CURL       *h;
-    long        status;
+    long        status, left;
     CURLcode    rc;
     answer_t    a;
 
     *body = NULL;
     *len = 0;
 
-    h = take();
+    left = deadline > 0 ? (long) (deadline - now_ms()) : ucb_social.timeout_ms;
+
+    if (left <= 0) {
+        fail(err, 504, "provider_timeout", "the provider did not answer in "
+             "time; try again", 1);
+        return -1;
+    }
+
+    h = take(left < ucb_social.wait_ms ? left : ucb_social.wait_ms);
 
     if (h == NULL) {
         fail(err, 503, "provider_busy", "too many sign-ins through providers "
@@ -212,9 +242,13 @@ call(const char *url, const char *form, char **body, size_t *len,
 
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* the time spent waiting for the handle counts */
+    left = deadline > 0 ? (long) (deadline - now_ms()) : ucb_social.timeout_ms;
+    left = left > 0 ? left : 1;
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     ucb_social.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ucb_social.timeout_ms);
+                     left < ucb_social.connect_timeout_ms
+                     ? left : ucb_social.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);

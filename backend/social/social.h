@@ -113,6 +113,11 @@ int ucb_provider_post_form(const char *url, const char *form, char **body,
    it does not fit */
 int ucb_url_append(char *dst, size_t size, size_t *n, const char *value);
 int ucb_provider_start(void);
+/*
+ * A sign-in's calls share one deadline (provider_timeout_ms from here), so
+ * one sign-in holds its thread no longer, however many calls it makes.
+ */
+void ucb_provider_begin(void);
 void ucb_provider_stop(void);
 /* calls made and calls refused for want of a slot, for the stats */
 void ucb_provider_counts(long *made, long *busy);
@@ -164,6 +169,10 @@ int ucb_social_link(ucb_req_t *req, const ucb_social_identity_t *id);
 /* 32 random bytes in base64url into dst (UCB_NONCE_LEN + 1) */
 int ucb_social_nonce(char *dst);
 int ucb_social_nonce_valid(const char *s);
+/* the browser binding's cookie: uc_login, __Host-uc_login when Secure */
+const char *ucb_social_cookie_name(void);
+/* its Set-Cookie value (malloc'ed into *out), for 10 minutes */
+int ucb_social_binding_cookie(char **out, const char *value);
 /* SHA-256 (hex) of the browser's uc_login cookie, "" when none */
 void ucb_social_browser(ucb_req_t *req, char hex[65]);
 int ucb_social_same_browser(ucb_req_t *req, const char *hash);

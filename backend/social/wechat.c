@@ -378,6 +378,7 @@ ucb_wechat_identify(ucb_wechat_kind_e kind, const char *code,
     memset(id, 0, sizeof(*id));
     id->provider = "wechat";
     app = &ucb_social.wechat[kind];
+    ucb_provider_begin();
     strcpy(id->appid, app->appid);
 
     /* checked before any call: a code goes into WeChat's URL */

@@ -345,8 +345,9 @@ int ucb_store_social_link(const char *uid, const ucb_social_ids_t *in,
 int ucb_store_social_unlink(const char *uid, const char *provider);
 /* [{kind, value, created_at}] of every identity of uid */
 int ucb_store_identities(const char *uid, json_t **out);
-/* a verified phone for uid's account: UCB_TAKEN another's; none when it has
-   one already (*added 0) */
+/* a verified phone for uid's account, which is then level 2 at least:
+   UCB_TAKEN another's, UCB_CONFLICT the account has another phone; the
+   same phone again changes nothing (*added 0) */
 int ucb_store_phone_add(const char *uid, const char *phone, int *added);
 
 #endif /* UCB_STORE_H */

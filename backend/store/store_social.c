@@ -150,7 +150,9 @@ lock_identity(const ucb_social_ids_t *in, const kinds_t *k)
 
 /*
  * Looks both ids up: *by_union and *by_app say which were found (on u and
- * other); UCB_TAKEN when they are two accounts'.
+ * other); UCB_TAKEN when they are two accounts'. The account found is
+ * then locked (an unlink takes the same lock) and looked up again: an
+ * unlink that committed meanwhile is seen, one that comes after waits.
  */
 static int
 look_up(const ucb_social_ids_t *in, const kinds_t *k, ucb_user_t *u,
@@ -182,6 +184,29 @@ look_up(const ucb_social_ids_t *in, const kinds_t *k, ucb_user_t *u,
     }
 
     return UCB_OK;
+}
+
+
+static int
+look_up_locked(const ucb_social_ids_t *in, const kinds_t *k, ucb_user_t *u,
+    int *by_union, int *by_app)
+{
+    int   rc;
+    char  id[24];
+
+    rc = look_up(in, k, u, by_union, by_app);
+
+    if (rc != UCB_OK || (!*by_union && !*by_app)) {
+        return rc;
+    }
+
+    snprintf(id, sizeof(id), "%s", u->id);
+
+    if (ucb_st_lock_key("user", id) != 0) {
+        return UCB_ERROR;
+    }
+
+    return look_up(in, k, u, by_union, by_app);
 }
 
 
@@ -261,11 +286,17 @@ sign_in_once(uint64_t id, const ucb_social_ids_t *in, const char *ip,
         goto failed;
     }
 
-    rc = look_up(in, &k, out, &by_union, &by_app);
+    rc = look_up_locked(in, &k, out, &by_union, &by_app);
 
     if (rc != UCB_OK) {
         ucb_db_rollback();
         return rc;
+    }
+
+    /* an account that cannot sign in gains nothing: the caller refuses */
+    if ((by_union || by_app) && out->status != UCB_USER_ACTIVE) {
+        ucb_db_rollback();
+        return UCB_OK;
     }
 
     if (!by_union && !by_app) {
@@ -366,7 +397,7 @@ link_once(const char *uid, const ucb_social_ids_t *in, int *linked)
         return UCB_ERROR;
     }
 
-    if (lock_identity(in, &k) != 0) {
+    if (lock_identity(in, &k) != 0 || ucb_st_lock_key("user", uid) != 0) {
         goto failed;
     }
 
@@ -583,9 +614,10 @@ ucb_store_identities(const char *uid, json_t **out)
 static int
 phone_add_once(const char *uid, const char *phone, int *added)
 {
-    int         rc;
-    json_t     *data;
-    ucb_user_t  me, owner;
+    int             rc;
+    json_t         *data;
+    ucb_user_t      me, owner;
+    ucb_db_stmt_t  *s;
 
     *added = 0;
 
@@ -593,7 +625,9 @@ phone_add_once(const char *uid, const char *phone, int *added)
         return UCB_ERROR;
     }
 
-    if (ucb_st_lock_key("identity", phone) != 0) {
+    if (ucb_st_lock_key("identity", phone) != 0
+        || ucb_st_lock_key("user", uid) != 0)
+    {
         goto failed;
     }
 
@@ -615,11 +649,34 @@ phone_add_once(const char *uid, const char *phone, int *added)
         goto failed;
     }
 
+    /* the step gives an account its phone, never a second one */
+    rc = holds_other(me.seq, "phone", "", phone);
+
+    if (rc != 0) {
+        ucb_db_rollback();
+        return rc < 0 ? UCB_ERROR : UCB_CONFLICT;
+    }
+
     rc = bind_identity("phone", phone, me.seq);
 
     if (rc != UCB_OK) {
         ucb_db_rollback();
         return rc == UCB_CONFLICT ? UCB_TAKEN : rc;
+    }
+
+    /* a verified phone is what level 2 means, as for those who sign up
+       with one */
+    s = ucb_db_stmt(S_USER_LEVEL_AT_LEAST);
+    if (s == NULL) {
+        goto failed;
+    }
+
+    ucb_db_bind_int64(s, 1, me.seq);
+    ucb_db_bind_int64(s, 2, 2);
+    ucb_db_bind_int64(s, 3, ucb_st_now());
+
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
+        goto failed;
     }
 
     data = json_pack("{s:s}", "provider", "phone");

@@ -356,4 +356,7 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_IDENTITY_OTHERS] =
         "SELECT COUNT(*) FROM identities"
         " WHERE user_seq = ?1 AND kind NOT IN (?2, ?3)",
+    [S_USER_LEVEL_AT_LEAST] =
+        "UPDATE users SET level = ?2, updated_at = ?3"
+        " WHERE seq = ?1 AND level < ?2",
 };

@@ -133,7 +133,15 @@ my $u = sub { "$_[0]-$tag" };   # stand-in users of this run
     my $page = $Http->get($to);
     like $page->{content}, qr/微信登录/, 'the stand-in shows its QR page';
 
-    my $cb = consent($to, $u->('alice'));
+    # the first time as a browser would: the page's link for a demo user
+    my ($link) = $page->{content} =~ /<a id="alice" href="([^"]+)"/;
+    ok $link, "the page links its demo users";
+    $link =~ s/&amp;/&/g;
+    $link =~ s/as=alice$/as=@{[$u->('alice')]}/;
+    (my $base = $to) =~ s/\?.*//;
+    my $click = $Http->get("$base$link");
+    is $click->{status}, 302, 'picking a user: WeChat redirects';
+    my $cb = $click->{headers}{location};
     like $cb, qr{^\Q$G\E/uc/v1/login/wechat/callback\?code=\w+&state=\Q$state\E$},
         'WeChat sends the browser back with a code and our state';
     my $res = visit($b, $cb);
@@ -508,8 +516,11 @@ my $u = sub { "$_[0]-$tag" };   # stand-in users of this run
     $r = api(POST => '/uc/v1/login/complete',
              { ticket => $ticket, phone => $phone, code => $code },
              undef, { Cookie => $cookie });
-    is $r->{status}, 200, 'the phone verified: signed in';
-    ok $r->{json}{token}, '  with a token';
+    is $r->{status}, 201, 'the phone verified: signed in (201: a new account)';
+    ok $r->{json}{token} && $r->{json}{new_user}, '  with a token, as a new user';
+    is $r->{json}{auth_level}, 2, '  at level 2: a verified phone';
+    is api(GET => '/pay/orders', undef, $r->{json}{token})->{status}, 200,
+        '  which a level-2 location of the gateway admits';
     my $fay = $r->{json}{user_id};
     like identities($r->{json}{token})->{phone}{display}, qr/^\+86\d{3}\*{4}\d{4}$/,
         '  and the phone is an identity, shown masked';
@@ -555,6 +566,12 @@ my $u = sub { "$_[0]-$tag" };   # stand-in users of this run
     $r = api(POST => '/uc/v1/login/wechat/app',
              { code => mint('wechat', $MobileApp, $u->('ivy')) });
     is "$r->{status} $r->{json}{error}{code}", '403 account_frozen', 'a frozen account: 403';
+    $r = api(POST => '/uc/v1/login/wechat/mini',
+             { code => mint('wechat', $MiniApp, $u->('ivy')) });
+    is $r->{json}{error}{code}, 'account_frozen', 'through another AppID too';
+    is stack_sql("SELECT COUNT(*) FROM identities i JOIN users u ON u.seq = i.user_seq"
+                 . " WHERE u.id = $ivy AND i.kind = 'wechat_app'"), '1',
+        '  and the frozen account gained no identity';
 }
 
 done_testing;

@@ -9,7 +9,9 @@
  *
  * A user as a line's server sees one: id, status, auth level, nickname,
  * created_at, and the phone and e-mail masked (+86138****8000,
- * a***@example.com): enough to match and to show, not to contact.
+ * a***@example.com): enough to match and to show, not to contact; one
+ * user by id also with the WeChat and Alipay openids of each AppID the
+ * user signed in with (to pay and message them through those apps).
  */
 
 #include <stdio.h>
@@ -44,6 +46,49 @@ user_json(const ucb_service_user_t *u)
 }
 
 
+/*
+ * The user's openids, by AppID ({"wx...": "o...", "2021...": "0..."}):
+ * what a line's server pays and messages a WeChat or Alipay user with.
+ * Only here, for one user: a batch would be a query per user.
+ */
+static void
+add_openids(ucb_req_t *req, const char *uid)
+{
+    size_t       i;
+    json_t      *rows, *row, *ids;
+    const char  *kind, *value, *colon;
+
+    if (ucb_store_identities(uid, &rows) != UCB_OK) {
+        json_decref(req->reply);
+        req->reply = NULL;
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    ids = json_object();
+
+    json_array_foreach(rows, i, row) {
+        kind = json_string_value(json_object_get(row, "kind"));
+        value = json_string_value(json_object_get(row, "value"));
+        colon = value != NULL ? strchr(value, ':') : NULL;
+
+        if (kind != NULL && colon != NULL
+            && (strcmp(kind, "wechat_app") == 0
+                || strcmp(kind, "alipay_app") == 0))
+        {
+            char  appid[80];
+
+            snprintf(appid, sizeof(appid), "%.*s", (int) (colon - value),
+                     value);
+            json_object_set_new(ids, appid, json_string(colon + 1));
+        }
+    }
+
+    json_decref(rows);
+    json_object_set_new(json_object_get(req->reply, "user"), "openids", ids);
+}
+
+
 static void
 answer_user(ucb_req_t *req, const char *uid)
 {
@@ -63,6 +108,7 @@ answer_user(ucb_req_t *req, const char *uid)
     }
 
     ucb_reply(req, 200, json_pack("{s:o}", "user", user_json(&u)));
+    add_openids(req, uid);
 }
 
 

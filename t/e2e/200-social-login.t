@@ -193,6 +193,16 @@ my $u = sub { "$_[0]-$tag" };   # stand-in users of this run
     is stack_sql("SELECT COUNT(*) FROM identities i JOIN users u ON u.seq = i.user_seq"
                  . " WHERE u.id = $alice AND i.kind = 'wechat_app'"), '3',
         'three app rows in the store';
+
+    # a line's server reads the openids, to pay and message the user
+    my $key = api(POST => "/uc/v1/admin/lines/$line/keys", { name => 'social' }, $admin);
+    my $svc = api(GET => "/uc/v1/service/users/$alice", undef, undef,
+                  { Authorization => $key->{json}{authorization} });
+    my %want = map { split /:/, $_, 2 } split /\n/, stack_sql(
+        "SELECT i.value FROM identities i JOIN users u ON u.seq = i.user_seq"
+        . " WHERE u.id = $alice AND i.kind = 'wechat_app'");
+    is_deeply $svc->{json}{user}{openids}, \%want,
+        "a line's server gets the openid of each AppID";
 }
 
 # --- what may not start a sign-in

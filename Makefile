@@ -19,21 +19,24 @@ UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilibuc
 
 LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c libuc/uc_flags.c \
-            libuc/uc_pow.c libuc/uc_ident.c libuc/uc_cn.c libuc/uc_alipay.c
+            libuc/uc_pow.c libuc/uc_ident.c libuc/uc_cn.c libuc/uc_alipay.c \
+            libuc/uc_aliyun.c
 LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h libuc/uc_flags.h \
-            libuc/uc_pow.h libuc/uc_ident.h libuc/uc_cn.h libuc/uc_alipay.h
+            libuc/uc_pow.h libuc/uc_ident.h libuc/uc_cn.h libuc/uc_alipay.h \
+            libuc/uc_aliyun.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
 UCCTL     = $(BUILD)/ucctl
 # the loopback WeChat and Alipay (tools/standin/): demo and tests only
 STANDIN   = $(BUILD)/uc-standin
-STANDIN_SRC = $(wildcard tools/standin/*.c) libuc/uc_alipay.c
+STANDIN_SRC = $(wildcard tools/standin/*.c) libuc/uc_alipay.c libuc/uc_aliyun.c
 BACKEND   = $(BUILD)/uc-backend
 # backend/: core (server, routing, config, logs, Redis, ids, outbox), store
 # (its interface and SQLite), and one folder per domain
 BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
-               backend/admin backend/lines backend/merchants backend/social
+               backend/admin backend/lines backend/merchants backend/social \
+               backend/certification
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
 BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
@@ -44,7 +47,8 @@ MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
-             $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t
+             $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t \
+             $(BUILD)/t/aliyun.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -74,7 +78,8 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto \
 	    -lpsl -lcurl -lm
 
-$(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h
+$(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h \
+            libuc/uc_aliyun.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -pthread -Itools/standin -o $@ $(STANDIN_SRC) \
 	    -lmicrohttpd -lcrypto
@@ -112,12 +117,14 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store_lines.c \
               backend/store/store_keys.c backend/store/store_merchants.c \
               backend/store/store_members.c backend/store/store_social.c \
+              backend/store/store_certification.c \
               backend/control/flags_sync.c backend/lines/lines_sync.c \
               backend/lines/keys_sync.c backend/merchants/merchants_sync.c \
               backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/social/social_config.c backend/social/provider.c \
-              backend/core/redis.c backend/core/validate.c \
+              backend/certification/cert_config.c backend/core/redis.c \
+              backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
                       $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)
@@ -144,7 +151,8 @@ $(BUILD)/t-pg/store_faults.t: t/unit/store_faults.c t/unit/tap.h \
 # the id generator against the Redis that make test runs
 IDS_SRC = backend/core/ids.c backend/core/redis.c backend/core/log.c \
           backend/core/config.c backend/core/validate.c backend/core/formats.c \
-          backend/social/social_config.c backend/social/provider.c
+          backend/social/social_config.c backend/social/provider.c \
+          backend/certification/cert_config.c
 $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
                   $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t

@@ -73,25 +73,33 @@ wait_for() {
 }
 
 # The demo's provider credentials: WeChat app secrets, the app's Alipay key
-# pair (its public half is the stand-in's to check requests with) and the
-# stand-in's own "Alipay" key pair (its public half is the backend's).
+# pair (its public half is the stand-in's to check requests with), the
+# stand-in's own "Alipay" key pair (its public half is the backend's), an
+# Alibaba Cloud AccessKey secret, and the certification key that seals ID
+# numbers. Each made once, when missing.
 social_keys() {
     dir="$run/social"
-    [ -f "$dir/seed" ] && return 0
     (
         umask 077
         mkdir -p "$dir"
         for app in web app mini; do
+            [ -f "$dir/wechat-$app.secret" ] && continue
             od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/wechat-$app.secret"
         done
         for who in alipay-app standin-alipay; do
+            [ -f "$dir/$who-public.pem" ] && continue
             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
                 -out "$dir/$who-private.pem" 2>/dev/null
             openssl pkey -in "$dir/$who-private.pem" -pubout \
                 -out "$dir/$who-public.pem"
         done
-        cp "$dir/standin-alipay-public.pem" "$dir/alipay-public.pem"
-        head -c 32 /dev/urandom > "$dir/seed"
+        [ -f "$dir/alipay-public.pem" ] \
+            || cp "$dir/standin-alipay-public.pem" "$dir/alipay-public.pem"
+        [ -f "$dir/seed" ] || head -c 32 /dev/urandom > "$dir/seed"
+        [ -f "$dir/aliyun.secret" ] \
+            || od -An -N15 -tx1 /dev/urandom | tr -d ' \n' > "$dir/aliyun.secret"
+        [ -f "$dir/certification.key" ] \
+            || od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$dir/certification.key"
     )
 }
 
@@ -179,6 +187,7 @@ CONF
             --alipay-app-id 2021000000000001 \
             --alipay-key "$run/social/standin-alipay-private.pem" \
             --app-public "$run/social/alipay-app-public.pem" \
+            --aliyun-key "LTAIstandin0001:$(cat "$run/social/aliyun.secret")" \
             --slow-ms $((provider_timeout + 1000)) \
             >> "$run/logs/standin.log" 2>&1 &
         echo $! > "$run/standin.pid"

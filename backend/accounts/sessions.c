@@ -277,6 +277,66 @@ ucb_session_revoke(const char *uid, const char *sid)
 
 
 /*
+ * A certification's level for every live session of uid: only records of
+ * uid's, only upwards, never bringing back one that is gone. KEYS[1] the
+ * record; ARGV: the uid field, uid, the level field, the level.
+ */
+static const char  raise_script[] =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end "
+    "local lv = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0') "
+    "if lv and lv >= tonumber(ARGV[4]) then return 0 end "
+    "redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) return 1";
+
+
+int
+ucb_session_raise_level(const char *uid, int level)
+{
+    int          rc;
+    size_t       i;
+    char         index[UC_KEY_MAX], key[UC_KEY_MAX], lv[8];
+    redisReply  *r, *one;
+
+    uc_key_user_sessions(index, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                         uid, strlen(uid));
+    snprintf(lv, sizeof(lv), "%d", level);
+
+    r = checked(ucb_redis_command("ZRANGE %s 0 -1", index));
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+        return -1;
+    }
+
+    rc = 0;
+
+    for (i = 0; i < r->elements; i++) {
+        if (r->element[i]->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+
+        uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
+                       r->element[i]->str, r->element[i]->len);
+
+        one = checked(ucb_redis_command("EVAL %s 1 %s %s %s %s %s",
+                                        raise_script, key,
+                                        uc_session_fields[UC_SF_UID], uid,
+                                        uc_session_fields[UC_SF_LEVEL], lv));
+        if (one == NULL) {
+            rc = -1;
+            continue;
+        }
+
+        freeReplyObject(one);
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+/*
  * Every session of uid issued at or before `before` (unix seconds; 0: all)
  * but except_sid (NULL: none), by each record's own issue time: the
  * index's score is an expiry, which a change of session_ttl would make a

@@ -10,6 +10,7 @@
 #include "uc_config.h"
 #include "ucb.h"
 #include "social.h"
+#include "certification.h"
 
 
 ucb_config_t  ucb_conf;
@@ -47,6 +48,7 @@ defaults(void)
            "/usr/lib/python3/dist-packages/stdnum/cn/loc.dat");
 
     ucb_social_config_defaults();
+    ucb_cert_config_defaults();
 }
 
 
@@ -63,8 +65,8 @@ set_string(char *dst, size_t size, const char *value)
 }
 
 
-static int
-set_long(long *dst, const char *value, long min, long max)
+int
+ucb_config_long(long *dst, const char *value, long min, long max)
 {
     long   v;
     char  *end;
@@ -93,7 +95,7 @@ set_address(char *host, size_t size, int *port, const char *value)
         return -1;
     }
 
-    if (set_long(&p, colon + 1, 1, 65535) != 0) {
+    if (ucb_config_long(&p, colon + 1, 1, 65535) != 0) {
         return -1;
     }
 
@@ -114,7 +116,8 @@ set(const char *name, const char *value)
 #define STR(n, f)   if (strcmp(name, n) == 0) \
                         return set_string(ucb_conf.f, sizeof(ucb_conf.f), value)
 #define NUM(n, f, lo, hi)  if (strcmp(name, n) == 0) { \
-                        rc = set_long(&v, value, lo, hi); ucb_conf.f = v; \
+                        rc = ucb_config_long(&v, value, lo, hi); \
+                        ucb_conf.f = v; \
                         return rc; }
 
     if (strcmp(name, "listen") == 0 && strncmp(value, "unix:", 5) == 0) {
@@ -168,7 +171,41 @@ set(const char *name, const char *value)
 #undef STR
 #undef NUM
 
-    return ucb_social_config_set(name, value);
+    rc = ucb_social_config_set(name, value);
+
+    return rc != -2 ? rc : ucb_cert_config_set(name, value);
+}
+
+
+int
+ucb_config_secret(const char *path, char *dst, size_t size)
+{
+    FILE    *f;
+    size_t   n;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        ucb_log(UCB_LOG_ERROR, "cannot read a secret's file",
+                "\"file\":\"%s\",\"error\":\"%s\"", path, strerror(errno));
+        return -1;
+    }
+
+    if (fgets(dst, (int) size, f) == NULL) {
+        dst[0] = '\0';
+    }
+
+    fclose(f);
+
+    n = strcspn(dst, "\r\n");
+    dst[n] = '\0';
+
+    if (n == 0 || n >= size - 1) {
+        ucb_log(UCB_LOG_ERROR, "a secret's file is empty or too long",
+                "\"file\":\"%s\"", path);
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -23,6 +23,7 @@
 #include "ucb.h"
 #include "uc_ident.h"
 #include "social.h"
+#include "certification.h"
 
 
 typedef struct {
@@ -116,6 +117,8 @@ static const ucb_route_t  routes[] = {
     { "GET",    "/uc/v1/me/identities",            ucb_h_me_identities, 1 },
     { "DELETE", "/uc/v1/me/identities/{}",         ucb_h_me_identity_delete,
       1 },
+    { "POST",   "/uc/v1/certification/person",     ucb_h_cert_person, 1 },
+    { "GET",    "/uc/v1/certification/person",     ucb_h_cert_person_get, 1 },
     { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
     { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
     { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },

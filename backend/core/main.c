@@ -15,6 +15,7 @@
 
 #include "ucb.h"
 #include "social.h"
+#include "certification.h"
 
 
 uc_keyring_t  ucb_keys;
@@ -81,6 +82,12 @@ main(int argc, char **argv)
         || ucb_outbox_start() != 0)
     {
         fprintf(stderr, "uc-backend: start-up failed (is Redis up?)\n");
+        return 1;
+    }
+
+    if (ucb_cert_start() != 0) {
+        fprintf(stderr, "uc-backend: the certification settings are wrong "
+                "(see the log above)\n");
         return 1;
     }
 

@@ -63,6 +63,26 @@ revoke_for(const ucb_event_t *e)
 }
 
 
+/* a certification's level, for every live session (again: idempotent) */
+static int
+raise_for(const ucb_event_t *e)
+{
+    int      rc;
+    json_t  *data;
+
+    if (strcmp(e->type, "user.certified") != 0) {
+        return 0;
+    }
+
+    data = json_loads(e->data, 0, NULL);
+    rc = ucb_session_raise_level(e->user_id,
+             (int) json_integer_value(json_object_get(data, "level")));
+    json_decref(data);
+
+    return rc;
+}
+
+
 static int
 relay_batch(void)
 {
@@ -83,7 +103,7 @@ relay_batch(void)
         snprintf(created, sizeof(created), "%lld",
                  (long long) rows[i].created_at);
 
-        if (revoke_for(&rows[i]) != 0) {
+        if (revoke_for(&rows[i]) != 0 || raise_for(&rows[i]) != 0) {
             break;
         }
 

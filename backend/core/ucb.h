@@ -67,6 +67,11 @@ extern ucb_config_t  ucb_conf;
 extern uc_keyring_t  ucb_keys;
 
 int ucb_config_load(const char *path, char *err, size_t errlen);
+/* a setting's number within [min, max]: 0, or -1 */
+int ucb_config_long(long *dst, const char *value, long min, long max);
+/* a secret's file: one line, the newline dropped; -1 (logged) when it
+   cannot be read, is empty or too long */
+int ucb_config_secret(const char *path, char *dst, size_t size);
 
 
 /* ------------------------------------------------------------ logging */
@@ -222,6 +227,8 @@ int ucb_session_revoke(const char *uid, const char *sid);
 int ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
+/* every live session of uid at level at least (certification); 0, -1 */
+int ucb_session_raise_level(const char *uid, int level);
 /* 1 when the session covers line (mid: the merchant it acts for, "" when
    none), 0 when not, -1 when Redis failed */
 int ucb_session_admits(const char *sid, const char *line, char *mid,

@@ -43,18 +43,24 @@ ticket_key(char *dst, size_t size, const char *ticket)
 }
 
 
-/* 1 when the line (req->line) wants a verified phone, -1 on error */
+/* 1 when the line (req->line) wants a verified phone the account lacks,
+   -1 when that cannot be told */
 static int
 phone_required(ucb_req_t *req, const char *uid)
 {
-    int      want;
+    int      want, rc;
     size_t   i;
     json_t  *line, *ids, *row;
 
-    if (req->line[0] == '\0'
-        || ucb_store_line_get(req->line, &line) != UCB_OK)
-    {
+    if (req->line[0] == '\0') {
         return 0;
+    }
+
+    /* a line that cannot be read is no line that wants nothing */
+    rc = ucb_store_line_get(req->line, &line);
+
+    if (rc != UCB_OK) {
+        return rc == UCB_NOT_FOUND ? 0 : -1;
     }
 
     want = json_is_true(json_object_get(json_object_get(line, "settings"),
@@ -395,8 +401,9 @@ ucb_h_login_complete(ucb_req_t *req)
     }
 
     if (u.status != UCB_USER_ACTIVE) {
-        ucb_error(req, 403, u.status == UCB_USER_FROZEN ? "account_frozen"
-                                                        : "account_deactivated",
+        ucb_error(req, 403,
+                  u.status == UCB_USER_FROZEN ? "account_frozen"
+                                              : "account_deactivated",
                   "this account cannot sign in");
         goto done;
     }

@@ -196,8 +196,8 @@ collect(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 
-static void
-fail(ucb_provider_error_t *err, int status, const char *code,
+void
+ucb_provider_fail(ucb_provider_error_t *err, int status, const char *code,
     const char *message, int retry)
 {
     memset(err, 0, sizeof(*err));
@@ -223,16 +223,17 @@ call(const char *url, const char *form, char **body, size_t *len,
     left = deadline > 0 ? (long) (deadline - now_ms()) : ucb_social.timeout_ms;
 
     if (left <= 0) {
-        fail(err, 504, "provider_timeout", "the provider did not answer in "
-             "time; try again", 1);
+        ucb_provider_fail(err, 504, "provider_timeout",
+                          "the provider did not answer in time; try again", 1);
         return -1;
     }
 
     h = take(left < ucb_social.wait_ms ? left : ucb_social.wait_ms);
 
     if (h == NULL) {
-        fail(err, 503, "provider_busy", "too many sign-ins through providers "
-             "at once; try again shortly", 1);
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "too many sign-ins through providers at once; try "
+                          "again shortly", 1);
         return -1;
     }
 
@@ -268,8 +269,8 @@ call(const char *url, const char *form, char **body, size_t *len,
 
     if (rc == CURLE_OK && status == 200) {
         if (a.data == NULL) {
-            fail(err, 502, "provider_error", "the provider's answer was "
-                 "empty", 0);
+            ucb_provider_fail(err, 502, "provider_error",
+                              "the provider's answer was empty", 0);
             return -1;
         }
 
@@ -281,23 +282,24 @@ call(const char *url, const char *form, char **body, size_t *len,
     free(a.data);
 
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-        fail(err, 504, "provider_timeout", "the provider did not answer in "
-             "time; try again", 1);
+        ucb_provider_fail(err, 504, "provider_timeout",
+                          "the provider did not answer in time; try again", 1);
 
     } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
                || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR
                || rc == CURLE_GOT_NOTHING || rc == CURLE_SSL_CONNECT_ERROR)
     {
-        fail(err, 503, "provider_unavailable", "the provider cannot be "
-             "reached; try again shortly", 5);
+        ucb_provider_fail(err, 503, "provider_unavailable",
+                          "the provider cannot be reached; try again "
+                          "shortly", 5);
 
     } else if (a.too_large) {
-        fail(err, 502, "provider_error", "the provider's answer was too "
-             "large", 0);
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the provider's answer was too large", 0);
 
     } else {
-        fail(err, 502, "provider_error", "the provider answered with an "
-             "error", 0);
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the provider answered with an error", 0);
     }
 
     err->errcode = rc != CURLE_OK ? (long) rc : status;

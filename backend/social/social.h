@@ -113,6 +113,9 @@ int ucb_provider_post_form(const char *url, const char *form, char **body,
    it does not fit */
 int ucb_url_append(char *dst, size_t size, size_t *n, const char *value);
 int ucb_provider_start(void);
+/* fills *err: our envelope's status, code and message for a refusal */
+void ucb_provider_fail(ucb_provider_error_t *err, int status,
+    const char *code, const char *message, int retry);
 /*
  * A sign-in's calls share one deadline (provider_timeout_ms from here), so
  * one sign-in holds its thread no longer, however many calls it makes.

@@ -123,25 +123,6 @@ set_appid(char *dst, const char *value)
 }
 
 
-static int
-set_ms(long *dst, const char *value, long min, long max)
-{
-    long   v;
-    char  *end;
-
-    errno = 0;
-    v = strtol(value, &end, 10);
-
-    if (errno != 0 || end == value || *end != '\0' || v < min || v > max) {
-        return -1;
-    }
-
-    *dst = v;
-
-    return 0;
-}
-
-
 int
 ucb_social_config_set(const char *name, const char *value)
 {
@@ -201,55 +182,22 @@ ucb_social_config_set(const char *name, const char *value)
     }
 
     if (strcmp(name, "provider_connect_timeout_ms") == 0) {
-        return set_ms(&ucb_social.connect_timeout_ms, value, 10, 60000);
+        return ucb_config_long(&ucb_social.connect_timeout_ms, value, 10, 60000);
     }
 
     if (strcmp(name, "provider_timeout_ms") == 0) {
-        return set_ms(&ucb_social.timeout_ms, value, 10, 120000);
+        return ucb_config_long(&ucb_social.timeout_ms, value, 10, 120000);
     }
 
     if (strcmp(name, "provider_calls") == 0) {
-        return set_ms(&ucb_social.calls, value, 1, 1024);
+        return ucb_config_long(&ucb_social.calls, value, 1, 1024);
     }
 
     if (strcmp(name, "provider_wait_ms") == 0) {
-        return set_ms(&ucb_social.wait_ms, value, 0, 60000);
+        return ucb_config_long(&ucb_social.wait_ms, value, 0, 60000);
     }
 
     return -2;
-}
-
-
-/* a secret's file: one line of printable ASCII, the newline dropped */
-static int
-read_secret(const char *path, char *dst, size_t size)
-{
-    FILE    *f;
-    size_t   n;
-
-    f = fopen(path, "r");
-    if (f == NULL) {
-        ucb_log(UCB_LOG_ERROR, "cannot read a provider secret",
-                "\"file\":\"%s\",\"error\":\"%s\"", path, strerror(errno));
-        return -1;
-    }
-
-    if (fgets(dst, (int) size, f) == NULL) {
-        dst[0] = '\0';
-    }
-
-    fclose(f);
-
-    n = strcspn(dst, "\r\n");
-    dst[n] = '\0';
-
-    if (n == 0 || n >= size - 1) {
-        ucb_log(UCB_LOG_ERROR, "a provider secret's file is empty or too "
-                "long", "\"file\":\"%s\"", path);
-        return -1;
-    }
-
-    return 0;
 }
 
 
@@ -299,7 +247,7 @@ ucb_social_start(void)
         }
 
         if (app->appid[0] != '\0'
-            && read_secret(app->secret_file, app->secret,
+            && ucb_config_secret(app->secret_file, app->secret,
                            sizeof(app->secret)) != 0)
         {
             return -1;

@@ -149,6 +149,8 @@ int ucb_store_dict_item_delete(const char *name, const char *code,
     const char *actor, int64_t *version);
 /* *out: a new JSON array of {name, version, items} */
 int ucb_store_dicts(json_t **out);
+/* UCB_OK when the dictionary has the code, UCB_NOT_FOUND when not */
+int ucb_store_dict_has(const char *name, const char *code);
 
 /*
  * Business lines (store_lines.c). A line's record as the admin API shows
@@ -349,5 +351,36 @@ int ucb_store_identities(const char *uid, json_t **out);
    UCB_TAKEN another's, UCB_CONFLICT the account has another phone; the
    same phone again changes nothing (*added 0) */
 int ucb_store_phone_add(const char *uid, const char *phone, int *added);
+
+/*
+ * Certification (store_certification.c): the sealed name and number
+ * (AES-256-GCM, sealed by the caller), their masks, a keyed hash of the
+ * number; certifying raises the account to level, writes user.certified
+ * (no personal data in it) and an audit row, in one transaction.
+ */
+typedef struct {
+    uint64_t        id;
+    const char     *uid;
+    const char     *kind;           /* "person" */
+    const char     *name_sealed;
+    const char     *name_masked;
+    const char     *id_sealed;
+    const char     *id_masked;
+    const char     *id_hash;
+    const char     *provider;
+    const char     *provider_request;
+    int             unique;         /* one identity, one account */
+    int             level;
+} ucb_certification_t;
+
+/* UCB_CONFLICT the account is certified already, UCB_TAKEN the identity
+   certifies another account, UCB_NOT_FOUND no active account */
+int ucb_store_certify(const ucb_certification_t *c);
+/* {id, kind, status, name, id_number (masked), provider, created_at} */
+int ucb_store_certification(const char *uid, const char *kind, json_t **out);
+/* whether the identity (its hash) certifies an account other than uid's:
+   1, 0, or -1 */
+int ucb_store_certified_elsewhere(const char *hash, const char *kind,
+    const char *uid);
 
 #endif /* UCB_STORE_H */

@@ -183,6 +183,33 @@ ucb_store_flag_lines(json_t **out)
 
 
 int
+ucb_store_dict_has(const char *name, const char *code)
+{
+    int             rc;
+    int64_t         n;
+    ucb_db_stmt_t  *s;
+
+    s = ucb_db_stmt(S_DICT_HAS);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, name);
+    ucb_db_bind_text(s, 2, code);
+
+    rc = ucb_db_step(s);
+    n = rc == UCB_DB_ROW ? ucb_db_int64(s, 0) : 0;
+    ucb_db_reset(s);
+
+    if (rc != UCB_DB_ROW) {
+        return UCB_ERROR;
+    }
+
+    return n > 0 ? UCB_OK : UCB_NOT_FOUND;
+}
+
+
+int
 ucb_store_dict_version(const char *name, int64_t *version)
 {
     int            rc;

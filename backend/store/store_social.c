@@ -48,66 +48,12 @@ kinds(const ucb_social_ids_t *in, kinds_t *k)
 }
 
 
-/* the account of (kind, value): UCB_OK, UCB_NOT_FOUND or UCB_ERROR */
-static int
-find(const char *kind, const char *value, ucb_user_t *u)
-{
-    int             rc;
-    ucb_db_stmt_t  *s;
-
-    s = ucb_db_stmt(S_FIND_LOGIN);
-    if (s == NULL) {
-        return UCB_ERROR;
-    }
-
-    ucb_db_bind_text(s, 1, kind);
-    ucb_db_bind_text(s, 2, value);
-
-    rc = ucb_db_step(s);
-
-    if (rc == UCB_DB_ROW) {
-        snprintf(u->id, sizeof(u->id), "%s", ucb_db_text(s, 0));
-        u->seq = ucb_db_int64(s, 1);
-        u->status = (int) ucb_db_int64(s, 2);
-        u->level = (int) ucb_db_int64(s, 3);
-        snprintf(u->password, sizeof(u->password), "%s", ucb_db_text(s, 4));
-    }
-
-    ucb_db_reset(s);
-
-    return rc == UCB_DB_ROW ? UCB_OK
-           : rc == UCB_DB_DONE ? UCB_NOT_FOUND : UCB_ERROR;
-}
-
-
-static int
-get_user(const char *uid, ucb_user_t *u)
-{
-    int             rc;
-    ucb_db_stmt_t  *s;
-
-    s = ucb_db_stmt(S_GET_USER);
-    if (s == NULL) {
-        return UCB_ERROR;
-    }
-
-    ucb_db_bind_int64(s, 1, strtoll(uid, NULL, 10));
-
-    rc = ucb_db_step(s);
-
-    if (rc == UCB_DB_ROW) {
-        snprintf(u->id, sizeof(u->id), "%s", ucb_db_text(s, 0));
-        u->seq = ucb_db_int64(s, 1);
-        u->status = (int) ucb_db_int64(s, 2);
-        u->level = (int) ucb_db_int64(s, 3);
-        snprintf(u->password, sizeof(u->password), "%s", ucb_db_text(s, 4));
-    }
-
-    ucb_db_reset(s);
-
-    return rc == UCB_DB_ROW ? UCB_OK
-           : rc == UCB_DB_DONE ? UCB_NOT_FOUND : UCB_ERROR;
-}
+/*
+ * Lookups run on this thread's connection, so inside the caller's
+ * transaction: ucb_store_find_login and ucb_store_get_user.
+ */
+#define find(kind, value, u)  ucb_store_find_login(kind, value, u)
+#define get_user(uid, u)      ucb_store_get_user(uid, u)
 
 
 /* UCB_OK, UCB_CONFLICT (the row exists: someone bound it meanwhile) */
@@ -558,17 +504,15 @@ unlink_once(const char *uid, const char *provider)
         return removed == 0 ? UCB_NOT_FOUND : UCB_LAST_OWNER;
     }
 
-    data = json_pack("{s:s}", "provider", provider);
-    rc = ucb_st_event("user.identity_unlinked", uid, data);
-    json_decref(data);
-
-    if (rc != 0 || ucb_st_audit(uid, "identity_unlinked", provider) != 0
-        || ucb_db_commit() != 0)
-    {
+    if (ucb_st_audit(uid, "identity_unlinked", provider) != 0) {
         goto failed;
     }
 
-    ucb_outbox_kick();
+    data = json_pack("{s:s}", "provider", provider);
+
+    if (ucb_st_commit_event("user.identity_unlinked", uid, data) != UCB_OK) {
+        goto failed;
+    }
 
     return UCB_OK;
 
@@ -679,18 +623,17 @@ phone_add_once(const char *uid, const char *phone, int *added)
         goto failed;
     }
 
-    data = json_pack("{s:s}", "provider", "phone");
-    rc = ucb_st_event("user.identity_linked", uid, data);
-    json_decref(data);
+    if (ucb_st_audit(uid, "identity_linked", "phone") != 0) {
+        goto failed;
+    }
 
-    if (rc != 0 || ucb_st_audit(uid, "identity_linked", "phone") != 0
-        || ucb_db_commit() != 0)
-    {
+    data = json_pack("{s:s}", "provider", "phone");
+
+    if (ucb_st_commit_event("user.identity_linked", uid, data) != UCB_OK) {
         goto failed;
     }
 
     *added = 1;
-    ucb_outbox_kick();
 
     return UCB_OK;
 

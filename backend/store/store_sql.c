@@ -359,4 +359,21 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_USER_LEVEL_AT_LEAST] =
         "UPDATE users SET level = ?2, updated_at = ?3"
         " WHERE seq = ?1 AND level < ?2",
+    /* certification (store_certification.c) */
+    [S_CERT_INSERT] =
+        "INSERT INTO certifications (id, user_seq, kind, status, name_sealed,"
+        " name_masked, id_sealed, id_masked, id_hash, provider,"
+        " provider_request, created_at)"
+        " VALUES (?1, ?2, ?3, 'certified', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_CERT_GET] =
+        "SELECT c.id, c.kind, c.status, c.name_masked, c.id_masked,"
+        " c.provider, c.created_at FROM certifications c"
+        " JOIN users u ON u.seq = c.user_seq"
+        " WHERE u.id = CAST(?1 AS BIGINT) AND c.kind = ?2"
+        " AND c.status = 'certified'",
+    [S_CERT_HASH_OTHERS] =
+        "SELECT COUNT(*) FROM certifications WHERE id_hash = ?1"
+        " AND kind = ?2 AND status = 'certified' AND user_seq <> ?3",
+    [S_DICT_HAS] =
+        "SELECT COUNT(*) FROM dict_items WHERE dict = ?1 AND code = ?2",
 };

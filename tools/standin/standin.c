@@ -4,7 +4,8 @@
  *
  *   uc-standin --listen 127.0.0.1:PORT --seed FILE
  *       [--wechat-app APPID:SECRET]... [--alipay-app-id ID
- *        --alipay-key PEM --app-public PEM] [--slow-ms N]
+ *        --alipay-key PEM --app-public PEM] [--aliyun-key ID:SECRET]
+ *       [--slow-ms N]
  */
 
 #define _GNU_SOURCE            /* asprintf */
@@ -236,6 +237,36 @@ si_token_find(char provider, const char *token, char *appid, char *user,
     pthread_mutex_unlock(&lock);
 
     return rc;
+}
+
+
+int
+si_nonce_seen(const char *nonce)
+{
+    int       seen;
+    entry_t  *e;
+
+    if (nonce == NULL || nonce[0] == '\0' || strlen(nonce) >= sizeof(e->key)) {
+        return 1;
+    }
+
+    pthread_mutex_lock(&lock);
+    e = slot(codes, nonce, 0);
+    seen = e != NULL && e->provider == 'n';
+
+    if (!seen) {
+        e = slot(codes, nonce, 1);
+        if (e != NULL) {
+            memset(e, 0, sizeof(*e));
+            snprintf(e->key, sizeof(e->key), "%s", nonce);
+            e->provider = 'n';
+            e->expires = time(NULL) + 900;
+        }
+    }
+
+    pthread_mutex_unlock(&lock);
+
+    return seen;
 }
 
 
@@ -624,6 +655,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     {
         si_alipay(&r, &a);
 
+    } else if (strcmp(url, "/") == 0) {
+        si_aliyun(&r, &a);
+
+    } else if (strcmp(url, "/_standin/calls") == 0) {
+        si_text(&a, 200, "text/plain", "%ld\n", si_aliyun_billed());
+
     } else if (strcmp(url, "/health") == 0) {
         si_text(&a, 200, "text/plain", "ok\n");
 
@@ -770,6 +807,16 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[i], "--app-public") == 0) {
             si.app_public = load_key(argv[i + 1], 0);
+
+        } else if (strcmp(argv[i], "--aliyun-key") == 0) {
+            colon = strchr(argv[i + 1], ':');
+            if (colon == NULL) {
+                usage();
+            }
+            *colon = '\0';
+            snprintf(si.aliyun_id, sizeof(si.aliyun_id), "%s", argv[i + 1]);
+            snprintf(si.aliyun_secret, sizeof(si.aliyun_secret), "%s",
+                     colon + 1);
 
         } else if (strcmp(argv[i], "--slow-ms") == 0) {
             si.slow_ms = atol(argv[i + 1]);

@@ -12,7 +12,8 @@
  *     openid-* (Alipay open_id only), tamper-* (Alipay answer changed
  *     after signing), badsig-* (Alipay answer signed with another key),
  *     other-* (WeChat userinfo about someone else);
- *   - POST /_standin/code mints a code the way an app's SDK would get one.
+ *   - POST /_standin/code mints a code the way an app's SDK would get one;
+ *   - Alibaba Cloud's Id2MetaVerify answers by the name (standin_aliyun.c).
  *
  * Codes are single-use and expire (WeChat 10 minutes, Alipay 3 minutes);
  * ids are derived from the name, so a user is the same person across
@@ -45,6 +46,8 @@ typedef struct {
     EVP_PKEY       *alipay_key;        /* the stand-in's "Alipay" key */
     EVP_PKEY       *other_key;         /* for badsig-* */
     EVP_PKEY       *app_public;        /* the app's, to check requests */
+    char            aliyun_id[65];     /* Alibaba Cloud's AccessKey */
+    char            aliyun_secret[129];
     long            slow_ms;
     unsigned char   seed[32];          /* ids derive from it and the name */
 } si_conf_t;
@@ -107,7 +110,12 @@ void si_derive(char *dst, size_t n, const char *alphabet, const char *label,
 
 const si_app_t *si_wechat_app(const char *appid);
 
+/* 1 when nonce was seen (in the last 15 minutes or so), else remembered */
+int si_nonce_seen(const char *nonce);
+long si_aliyun_billed(void);
+
 void si_wechat(si_req_t *r, si_answer_t *a);
+void si_aliyun(si_req_t *r, si_answer_t *a);
 void si_alipay(si_req_t *r, si_answer_t *a);
 
 #endif /* UC_STANDIN_H */

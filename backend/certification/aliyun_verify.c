@@ -1,0 +1,212 @@
+/*
+ * uc-backend: Alibaba Cloud's two-element check, Id2MetaVerify (product
+ * cloudauth, version 2019-03-07, PROTOCOLS.md 3f), called as an RPC API:
+ * a POST of the form, signed with the AccessKey (libuc/uc_aliyun.c), a
+ * fresh SignatureNonce each (the provider refuses replays), the
+ * Timestamp in UTC.
+ *
+ *   {"RequestId":"...","Code":"200","Message":"success",
+ *    "ResultObject":{"BizCode":"1"}}     1 match, 2 mismatch, 3 no record
+ *
+ * Code and BizCode come as strings or numbers. The name and number are
+ * sent, never logged; the answer's RequestId is kept with the record.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "certification.h"
+#include "uc_aliyun.h"
+
+
+#define FORM_MAX  4096
+
+
+/* a string or a number of j's field as text; "" when neither */
+static void
+text_of(json_t *j, const char *field, char *dst, size_t size)
+{
+    json_t  *v;
+
+    v = json_object_get(j, field);
+    dst[0] = '\0';
+
+    if (json_is_string(v)) {
+        snprintf(dst, size, "%s", json_string_value(v));
+
+    } else if (json_is_integer(v)) {
+        snprintf(dst, size, "%lld", (long long) json_integer_value(v));
+    }
+}
+
+
+static void
+nonce(char dst[33])
+{
+    int            i;
+    unsigned char  raw[16];
+
+    RAND_bytes(raw, sizeof(raw));
+
+    for (i = 0; i < 16; i++) {
+        snprintf(dst + 2 * i, 3, "%02x", raw[i]);
+    }
+}
+
+
+int
+ucb_aliyun_id2meta(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err)
+{
+    int                 rc;
+    char                ts[24], sn[33], sig[29], *form, *sts, *body;
+    char                code[16], biz[8];
+    size_t              n, i, len, w;
+    json_t             *j, *result;
+    time_t              now;
+    struct tm           tm;
+    uc_aliyun_param_t   p[13];
+
+    request_id[0] = '\0';
+    form = sts = body = NULL;
+    rc = -1;
+    ucb_provider_begin();
+
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    nonce(sn);
+
+    n = 0;
+    p[n++] = (uc_aliyun_param_t) { "Action", "Id2MetaVerify" };
+    p[n++] = (uc_aliyun_param_t) { "Version", "2019-03-07" };
+    p[n++] = (uc_aliyun_param_t) { "Format", "JSON" };
+    p[n++] = (uc_aliyun_param_t) { "AccessKeyId", ucb_cert.access_key_id };
+    p[n++] = (uc_aliyun_param_t) { "SignatureMethod", "HMAC-SHA1" };
+    p[n++] = (uc_aliyun_param_t) { "SignatureVersion", "1.0" };
+    p[n++] = (uc_aliyun_param_t) { "SignatureNonce", sn };
+    p[n++] = (uc_aliyun_param_t) { "Timestamp", ts };
+    p[n++] = (uc_aliyun_param_t) { "ParamType", "normal" };
+    p[n++] = (uc_aliyun_param_t) { "IdentifyNum", id_number };
+    p[n++] = (uc_aliyun_param_t) { "UserName", name };
+
+    sts = malloc(FORM_MAX);
+    form = malloc(FORM_MAX);
+
+    if (sts == NULL || form == NULL) {
+        ucb_provider_fail(err, 500, "internal_error", "out of memory", 0);
+        goto done;
+    }
+
+    len = uc_aliyun_string_to_sign("POST", p, n, sts, FORM_MAX);
+
+    if (len >= FORM_MAX
+        || uc_aliyun_sign(ucb_cert.access_key_secret, sts, len, sig) != 0)
+    {
+        ucb_provider_fail(err, 500, "internal_error",
+                          "the call cannot be signed", 0);
+        goto done;
+    }
+
+    p[n++] = (uc_aliyun_param_t) { "Signature", sig };
+
+    /* the form: the canonical query, then the signature */
+    len = uc_aliyun_query(p, n, form, FORM_MAX);
+    w = len < FORM_MAX ? (size_t) snprintf(form + len, FORM_MAX - len,
+                                           "&Signature=") : FORM_MAX;
+
+    if (len + w >= FORM_MAX
+        || uc_aliyun_encode(sig, form + len + w, FORM_MAX - len - w)
+           >= FORM_MAX - len - w)
+    {
+        ucb_provider_fail(err, 400, "validation_failed",
+                          "the name is too long", 0);
+        goto done;
+    }
+
+    if (ucb_provider_post_form(ucb_cert.endpoint, form, &body, &len, err)
+        != 0)
+    {
+        goto done;
+    }
+
+    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+
+    if (j == NULL || !json_is_object(j)) {
+        json_decref(j);
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the provider's answer could not be read", 0);
+        goto done;
+    }
+
+    text_of(j, "Code", code, sizeof(code));
+    result = json_object_get(j, "ResultObject");
+    text_of(result, "BizCode", biz, sizeof(biz));
+    text_of(j, "RequestId", request_id, size);
+
+    for (i = 0; request_id[i] != '\0'; i++) {
+        if (!((request_id[i] >= '0' && request_id[i] <= '9')
+              || (request_id[i] >= 'A' && request_id[i] <= 'Z')
+              || (request_id[i] >= 'a' && request_id[i] <= 'z')
+              || request_id[i] == '-'))
+        {
+            request_id[0] = '\0';
+            break;
+        }
+    }
+
+    json_decref(j);
+
+    if (strcmp(code, "200") == 0 && (strcmp(biz, "1") == 0
+                                     || strcmp(biz, "2") == 0
+                                     || strcmp(biz, "3") == 0))
+    {
+        rc = biz[0] - '0';
+        goto done;
+    }
+
+    /* 402 the registry's own trouble, 403 too many calls, 500 theirs */
+    if (strcmp(code, "402") == 0 || strcmp(code, "403") == 0
+        || strcmp(code, "500") == 0)
+    {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "the verification service is busy; try again "
+                          "later", 5);
+
+    } else if (code[0] == '4') {
+        ucb_provider_fail(err, 502, "provider_misconfigured",
+                          "the verification service refused this service's "
+                          "call", 0);
+
+    } else {
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the verification service gave no answer", 0);
+    }
+
+    err->errcode = strtol(code, NULL, 10);
+
+done:
+
+    if (sts != NULL) {
+        OPENSSL_cleanse(sts, FORM_MAX);
+    }
+
+    if (form != NULL) {
+        OPENSSL_cleanse(form, FORM_MAX);
+    }
+
+    if (body != NULL) {
+        OPENSSL_cleanse(body, len);
+    }
+
+    free(sts);
+    free(form);
+    free(body);
+
+    return rc;
+}

@@ -1,0 +1,153 @@
+/*
+ * uc-backend: certification's settings.
+ *
+ *   certification_key = FILE      64 hex digits (32 random bytes), 0600:
+ *                                 the sealing and hashing keys derive
+ *                                 from it; without it, no certification
+ *   aliyun_cloudauth = https://cloudauth.cn-shanghai.aliyuncs.com
+ *   aliyun_access_key_id = ...
+ *   aliyun_access_key_secret_file = FILE
+ *   certification_attempts = 5    per user per day
+ *   certification_reuse_s = 86400 a provider's answer reused this long
+ *   certification_unique = 1      one identity certifies one account
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "certification.h"
+
+
+ucb_cert_conf_t  ucb_cert;
+
+
+void
+ucb_cert_config_defaults(void)
+{
+    memset(&ucb_cert, 0, sizeof(ucb_cert));
+    strcpy(ucb_cert.endpoint, "https://cloudauth.cn-shanghai.aliyuncs.com");
+    ucb_cert.attempts = 5;
+    ucb_cert.reuse_s = 86400;
+    ucb_cert.unique = 1;
+}
+
+
+static int
+set_text(char *dst, size_t size, const char *value)
+{
+    if (strlen(value) >= size || strpbrk(value, "\"'<> \t") != NULL) {
+        return -1;
+    }
+
+    strcpy(dst, value);
+
+    return 0;
+}
+
+
+int
+ucb_cert_config_set(const char *name, const char *value)
+{
+    if (strcmp(name, "certification_key") == 0) {
+        return set_text(ucb_cert.key_file, sizeof(ucb_cert.key_file), value);
+    }
+
+    if (strcmp(name, "aliyun_cloudauth") == 0) {
+        /* https, or plain http to this machine (the stand-in) */
+        if (strncmp(value, "https://", 8) != 0
+            && strncmp(value, "http://127.0.0.1", 16) != 0)
+        {
+            return -1;
+        }
+
+        return set_text(ucb_cert.endpoint, sizeof(ucb_cert.endpoint), value);
+    }
+
+    if (strcmp(name, "aliyun_access_key_id") == 0) {
+        return set_text(ucb_cert.access_key_id,
+                        sizeof(ucb_cert.access_key_id), value);
+    }
+
+    if (strcmp(name, "aliyun_access_key_secret_file") == 0) {
+        return set_text(ucb_cert.access_key_secret_file,
+                        sizeof(ucb_cert.access_key_secret_file), value);
+    }
+
+    if (strcmp(name, "certification_attempts") == 0) {
+        return ucb_config_long(&ucb_cert.attempts, value, 1, 1000);
+    }
+
+    if (strcmp(name, "certification_reuse_s") == 0) {
+        return ucb_config_long(&ucb_cert.reuse_s, value, 0, 30L * 86400);
+    }
+
+    if (strcmp(name, "certification_unique") == 0) {
+        return ucb_config_long(&ucb_cert.unique, value, 0, 1);
+    }
+
+    return -2;
+}
+
+
+int
+ucb_cert_start(void)
+{
+    int            i;
+    char           hex[80];
+    unsigned int   len;
+    unsigned char  master[32];
+
+    if (ucb_cert.key_file[0] == '\0') {
+        return 0;
+    }
+
+    if (ucb_config_secret(ucb_cert.key_file, hex, sizeof(hex)) != 0
+        || strlen(hex) != 64 || strspn(hex, "0123456789abcdefABCDEF") != 64)
+    {
+        ucb_log(UCB_LOG_ERROR, "certification_key must hold 64 hex digits",
+                "\"file\":\"%s\"", ucb_cert.key_file);
+        return -1;
+    }
+
+    for (i = 0; i < 32; i++) {
+        sscanf(hex + 2 * i, "%2hhx", &master[i]);
+    }
+
+    OPENSSL_cleanse(hex, sizeof(hex));
+
+    /* two keys from one: sealing, and hashing for uniqueness */
+    HMAC(EVP_sha256(), master, sizeof(master),
+         (const unsigned char *) "usercenter seal v1", 18, ucb_cert.seal_key,
+         &len);
+    HMAC(EVP_sha256(), master, sizeof(master),
+         (const unsigned char *) "usercenter hash v1", 18, ucb_cert.hash_key,
+         &len);
+    OPENSSL_cleanse(master, sizeof(master));
+    ucb_cert.have_key = 1;
+
+    if (ucb_cert.access_key_id[0] != '\0'
+        && ucb_config_secret(ucb_cert.access_key_secret_file,
+                             ucb_cert.access_key_secret,
+                             sizeof(ucb_cert.access_key_secret)) != 0)
+    {
+        ucb_log(UCB_LOG_ERROR, "the Alibaba Cloud AccessKey secret cannot "
+                "be read", "\"file\":\"%s\"",
+                ucb_cert.access_key_secret_file);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ucb_cert_enabled(void)
+{
+    return ucb_cert.have_key && ucb_cert.access_key_secret[0] != '\0';
+}

@@ -1,0 +1,58 @@
+/*
+ * uc-backend: certification (issue 14), what its files share.
+ *
+ *   cert_config.c    settings: the sealing key, the provider's credentials
+ *   vault.c          sealing (AES-256-GCM) and keyed hashes of personal data
+ *   aliyun_verify.c  Alibaba Cloud's Id2MetaVerify, RPC-signed
+ *   person.c         POST/GET /uc/v1/certification/person
+ */
+
+#ifndef UCB_CERTIFICATION_H
+#define UCB_CERTIFICATION_H
+
+#include <stddef.h>
+
+#include "ucb.h"
+#include "social.h"         /* the provider calls (provider.c) */
+
+
+typedef struct {
+    char            key_file[256];
+    unsigned char   seal_key[32];      /* derived from the file's key */
+    unsigned char   hash_key[32];
+    int             have_key;
+
+    char            endpoint[UCB_SOCIAL_URL_MAX];
+    char            access_key_id[65];
+    char            access_key_secret_file[256];
+    char            access_key_secret[129];
+
+    long            attempts;          /* per user per day */
+    long            reuse_s;           /* a provider's answer reused */
+    long            unique;            /* one identity, one account */
+} ucb_cert_conf_t;
+
+extern ucb_cert_conf_t  ucb_cert;
+
+int ucb_cert_config_set(const char *name, const char *value);
+void ucb_cert_config_defaults(void);
+int ucb_cert_start(void);
+int ucb_cert_enabled(void);
+
+/* vault.c: "v1." base64(nonce | ciphertext | tag); 0 or -1 */
+int ucb_seal(const char *plain, char *out, size_t size);
+int ucb_unseal(const char *sealed, char *out, size_t size);
+/* HMAC-SHA256 under the hash key, hex */
+void ucb_keyed_hash(const char *value, char hex[65]);
+/* 11010519491231002X -> 1101**********002X; 张三丰 -> 张** */
+void ucb_mask_id_number(char *dst, size_t size, const char *id);
+void ucb_mask_name(char *dst, size_t size, const char *name);
+
+/* aliyun_verify.c: 1 match, 2 mismatch, 3 no record; -1 and *err */
+int ucb_aliyun_id2meta(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err);
+
+void ucb_h_cert_person(ucb_req_t *req);
+void ucb_h_cert_person_get(ucb_req_t *req);
+
+#endif /* UCB_CERTIFICATION_H */

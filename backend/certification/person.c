@@ -1,0 +1,401 @@
+/*
+ * uc-backend: personal certification.
+ *
+ *   POST /uc/v1/certification/person {"name", "id_number"}
+ *   GET  /uc/v1/certification/person
+ *
+ * The number is checked first (GB 11643: check character, a real birth
+ * date, a GB/T 2260 division of the regions dictionary, historical ones
+ * included), then: certified already (409), the identity certifying
+ * another account (409, unless certification_unique = 0), the day's
+ * attempts (429); then the provider's two-element check, whose answer is
+ * reused for certification_reuse_s (providers bill per call). A match
+ * seals the name and number (AES-256-GCM), raises the account to level 3
+ * and every live session with it, so the gateways enforce level 3 at
+ * once; user.certified carries neither. Mismatch and no record are 422
+ * with their own codes; the provider down 503, slow 504.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+
+#include "certification.h"
+#include "uc_cn.h"
+
+
+#define NAME_MAX_BYTES  64
+#define LEVEL_CERTIFIED 3
+
+
+/* a person's name: 2 to 20 characters of UTF-8, letters and the middle
+   dots of transliterated names, no digits, controls or punctuation */
+static int
+name_valid(const char *s)
+{
+    size_t  n, at, c, chars;
+
+    n = strlen(s);
+
+    if (n == 0 || n > NAME_MAX_BYTES || !ucb_valid_utf8(s, n)) {
+        return 0;
+    }
+
+    for (at = 0, chars = 0; at < n; at += c, chars++) {
+        c = ucb_utf8_char((const unsigned char *) s + at, n - at);
+
+        if (c == 0) {
+            return 0;
+        }
+
+        if (c == 1 && !isalpha((unsigned char) s[at]) && s[at] != ' ') {
+            return 0;
+        }
+    }
+
+    return chars >= 2 && chars <= 20 && s[0] != ' ' && s[n - 1] != ' ';
+}
+
+
+static void
+attempts_key(char *dst, size_t size, const char *uid)
+{
+    char       day[16];
+    time_t     now;
+    struct tm  tm;
+
+    /* the day as the user lives it: Beijing's */
+    now = time(NULL) + 8 * 3600;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof(day), "%Y%m%d", &tm);
+
+    snprintf(dst, size, "%s{u:%s}:cert:%s", ucb_conf.prefix, uid, day);
+}
+
+
+/* the day's attempts after this one; -1 when Redis fails */
+static long
+count_attempt(const char *uid)
+{
+    long         n;
+    char         key[UC_KEY_MAX + 32];
+    redisReply  *r;
+
+    attempts_key(key, sizeof(key), uid);
+    r = ucb_redis_command("INCR %s", key);
+
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+        return -1;
+    }
+
+    n = (long) r->integer;
+    freeReplyObject(r);
+
+    if (n == 1) {
+        r = ucb_redis_command("EXPIRE %s 172800", key);
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+    }
+
+    return n;
+}
+
+
+/* a provider's answer for (name, number), reused: its key by keyed hash */
+static void
+answer_key(char *dst, size_t size, const char *name, const char *id)
+{
+    char  both[NAME_MAX_BYTES + 32], hex[65];
+
+    snprintf(both, sizeof(both), "%s|%s", id, name);
+    ucb_keyed_hash(both, hex);
+    OPENSSL_cleanse(both, sizeof(both));
+
+    snprintf(dst, size, "%s{cv:%s}", ucb_conf.prefix, hex);
+}
+
+
+static int
+reused_answer(const char *key)
+{
+    int          biz;
+    redisReply  *r;
+
+    if (ucb_cert.reuse_s == 0) {
+        return 0;
+    }
+
+    r = ucb_redis_command("GET %s", key);
+    biz = r != NULL && r->type == REDIS_REPLY_STRING && r->len == 1
+          && r->str[0] >= '1' && r->str[0] <= '3' ? r->str[0] - '0' : 0;
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    return biz;
+}
+
+
+static void
+keep_answer(const char *key, int biz)
+{
+    redisReply  *r;
+
+    if (ucb_cert.reuse_s == 0) {
+        return;
+    }
+
+    r = ucb_redis_command("SET %s %d EX %ld", key, biz, ucb_cert.reuse_s);
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+}
+
+
+static int
+certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
+    const char *request_id)
+{
+    int                   rc;
+    char                  name_sealed[256], id_sealed[128];
+    char                  name_masked[NAME_MAX_BYTES + 1], id_masked[32];
+    uint64_t              cid;
+    ucb_certification_t   c;
+
+    if (ucb_id_next(&cid) != 0
+        || ucb_seal(name, name_sealed, sizeof(name_sealed)) != 0
+        || ucb_seal(id, id_sealed, sizeof(id_sealed)) != 0)
+    {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return -1;
+    }
+
+    ucb_mask_name(name_masked, sizeof(name_masked), name);
+    ucb_mask_id_number(id_masked, sizeof(id_masked), id);
+
+    memset(&c, 0, sizeof(c));
+    c.id = cid;
+    c.uid = req->uid;
+    c.kind = "person";
+    c.name_sealed = name_sealed;
+    c.name_masked = name_masked;
+    c.id_sealed = id_sealed;
+    c.id_masked = id_masked;
+    c.id_hash = hash;
+    c.provider = "aliyun";
+    c.provider_request = request_id;
+    c.unique = (int) ucb_cert.unique;
+    c.level = LEVEL_CERTIFIED;
+
+    rc = ucb_store_certify(&c);
+
+    switch (rc) {
+
+    case UCB_OK:
+        break;
+
+    case UCB_CONFLICT:
+        ucb_error(req, 409, "already_certified", "this account is "
+                  "certified already");
+        return -1;
+
+    case UCB_TAKEN:
+        ucb_error(req, 409, "identity_in_use", "this identity certifies "
+                  "another account");
+        return -1;
+
+    case UCB_NOT_FOUND:
+        ucb_error(req, 403, "account_inactive", "this account cannot be "
+                  "certified");
+        return -1;
+
+    default:
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return -1;
+    }
+
+    /* the gateways see level 3 at once; the relay does it again should
+       Redis fail here (user.certified) */
+    (void) ucb_session_raise_level(req->uid, LEVEL_CERTIFIED);
+
+    ucb_reply(req, 200, json_pack("{s:b, s:i, s:s, s:s}",
+                                  "certified", 1,
+                                  "auth_level", LEVEL_CERTIFIED,
+                                  "name", name_masked,
+                                  "id_number", id_masked));
+
+    return 0;
+}
+
+
+void
+ucb_h_cert_person(ucb_req_t *req)
+{
+    int                    rc, biz;
+    char                   id[UC_RIC_LEN + 1], hash[65], key[UC_KEY_MAX + 80];
+    char                   request_id[80], division[7], msg[96];
+    long                   n;
+    json_t                *have;
+    const char            *name, *given, *problem;
+    uc_ric_t               ric;
+    ucb_provider_error_t   err;
+
+    if (!ucb_cert_enabled()) {
+        ucb_error(req, 404, "provider_not_configured", "certification is "
+                  "not configured here");
+        return;
+    }
+
+    if (ucb_body_string(req, "name", NAME_MAX_BYTES, 1, &name) != 0
+        || ucb_body_string(req, "id_number", 32, 1, &given) != 0)
+    {
+        return;
+    }
+
+    if (!name_valid(name)) {
+        ucb_error(req, 400, "invalid_name", "\"name\" must be the name on "
+                  "the identity card");
+        return;
+    }
+
+    /* a lower-case x is the same check character */
+    snprintf(id, sizeof(id), "%s", given);
+    if (strlen(given) == UC_RIC_LEN && id[17] == 'x') {
+        id[17] = 'X';
+    }
+
+    if (strlen(given) != UC_RIC_LEN
+        || !uc_ric_valid(id, UC_RIC_LEN, &ric, &problem))
+    {
+        snprintf(msg, sizeof(msg), "the ID number is not valid: %s",
+                 strlen(given) != UC_RIC_LEN ? "length" : problem);
+        ucb_error(req, 400, "invalid_id_number", msg);
+        return;
+    }
+
+    snprintf(division, sizeof(division), "%.6s", id);
+    rc = ucb_store_dict_has("regions", division);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 400, "invalid_id_number", "the ID number is not "
+                  "valid: division");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    rc = ucb_store_certification(req->uid, "person", &have);
+
+    if (rc == UCB_OK) {
+        json_decref(have);
+        ucb_error(req, 409, "already_certified", "this account is certified "
+                  "already");
+        return;
+    }
+
+    if (rc != UCB_NOT_FOUND) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    /* before the provider bills a call: one identity, one account */
+    ucb_keyed_hash(id, hash);
+
+    if (ucb_cert.unique) {
+        rc = ucb_store_certified_elsewhere(hash, "person", req->uid);
+
+        if (rc != 0) {
+            ucb_error(req, rc < 0 ? 500 : 409,
+                      rc < 0 ? "internal_error" : "identity_in_use",
+                      rc < 0 ? "try again shortly"
+                             : "this identity certifies another account");
+            return;
+        }
+    }
+
+    n = count_attempt(req->uid);
+
+    if (n < 0) {
+        req->retry_after = 1;
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        return;
+    }
+
+    if (n > ucb_cert.attempts) {
+        req->retry_after = 3600;
+        ucb_error(req, 429, "too_many_attempts", "too many certification "
+                  "attempts today; try again tomorrow");
+        return;
+    }
+
+    answer_key(key, sizeof(key), name, id);
+    biz = reused_answer(key);
+    request_id[0] = '\0';
+
+    if (biz == 0) {
+        biz = ucb_aliyun_id2meta(name, id, request_id, sizeof(request_id),
+                                 &err);
+
+        if (biz < 0) {
+            ucb_log(UCB_LOG_WARN, "certification provider refused",
+                    "\"code\":\"%s\",\"provider_code\":%ld", err.code,
+                    err.errcode);
+            req->retry_after = err.retry_after;
+            ucb_error(req, err.status, err.code, err.message);
+            OPENSSL_cleanse(id, sizeof(id));
+            return;
+        }
+
+        keep_answer(key, biz);
+    }
+
+    if (biz == 2) {
+        ucb_error(req, 422, "certification_mismatch", "the name and the ID "
+                  "number do not belong together");
+
+    } else if (biz == 3) {
+        ucb_error(req, 422, "certification_no_record", "the registry has no "
+                  "record of this ID number");
+
+    } else {
+        (void) certify(req, name, id, hash, request_id);
+    }
+
+    OPENSSL_cleanse(id, sizeof(id));
+}
+
+
+void
+ucb_h_cert_person_get(ucb_req_t *req)
+{
+    int      rc;
+    json_t  *c;
+
+    rc = ucb_store_certification(req->uid, "person", &c);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_certified", "this account is not "
+                  "certified");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    ucb_reply(req, 200, c);
+}

@@ -1,0 +1,180 @@
+# Personal certification through the gateway, against the stand-in of
+# Alibaba Cloud's Id2MetaVerify (RPC-signed, checked by the stand-in):
+# a match raises the account and every live session to level 3, which a
+# level-3 location of the gateway admits at once; the number and name are
+# sealed in the store, masked in answers, never in logs or events; one
+# identity certifies one account; mismatch and no record are 422 with
+# their own codes, the provider busy 503, slow 504; a provider's answer is
+# reused (no second billed call); attempts are limited per day; invalid
+# numbers never reach the provider.
+
+use strict;
+use warnings;
+use Test::More;
+use HTTP::Tiny;
+use Time::HiRes qw(time);
+use lib 't/helpers';
+use UcE2E;
+
+my $S = "http://127.0.0.1:$ENV{UC_STANDIN_PORT}";
+
+# a GB 11643 number: division, birth date, order, check character
+my @W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2);
+sub ric {
+    my ($division, $birth, $order) = @_;
+    my $body = sprintf '%s%s%03d', $division, $birth, $order;
+    my $sum = 0;
+    $sum += substr($body, $_, 1) * $W[$_] for 0 .. 16;
+    return $body . substr('10X98765432', $sum % 11, 1);
+}
+my $n = 0;
+# numbers of this run: births spread by pid, orders by a counter
+sub number {
+    my $division = shift // '110105';
+    my $day = sprintf '19%02d%02d%02d', 50 + $$ % 40, 1 + $$ % 12, 1 + $$ % 28;
+    return ric($division, $day, (++$n * 7 + $$) % 1000);
+}
+
+sub sign_in {
+    my $phone = new_phone();
+    api(POST => '/uc/v1/codes', { to => $phone, purpose => 'register' });
+    my $r = api(POST => '/uc/v1/register', { login => $phone, password => 'cert-pass-1',
+                                             code => last_code($phone) });
+    die "sign-up: $r->{content}" unless $r->{json}{token};
+    return ($r->{json}{user_id}, $r->{json}{token}, $phone);
+}
+
+my $Http = HTTP::Tiny->new(timeout => 10);
+sub billed {
+    (my $c = $Http->get("$S/_standin/calls")->{content}) =~ s/\s+//g;
+    return $c;
+}
+
+sub certify {
+    my ($token, $name, $id) = @_;
+    return api(POST => '/uc/v1/certification/person',
+               { name => $name, id_number => $id }, $token);
+}
+
+# --- a match
+my ($uid, $token, $phone) = sign_in();
+my $other_session = api(POST => '/uc/v1/login',
+                        { login => $phone, password => 'cert-pass-1' })->{json}{token};
+ok $other_session, 'a second session of the account';
+
+is api(GET => '/pay/transfer', undef, $token)->{status}, 403,
+    'before: the level-3 location refuses the session (level 2)';
+is api(GET => '/uc/v1/certification/person', undef, $token)->{json}{error}{code},
+    'not_certified', 'GET: not certified yet';
+
+my $id = number();
+(my $lower = $id) =~ s/X$/x/;
+my $before = billed();
+my $r = certify($token, '张三', $lower);
+is $r->{status}, 200, 'a match: certified';
+is $r->{json}{auth_level}, 3, '  at level 3';
+is $r->{json}{name}, '张*', '  the name masked';
+like $r->{json}{id_number}, qr/^\d{4}\*{10}\d{3}[\dX]$/, '  the number masked';
+is billed(), $before + 1, '  one billed call to the provider';
+
+is api(GET => '/pay/transfer', undef, $token)->{status}, 200,
+    'the same session passes the level-3 location at once';
+is api(GET => '/pay/transfer', undef, $other_session)->{status}, 200,
+    'and so does the account\'s other live session';
+
+my $g = api(GET => '/uc/v1/certification/person', undef, $token);
+is $g->{json}{status}, 'certified', 'GET: the record';
+unlike $g->{content}, qr/\Q$id\E|张三/, '  never the number or the name';
+
+my $row = stack_sql("SELECT name_sealed || '|' || id_sealed || '|' || id_masked || '|'"
+                    . " || length(id_hash) FROM certifications c JOIN users u"
+                    . " ON u.seq = c.user_seq WHERE u.id = $uid");
+like $row, qr/^v1\.\S+\|v1\.\S+\|\d{4}\*+\d{3}[\dX]\|64$/, 'the store: sealed, masked, hashed';
+unlike $row, qr/\Q$id\E|张三/, '  the store has neither in clear';
+
+my $log = do { local (@ARGV, $/) = "$ENV{UC_RUN_DIR}/logs/backend.log"; <> };
+unlike $log, qr/\Q$id\E/, 'the backend log never has the number';
+
+ok wait_for(sub { stack_redis('XRANGE', 'uc:events', '-', '+')
+                  =~ /user\.certified/ }), 'user.certified is in the event stream';
+unlike stack_redis('XRANGE', 'uc:events', '-', '+'), qr/\Q$id\E/,
+    '  and no event carries the number';
+
+is certify($token, '张三', $id)->{json}{error}{code}, 'already_certified',
+    'certifying again: 409 already_certified';
+
+# --- one identity, one account
+my (undef, $token2) = sign_in();
+$before = billed();
+$r = certify($token2, '张三', $id);
+is "$r->{status} $r->{json}{error}{code}", '409 identity_in_use',
+    "another account with the same number: 409 identity_in_use";
+is billed(), $before, '  decided before any billed call';
+
+# --- the provider's other answers, reused
+my $wrong = number();
+$before = billed();
+$r = certify($token2, '错误', $wrong);
+is "$r->{status} $r->{json}{error}{code}", '422 certification_mismatch',
+    'a name that is not the number\'s: 422 certification_mismatch';
+$r = certify($token2, '错误', $wrong);
+is $r->{json}{error}{code}, 'certification_mismatch', '  asked again: the same';
+is billed(), $before + 1, '  from the reused answer: one billed call for both';
+
+$r = certify($token2, '无名', number());
+is "$r->{status} $r->{json}{error}{code}", '422 certification_no_record',
+    'no record: 422 certification_no_record';
+
+$r = certify($token2, '忙人', number());
+is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+    'the provider\'s system error: 503 provider_busy';
+ok $r->{headers}{'retry-after'}, '  with Retry-After';
+
+my $t0 = time;
+$r = certify($token2, '慢人', number());
+is "$r->{status} $r->{json}{error}{code}", '504 provider_timeout',
+    'a slow provider: 504 provider_timeout';
+ok time - $t0 < 1.9, sprintf '  at the deadline (%.2f s)', time - $t0;
+
+is api(GET => '/pay/transfer', undef, $token2)->{status}, 403,
+    'none of these raised the account';
+
+# --- attempts per day (5 in the demo): the sixth is refused
+my (undef, $token3) = sign_in();
+my @codes = map { certify($token3, '无名', number())->{json}{error}{code} } 1 .. 5;
+is_deeply \@codes, [('certification_no_record') x 5], 'five attempts answered';
+$before = billed();
+$r = certify($token3, '张三', number());
+is "$r->{status} $r->{json}{error}{code}", '429 too_many_attempts',
+    'the sixth today: 429 too_many_attempts';
+is billed(), $before, '  without a call to the provider';
+
+# --- what never reaches the provider
+my (undef, $token4) = sign_in();
+(my $bad = $id) =~ s/(.)$/$1 eq '0' ? '1' : '0'/e;
+$before = billed();
+my @bad = (
+    [ { name => '张三', id_number => $bad }, 'invalid_id_number', qr/check_digit/, 'a wrong check character' ],
+    [ { name => '张三', id_number => ric('999999', '19800101', 1) }, 'invalid_id_number',
+      qr/division/, 'a division no register knows' ],
+    [ { name => '张三', id_number => ric('110105', '20991231', 1) }, 'invalid_id_number',
+      qr/birth/, 'a birth date to come' ],
+    [ { name => '张三', id_number => substr($id, 0, 17) }, 'invalid_id_number', qr/length/, '17 characters' ],
+    [ { name => '张3', id_number => $id }, 'invalid_name', qr//, 'a digit in the name' ],
+    [ { name => '张', id_number => $id }, 'invalid_name', qr//, 'one character' ],
+    [ { name => "张\x{0}三", id_number => $id }, 'malformed_json', qr//, 'a NUL' ],
+    [ { name => '张三' }, 'validation_failed', qr//, 'no number' ],
+    [ { name => '张三', id_number => 11010519491231002 }, 'validation_failed', qr//, 'a number as JSON number' ],
+);
+for my $case (@bad) {
+    my ($body, $code, $msg, $what) = @$case;
+    my $res = api(POST => '/uc/v1/certification/person', $body, $token4);
+    ok $res->{status} == 400 && ($res->{json}{error}{code} // '') eq $code
+       && $res->{json}{error}{message} =~ $msg, "refused: $what ($code)"
+       or diag $res->{content};
+}
+is billed(), $before, 'none of them reached the provider';
+is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => $id })->{status},
+    401, 'certification needs a session';
+
+done_testing;

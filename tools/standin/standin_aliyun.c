@@ -1,0 +1,183 @@
+/*
+ * uc-standin: Alibaba Cloud's cloudauth RPC endpoint, Id2MetaVerify
+ * (PROTOCOLS.md 3f). Requests are checked as the real one checks them
+ * (libuc/uc_aliyun.c): the AccessKey, the signature over the method and
+ * every parameter, a SignatureNonce used once, a Timestamp within 15
+ * minutes. The registry's answer is chosen by the name: 错* mismatch
+ * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 慢*
+ * answers after --slow-ms; anyone else matches (1). GET
+ * /_standin/calls counts the billed answers (1 and 2), for the tests of
+ * reuse.
+ */
+
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "standin.h"
+#include "uc_aliyun.h"
+
+
+static long  billed;
+
+
+long
+si_aliyun_billed(void)
+{
+    return __atomic_load_n(&billed, __ATOMIC_SEQ_CST);
+}
+
+
+static void
+answer(si_answer_t *a, int status, const char *code, const char *message,
+    const char *result)
+{
+    int            i;
+    char           rid[37];
+    unsigned char  raw[16];
+
+    /* a RequestId of its own for each answer, as a UUID is written */
+    RAND_bytes(raw, sizeof(raw));
+    for (i = 0; i < 16; i++) {
+        snprintf(rid + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10), 3,
+                 "%02X", raw[i]);
+    }
+    rid[8] = rid[13] = rid[18] = rid[23] = '-';
+    rid[36] = '\0';
+
+    si_text(a, status, "application/json;charset=utf-8",
+            "{\"RequestId\":\"%s\",\"Code\":\"%s\",\"Message\":\"%s\"%s%s}",
+            rid, code, message, result != NULL ? ",\"ResultObject\":" : "",
+            result != NULL ? result : "");
+}
+
+
+/* "yyyy-MM-ddTHH:mm:ssZ" within 15 minutes of now */
+static int
+fresh(const char *ts)
+{
+    char       *end;
+    struct tm   tm;
+
+    if (ts == NULL || strlen(ts) != 20) {
+        return 0;
+    }
+
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    return end != NULL && *end == '\0'
+           && labs((long) (timegm(&tm) - time(NULL))) <= 15 * 60;
+}
+
+
+static int
+signed_by_key(si_req_t *r)
+{
+    int                 i, ok;
+    char               *sts;
+    size_t              len;
+    const char         *sig;
+    uc_aliyun_param_t   p[64];
+
+    sig = si_param(r, "Signature");
+
+    for (i = 0; i < r->nparams; i++) {
+        p[i].name = r->params[i].name;
+        p[i].value = r->params[i].value;
+    }
+
+    len = uc_aliyun_string_to_sign(r->method, p, (size_t) r->nparams, NULL,
+                                   0);
+    sts = malloc(len + 1);
+    if (sts == NULL) {
+        return 0;
+    }
+
+    uc_aliyun_string_to_sign(r->method, p, (size_t) r->nparams, sts, len + 1);
+    ok = uc_aliyun_verify(si.aliyun_secret, sts, len, sig);
+    free(sts);
+
+    return ok;
+}
+
+
+void
+si_aliyun(si_req_t *r, si_answer_t *a)
+{
+    const char  *action, *key, *name, *id, *version, *method;
+
+    action = si_param(r, "Action");
+    key = si_param(r, "AccessKeyId");
+    version = si_param(r, "Version");
+    method = si_param(r, "SignatureMethod");
+
+    if (key == NULL || si.aliyun_id[0] == '\0'
+        || strcmp(key, si.aliyun_id) != 0)
+    {
+        answer(a, 404, "InvalidAccessKeyId.NotFound",
+               "Specified access key is not found.", NULL);
+        return;
+    }
+
+    if (method == NULL || strcmp(method, "HMAC-SHA1") != 0
+        || !signed_by_key(r))
+    {
+        answer(a, 400, "SignatureDoesNotMatch", "Specified signature is not "
+               "matched with our calculation.", NULL);
+        return;
+    }
+
+    if (!fresh(si_param(r, "Timestamp"))) {
+        answer(a, 400, "InvalidTimeStamp.Expired", "Specified time stamp or "
+               "date value is expired.", NULL);
+        return;
+    }
+
+    if (si_nonce_seen(si_param(r, "SignatureNonce"))) {
+        answer(a, 400, "SignatureNonceUsed", "Specified signature nonce was "
+               "used already.", NULL);
+        return;
+    }
+
+    if (action == NULL || strcmp(action, "Id2MetaVerify") != 0
+        || version == NULL || strcmp(version, "2019-03-07") != 0)
+    {
+        answer(a, 404, "InvalidAction.NotFound", "Specified api is not "
+               "found, please check your url and method.", NULL);
+        return;
+    }
+
+    name = si_param(r, "UserName");
+    id = si_param(r, "IdentifyNum");
+
+    if (name == NULL || id == NULL || name[0] == '\0' || strlen(id) != 18) {
+        answer(a, 200, "401", "invalid parameter", NULL);
+        return;
+    }
+
+    if (strncmp(name, "慢", strlen("慢")) == 0) {
+        usleep((useconds_t) si.slow_ms * 1000);
+    }
+
+    if (strncmp(name, "忙", strlen("忙")) == 0) {
+        answer(a, 200, "500", "system error", NULL);
+        return;
+    }
+
+    if (strncmp(name, "无", strlen("无")) == 0) {
+        answer(a, 200, "200", "success", "{\"BizCode\":\"3\"}");
+        return;
+    }
+
+    __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
+
+    answer(a, 200, "200", "success",
+           strncmp(name, "错", strlen("错")) == 0 ? "{\"BizCode\":\"2\"}"
+                                                 : "{\"BizCode\":\"1\"}");
+}

@@ -318,16 +318,18 @@ ucb_session_raise_level(const char *uid, int level)
         uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
                        r->element[i]->str, r->element[i]->len);
 
-        one = checked(ucb_redis_command("EVAL %s 1 %s %s %s %s %s",
-                                        raise_script, key,
-                                        uc_session_fields[UC_SF_UID], uid,
-                                        uc_session_fields[UC_SF_LEVEL], lv));
+        one = ucb_redis_command("EVAL %s 1 %s %s %s %s %s", raise_script,
+                                key, uc_session_fields[UC_SF_UID], uid,
+                                uc_session_fields[UC_SF_LEVEL], lv);
+
+        /* Redis gone: again later; one record it refused (logged): the
+           others still count, and a retry would meet it again */
         if (one == NULL) {
             rc = -1;
-            continue;
+            break;
         }
 
-        freeReplyObject(one);
+        freeReplyObject(checked(one));
     }
 
     freeReplyObject(r);

@@ -61,7 +61,9 @@ ucb_cert_config_set(const char *name, const char *value)
     if (strcmp(name, "aliyun_cloudauth") == 0) {
         /* https, or plain http to this machine (the stand-in) */
         if (strncmp(value, "https://", 8) != 0
-            && strncmp(value, "http://127.0.0.1", 16) != 0)
+            && !(strncmp(value, "http://127.0.0.1", 16) == 0
+                 && (value[16] == '\0' || value[16] == ':'
+                     || value[16] == '/')))
         {
             return -1;
         }

@@ -39,9 +39,15 @@ void ucb_cert_config_defaults(void);
 int ucb_cert_start(void);
 int ucb_cert_enabled(void);
 
-/* vault.c: "v1." base64(nonce | ciphertext | tag); 0 or -1 */
-int ucb_seal(const char *plain, char *out, size_t size);
-int ucb_unseal(const char *sealed, char *out, size_t size);
+/*
+ * vault.c: "v1." base64(nonce | ciphertext | tag); 0 or -1. context is
+ * the associated data ("person|id|<uid>"): a value moved to another field
+ * or row does not open.
+ */
+int ucb_seal(const char *plain, const char *context, char *out,
+    size_t size);
+int ucb_unseal(const char *sealed, const char *context, char *out,
+    size_t size);
 /* HMAC-SHA256 under the hash key, hex */
 void ucb_keyed_hash(const char *value, char hex[65]);
 /* 11010519491231002X -> 1101**********002X; 张三丰 -> 张** */

@@ -16,7 +16,6 @@
  * with their own codes; the provider down 503, slow 504.
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +32,43 @@
 #define LEVEL_CERTIFIED 3
 
 
-/* a person's name: 2 to 20 characters of UTF-8, letters and the middle
-   dots of transliterated names, no digits, controls or punctuation */
+/* the code point of the valid UTF-8 character of c bytes at s */
+static unsigned
+code_point(const unsigned char *s, size_t c)
+{
+    switch (c) {
+    case 1:
+        return s[0];
+    case 2:
+        return (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu);
+    case 3:
+        return (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+    default:
+        return (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12
+               | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+    }
+}
+
+
+/*
+ * A name as identity cards print it: 2 to 20 characters, Han (the
+ * unified ideographs and their extensions) or Latin letters, the middle
+ * dot of transliterated names, single spaces inside; nothing invisible,
+ * no bidi control, no emoji, no digit.
+ */
 static int
 name_valid(const char *s)
 {
-    size_t  n, at, c, chars;
+    size_t    n, at, c, chars;
+    unsigned  cp, prev;
 
     n = strlen(s);
 
     if (n == 0 || n > NAME_MAX_BYTES || !ucb_valid_utf8(s, n)) {
         return 0;
     }
+
+    prev = ' ';
 
     for (at = 0, chars = 0; at < n; at += c, chars++) {
         c = ucb_utf8_char((const unsigned char *) s + at, n - at);
@@ -53,12 +77,21 @@ name_valid(const char *s)
             return 0;
         }
 
-        if (c == 1 && !isalpha((unsigned char) s[at]) && s[at] != ' ') {
+        cp = code_point((const unsigned char *) s + at, c);
+
+        if (!((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z')
+              || (cp >= 0x4e00 && cp <= 0x9fff)      /* unified */
+              || (cp >= 0x3400 && cp <= 0x4dbf)      /* extension A */
+              || (cp >= 0x20000 && cp <= 0x3134f)    /* extensions B-G */
+              || ((cp == 0xb7 || cp == ' ') && prev != ' ' && prev != 0xb7)))
+        {
             return 0;
         }
+
+        prev = cp;
     }
 
-    return chars >= 2 && chars <= 20 && s[0] != ' ' && s[n - 1] != ' ';
+    return chars >= 2 && chars <= 20 && prev != ' ' && prev != 0xb7;
 }
 
 
@@ -78,16 +111,22 @@ attempts_key(char *dst, size_t size, const char *uid)
 }
 
 
-/* the day's attempts after this one; -1 when Redis fails */
+/*
+ * One more attempt counted on key for the day (two days' life, set with
+ * the counter, so it can never outlive them): the count, -1 when Redis
+ * fails.
+ */
+static const char  count_script[] =
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], 172800) end return n";
+
 static long
-count_attempt(const char *uid)
+count(const char *key)
 {
     long         n;
-    char         key[UC_KEY_MAX + 32];
     redisReply  *r;
 
-    attempts_key(key, sizeof(key), uid);
-    r = ucb_redis_command("INCR %s", key);
+    r = ucb_redis_command("EVAL %s 1 %s", count_script, key);
 
     if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
         if (r != NULL) {
@@ -99,14 +138,36 @@ count_attempt(const char *uid)
     n = (long) r->integer;
     freeReplyObject(r);
 
-    if (n == 1) {
-        r = ucb_redis_command("EXPIRE %s 172800", key);
-        if (r != NULL) {
-            freeReplyObject(r);
-        }
-    }
-
     return n;
+}
+
+
+/* an attempt the provider could not answer is given back */
+static void
+refund(const char *key)
+{
+    redisReply  *r;
+
+    r = ucb_redis_command("DECR %s", key);
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+}
+
+
+/* the number's own day, over every account */
+static void
+number_key(char *dst, size_t size, const char *hash)
+{
+    char       day[16];
+    time_t     now;
+    struct tm  tm;
+
+    now = time(NULL) + 8 * 3600;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof(day), "%Y%m%d", &tm);
+
+    snprintf(dst, size, "%s{cn:%s}:%s", ucb_conf.prefix, hash, day);
 }
 
 
@@ -169,12 +230,16 @@ certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
     int                   rc;
     char                  name_sealed[256], id_sealed[128];
     char                  name_masked[NAME_MAX_BYTES + 1], id_masked[32];
+    char                  ctx_name[48], ctx_id[48];
     uint64_t              cid;
     ucb_certification_t   c;
 
+    snprintf(ctx_name, sizeof(ctx_name), "person|name|%s", req->uid);
+    snprintf(ctx_id, sizeof(ctx_id), "person|id|%s", req->uid);
+
     if (ucb_id_next(&cid) != 0
-        || ucb_seal(name, name_sealed, sizeof(name_sealed)) != 0
-        || ucb_seal(id, id_sealed, sizeof(id_sealed)) != 0)
+        || ucb_seal(name, ctx_name, name_sealed, sizeof(name_sealed)) != 0
+        || ucb_seal(id, ctx_id, id_sealed, sizeof(id_sealed)) != 0)
     {
         ucb_error(req, 500, "internal_error", "try again shortly");
         return -1;
@@ -243,8 +308,9 @@ ucb_h_cert_person(ucb_req_t *req)
 {
     int                    rc, biz;
     char                   id[UC_RIC_LEN + 1], hash[65], key[UC_KEY_MAX + 80];
+    char                   ukey[UC_KEY_MAX + 32], nkey[UC_KEY_MAX + 80];
     char                   request_id[80], division[7], msg[96];
-    long                   n;
+    long                   n, m;
     json_t                *have;
     const char            *name, *given, *problem;
     uc_ric_t               ric;
@@ -311,9 +377,33 @@ ucb_h_cert_person(ucb_req_t *req)
         return;
     }
 
-    /* before the provider bills a call: one identity, one account */
+    /*
+     * Every attempt counts from here, the answer "in use" included (or it
+     * would tell anyone, without limit, which numbers have an account):
+     * the user's own day, and the number's, over every account (twice the
+     * user's: a name guessed from many accounts).
+     */
     ucb_keyed_hash(id, hash);
+    attempts_key(ukey, sizeof(ukey), req->uid);
+    number_key(nkey, sizeof(nkey), hash);
 
+    n = count(ukey);
+    m = n < 0 || n > ucb_cert.attempts ? 0 : count(nkey);
+
+    if (n < 0 || m < 0) {
+        req->retry_after = 1;
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        goto done;
+    }
+
+    if (n > ucb_cert.attempts || m > 2 * ucb_cert.attempts) {
+        req->retry_after = 3600;
+        ucb_error(req, 429, "too_many_attempts", "too many certification "
+                  "attempts today; try again tomorrow");
+        goto done;
+    }
+
+    /* before the provider bills a call: one identity, one account */
     if (ucb_cert.unique) {
         rc = ucb_store_certified_elsewhere(hash, "person", req->uid);
 
@@ -322,23 +412,8 @@ ucb_h_cert_person(ucb_req_t *req)
                       rc < 0 ? "internal_error" : "identity_in_use",
                       rc < 0 ? "try again shortly"
                              : "this identity certifies another account");
-            return;
+            goto done;
         }
-    }
-
-    n = count_attempt(req->uid);
-
-    if (n < 0) {
-        req->retry_after = 1;
-        ucb_error(req, 503, "unavailable", "try again shortly");
-        return;
-    }
-
-    if (n > ucb_cert.attempts) {
-        req->retry_after = 3600;
-        ucb_error(req, 429, "too_many_attempts", "too many certification "
-                  "attempts today; try again tomorrow");
-        return;
     }
 
     answer_key(key, sizeof(key), name, id);
@@ -353,10 +428,15 @@ ucb_h_cert_person(ucb_req_t *req)
             ucb_log(UCB_LOG_WARN, "certification provider refused",
                     "\"code\":\"%s\",\"provider_code\":%ld", err.code,
                     err.errcode);
+            /* the provider's failure is not the user's attempt */
+            if (err.status >= 500) {
+                refund(ukey);
+                refund(nkey);
+            }
+
             req->retry_after = err.retry_after;
             ucb_error(req, err.status, err.code, err.message);
-            OPENSSL_cleanse(id, sizeof(id));
-            return;
+            goto done;
         }
 
         keep_answer(key, biz);
@@ -373,6 +453,8 @@ ucb_h_cert_person(ucb_req_t *req)
     } else {
         (void) certify(req, name, id, hash, request_id);
     }
+
+done:
 
     OPENSSL_cleanse(id, sizeof(id));
 }

@@ -1,7 +1,8 @@
 /*
  * uc-backend: personal data at rest. ID numbers and names are sealed with
- * AES-256-GCM (a fresh 96-bit nonce each, the kind of value as associated
- * data, "v1." naming the key's version), found again by a keyed hash
+ * AES-256-GCM (a fresh 96-bit nonce each; the key's version, the field
+ * and the account as associated data, so a value moved elsewhere does not
+ * open; "v1." naming the key's version), found again by a keyed hash
  * (HMAC-SHA256), and shown masked. Both keys derive from the one in
  * certification_key, which never leaves the process.
  */
@@ -23,7 +24,7 @@
 
 
 int
-ucb_seal(const char *plain, char *out, size_t size)
+ucb_seal(const char *plain, const char *context, char *out, size_t size)
 {
     int              n, len, ok;
     size_t           plen, need;
@@ -45,8 +46,8 @@ ucb_seal(const char *plain, char *out, size_t size)
     ok = ctx != NULL
          && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
                                buf) == 1
-         && EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) "v1", 2)
-            == 1
+         && EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
+                              (int) strlen(context)) == 1
          && EVP_EncryptUpdate(ctx, buf + NONCE, &n,
                               (const unsigned char *) plain, (int) plen) == 1
          && EVP_EncryptFinal_ex(ctx, buf + NONCE + n, &len) == 1
@@ -69,7 +70,7 @@ ucb_seal(const char *plain, char *out, size_t size)
 
 
 int
-ucb_unseal(const char *sealed, char *out, size_t size)
+ucb_unseal(const char *sealed, const char *context, char *out, size_t size)
 {
     int              n, len, ok, raw;
     size_t           slen, plen;
@@ -103,8 +104,8 @@ ucb_unseal(const char *sealed, char *out, size_t size)
     ok = ctx != NULL
          && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
                                buf) == 1
-         && EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) "v1", 2)
-            == 1
+         && EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
+                              (int) strlen(context)) == 1
          && EVP_DecryptUpdate(ctx, (unsigned char *) out, &n, buf + NONCE,
                               (int) plen) == 1
          && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,

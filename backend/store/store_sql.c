@@ -371,9 +371,12 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " JOIN users u ON u.seq = c.user_seq"
         " WHERE u.id = CAST(?1 AS BIGINT) AND c.kind = ?2"
         " AND c.status = 'certified'",
+    /* a deactivated account holds no identity (its row stays, for the
+       record): the person may certify another account */
     [S_CERT_HASH_OTHERS] =
-        "SELECT COUNT(*) FROM certifications WHERE id_hash = ?1"
-        " AND kind = ?2 AND status = 'certified' AND user_seq <> ?3",
+        "SELECT COUNT(*) FROM certifications c JOIN users u"
+        " ON u.seq = c.user_seq WHERE c.id_hash = ?1 AND c.kind = ?2"
+        " AND c.status = 'certified' AND c.user_seq <> ?3 AND u.status <> 2",
     [S_DICT_HAS] =
         "SELECT COUNT(*) FROM dict_items WHERE dict = ?1 AND code = ?2",
 };

@@ -162,7 +162,11 @@ my @bad = (
     [ { name => '张三', id_number => substr($id, 0, 17) }, 'invalid_id_number', qr/length/, '17 characters' ],
     [ { name => '张3', id_number => $id }, 'invalid_name', qr//, 'a digit in the name' ],
     [ { name => '张', id_number => $id }, 'invalid_name', qr//, 'one character' ],
-    [ { name => "张\x{0}三", id_number => $id }, 'malformed_json', qr//, 'a NUL' ],
+    [ { name => "张\x00三", id_number => $id }, 'malformed_json', qr//, 'a NUL' ],
+    [ { name => "张\xE2\x80\x8B三", id_number => $id }, 'invalid_name', qr//, 'a zero-width space' ],
+    [ { name => "\xE2\x80\xAE张三", id_number => $id }, 'invalid_name', qr//, 'a bidi override' ],
+    [ { name => "张三\xF0\x9F\x98\x80", id_number => $id }, 'invalid_name', qr//, 'an emoji' ],
+    [ { name => '张  三', id_number => $id }, 'invalid_name', qr//, 'two spaces' ],
     [ { name => '张三' }, 'validation_failed', qr//, 'no number' ],
     [ { name => '张三', id_number => 11010519491231002 }, 'validation_failed', qr//, 'a number as JSON number' ],
 );
@@ -174,6 +178,20 @@ for my $case (@bad) {
        or diag $res->{content};
 }
 is billed(), $before, 'none of them reached the provider';
+is certify($token4, '阿依古丽·买买提', number())->{status}, 200,
+    'a transliterated name with its middle dot is a name';
+
+# --- the provider's failures are not the user's attempts
+my (undef, $token5) = sign_in();
+my @busy = map { certify($token5, '忙人', number())->{status} } 1 .. 6;
+is_deeply \@busy, [(503) x 6], 'six failures of the provider: all 503, none 429';
+is certify($token5, '张三', number())->{status}, 200, '  and the user may still certify';
+
+# --- a deactivated account releases its identity
+is api(DELETE => '/uc/v1/me', { password => 'cert-pass-1' }, $token)->{status}, 204,
+    'the first account is deactivated';
+$r = certify($token2, '张三', $id);
+is $r->{status}, 200, 'its number may now certify another account';
 is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => $id })->{status},
     401, 'certification needs a session';
 

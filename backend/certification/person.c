@@ -95,18 +95,26 @@ name_valid(const char *s)
 }
 
 
+/* the day as the user lives it: Beijing's, YYYYMMDD */
 static void
-attempts_key(char *dst, size_t size, const char *uid)
+today(char day[16])
 {
-    char       day[16];
     time_t     now;
     struct tm  tm;
 
-    /* the day as the user lives it: Beijing's */
     now = time(NULL) + 8 * 3600;
     gmtime_r(&now, &tm);
-    strftime(day, sizeof(day), "%Y%m%d", &tm);
+    strftime(day, 16, "%Y%m%d", &tm);
+}
 
+
+/* the account's attempts of the day */
+static void
+attempts_key(char *dst, size_t size, const char *uid)
+{
+    char  day[16];
+
+    today(day);
     snprintf(dst, size, "%s{u:%s}:cert:%s", ucb_conf.prefix, uid, day);
 }
 
@@ -155,18 +163,13 @@ refund(const char *key)
 }
 
 
-/* the number's own day, over every account */
+/* the number's attempts of the day, over every account */
 static void
 number_key(char *dst, size_t size, const char *hash)
 {
-    char       day[16];
-    time_t     now;
-    struct tm  tm;
+    char  day[16];
 
-    now = time(NULL) + 8 * 3600;
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof(day), "%Y%m%d", &tm);
-
+    today(day);
     snprintf(dst, size, "%s{cn:%s}:%s", ucb_conf.prefix, hash, day);
 }
 

@@ -7,8 +7,9 @@
  * through the near-cache, so neither costs a Redis read while it is
  * unchanged, and a change reaches every gateway within a second:
  *
- *   <prefix>{m:<mid>}           status, and line:<code> -> the merchant's
- *                               status on that business line
+ *   <prefix>{m:<mid>}           status, certification ("certified":
+ *                               level 4 while acting for it), and
+ *                               line:<code> -> its status on that line
  *   <prefix>{m:<mid>}:u:<uid>   role (owner, admin, staff; "" once removed)
  *
  * The request passes only when the merchant is active, enabled and active
@@ -156,7 +157,7 @@ ngx_int_t
 ngx_http_uc_merchant_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
 {
     ngx_int_t                 rc;
-    uc_str_t                 *role;
+    uc_str_t                 *role, *cert;
     ngx_http_uc_record_t     *rec, *merchant, *member;
     ngx_http_uc_loc_conf_t   *ulcf;
     ngx_http_uc_main_conf_t  *umcf;
@@ -238,6 +239,21 @@ ngx_http_uc_merchant_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     /* the record's value lives in the request's pool */
     ctx->merchant_role.data = (u_char *) role->data;
     ctx->merchant_role.len = role->len;
+
+    /*
+     * A certified merchant (enterprise certification): its members act
+     * at level 4 while acting for it, whatever their own level; the
+     * location's usercenter_auth_level, the headers and $uc_auth_level
+     * all see 4.
+     */
+    cert = ngx_http_uc_record_field(merchant, "certification",
+                                    sizeof("certification") - 1);
+
+    if (ngx_http_uc_merchant_is(cert, "certified")
+        && ctx->level < UC_LEVEL_MAX)
+    {
+        ctx->level = UC_LEVEL_MAX;
+    }
 
     return NGX_DECLINED;
 }

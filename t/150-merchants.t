@@ -3,7 +3,8 @@
 # written by the backend) says active, and active on the location's
 # business line, and the user's membership (uc:{m:<id>}:u:<uid>) still has
 # a role; the upstream then gets X-UC-Merchant-Id and X-UC-Merchant-Role.
-# Anything else: 403 merchant_forbidden with the reason. Through the
+# Anything else: 403 merchant_forbidden with the reason. A certified
+# merchant's members act at level 4 while acting for it. Through the
 # near-cache: no Redis read per request, a change heard within a second.
 # (The locations proxy to /echo on the same server, which keeps the
 # headers, so the role arrives where a business upstream would see it.)
@@ -25,6 +26,8 @@ merchant_record('m-closed', status => 'closed', lines => { mall => 'active' },
                 members => { 42 => 'admin' });
 merchant_record('m-odd', status => 'reviewing', members => { 42 => 'admin' });
 merchant_record('m-cached', lines => { mall => 'active' },
+                members => { 42 => 'staff' });
+merchant_record('m-cert', lines => { mall => 'active' }, certification => 'certified',
                 members => { 42 => 'staff' });
 redis_cli('DEL', 'uc:{m:m-gone}', 'uc:{m:m-gone}:u:42', 'uc:{m:m-1}:u:45',
           'uc:{m:m-bad}', 'uc:{m:m-bad}:u:42');
@@ -54,6 +57,8 @@ our $Bad = new_session(user => 42, level => 2, line => '*',
 our $Cached = new_session(user => 42, level => 2, line => '*',
                           merchant => 'm-cached');
 our $Plain = new_session(user => 42, level => 2, line => '*');
+our $Certified = new_session(user => 42, level => 2, line => '*',
+                             merchant => 'm-cert');
 
 our $Echo = <<'_EOC_';
     location = /echo {
@@ -112,6 +117,40 @@ uid=42 mid=m-1 role=staff
 "Authorization: Bearer $::Owner"
 --- response_body
 uid=43 mid=m-1 role=owner
+
+
+
+=== TEST 2b: a certified merchant's members act at level 4
+--- config eval
+main::location('mall', 'usercenter_auth_level 4;')
+--- more_headers eval
+"Authorization: Bearer $::Certified"
+--- response_body
+uid=42 mid=m-cert role=staff
+--- no_error_log
+[error]
+
+
+
+=== TEST 2c: level 4 is the certified merchant's, not its members' own
+--- config eval
+main::location('mall', 'usercenter_auth_level 4;')
+--- more_headers eval
+"Authorization: Bearer $::Staff"
+--- error_code: 403
+--- response_body
+{"error":{"code":"auth_level_too_low","message":"this page needs a higher authentication level"}}
+
+
+
+=== TEST 2d: nor theirs without acting for it
+--- config eval
+main::location('mall', 'usercenter_auth_level 4;')
+--- more_headers eval
+"Authorization: Bearer $::Plain"
+--- error_code: 403
+--- response_body
+{"error":{"code":"auth_level_too_low","message":"this page needs a higher authentication level"}}
 
 
 

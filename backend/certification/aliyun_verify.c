@@ -1,6 +1,7 @@
 /*
- * uc-backend: Alibaba Cloud's two-element check, Id2MetaVerify (product
- * cloudauth, version 2019-03-07, PROTOCOLS.md 3f), called as an RPC API:
+ * uc-backend: Alibaba Cloud's checks (product cloudauth, version
+ * 2019-03-07, PROTOCOLS.md 3f): Id2MetaVerify, a person's name and ID
+ * number; EntElementVerify, an enterprise's elements. Both RPC APIs:
  * a POST of the form, signed with the AccessKey (libuc/uc_aliyun.c), a
  * fresh SignatureNonce each (the provider refuses replays), the
  * Timestamp in UTC.
@@ -59,9 +60,14 @@ nonce(char dst[33])
 }
 
 
-int
-ucb_aliyun_id2meta(const char *name, const char *id_number,
-    char *request_id, size_t size, ucb_provider_error_t *err)
+/*
+ * One call of action with its own parameters (extra, n of them): the
+ * answer's BizCode under result_field, 1 to 3; -1 and *err.
+ */
+static int
+rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
+    const char *result_field, char *request_id, size_t size,
+    ucb_provider_error_t *err)
 {
     int                 rc;
     char                ts[24], sn[33], sig[29], *form, *sts, *body;
@@ -70,7 +76,7 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     json_t             *j, *result;
     time_t              now;
     struct tm           tm;
-    uc_aliyun_param_t   p[13];
+    uc_aliyun_param_t   p[20];
 
     request_id[0] = '\0';
     form = sts = body = NULL;
@@ -83,7 +89,7 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     nonce(sn);
 
     n = 0;
-    p[n++] = (uc_aliyun_param_t) { "Action", "Id2MetaVerify" };
+    p[n++] = (uc_aliyun_param_t) { "Action", action };
     p[n++] = (uc_aliyun_param_t) { "Version", "2019-03-07" };
     p[n++] = (uc_aliyun_param_t) { "Format", "JSON" };
     p[n++] = (uc_aliyun_param_t) { "AccessKeyId", ucb_cert.access_key_id };
@@ -91,9 +97,10 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     p[n++] = (uc_aliyun_param_t) { "SignatureVersion", "1.0" };
     p[n++] = (uc_aliyun_param_t) { "SignatureNonce", sn };
     p[n++] = (uc_aliyun_param_t) { "Timestamp", ts };
-    p[n++] = (uc_aliyun_param_t) { "ParamType", "normal" };
-    p[n++] = (uc_aliyun_param_t) { "IdentifyNum", id_number };
-    p[n++] = (uc_aliyun_param_t) { "UserName", name };
+
+    for (i = 0; i < nextra && n < 19; i++) {
+        p[n++] = extra[i];
+    }
 
     sts = malloc(FORM_MAX);
     form = malloc(FORM_MAX);
@@ -125,7 +132,7 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
            >= FORM_MAX - len - w)
     {
         ucb_provider_fail(err, 400, "validation_failed",
-                          "the name is too long", 0);
+                          "the names are too long", 0);
         goto done;
     }
 
@@ -145,7 +152,7 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     }
 
     text_of(j, "Code", code, sizeof(code));
-    result = json_object_get(j, "ResultObject");
+    result = json_object_get(j, result_field);
     text_of(result, "BizCode", biz, sizeof(biz));
     text_of(j, "RequestId", request_id, size);
 
@@ -209,4 +216,49 @@ done:
     free(body);
 
     return rc;
+}
+
+
+int
+ucb_aliyun_id2meta(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err)
+{
+    uc_aliyun_param_t  p[3];
+
+    p[0] = (uc_aliyun_param_t) { "ParamType", "normal" };
+    p[1] = (uc_aliyun_param_t) { "IdentifyNum", id_number };
+    p[2] = (uc_aliyun_param_t) { "UserName", name };
+
+    return rpc("Id2MetaVerify", p, 3, "ResultObject", request_id, size, err);
+}
+
+
+/*
+ * EntElementVerify: the credit code, the enterprise's name and its legal
+ * representative (ENT_3META), with the representative's ID number too
+ * (ENT_4META); MerchantBizId is our serial number of the request.
+ */
+int
+ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
+    const char *rep_id, const char *serial, char *request_id, size_t size,
+    ucb_provider_error_t *err)
+{
+    size_t             n;
+    uc_aliyun_param_t  p[7];
+
+    n = 0;
+    p[n++] = (uc_aliyun_param_t) { "InfoVerifyType",
+                                   rep_id[0] != '\0' ? "ENT_4META"
+                                                     : "ENT_3META" };
+    p[n++] = (uc_aliyun_param_t) { "SceneCode", "usercenter" };
+    p[n++] = (uc_aliyun_param_t) { "MerchantBizId", serial };
+    p[n++] = (uc_aliyun_param_t) { "LicenseNo", code };
+    p[n++] = (uc_aliyun_param_t) { "EntName", name };
+    p[n++] = (uc_aliyun_param_t) { "LegalPersonName", rep };
+
+    if (rep_id[0] != '\0') {
+        p[n++] = (uc_aliyun_param_t) { "LegalPersonCertNo", rep_id };
+    }
+
+    return rpc("EntElementVerify", p, n, "Result", request_id, size, err);
 }

@@ -5,6 +5,7 @@
  *   vault.c          sealing (AES-256-GCM) and keyed hashes of personal data
  *   aliyun_verify.c  Alibaba Cloud's Id2MetaVerify, RPC-signed
  *   person.c         POST/GET /uc/v1/certification/person
+ *   enterprise.c     a merchant's certification and its review
  */
 
 #ifndef UCB_CERTIFICATION_H
@@ -58,7 +59,24 @@ void ucb_mask_name(char *dst, size_t size, const char *name);
 int ucb_aliyun_id2meta(const char *name, const char *id_number,
     char *request_id, size_t size, ucb_provider_error_t *err);
 
+/* person.c: a name as identity cards print it */
+int ucb_person_name_valid(const char *s);
+/* given as a checked ID number into id (x as X); 0, or answered (400) */
+int ucb_cert_id_number(ucb_req_t *req, const char *given, char id[19]);
+/* Beijing's day, YYYYMMDD: the day attempts are counted in */
+void ucb_cert_today(char day[16]);
+
+/* 1 full match, 2 mismatch, 3 no record; -1 and *err (rep_id "": three
+   elements) */
+int ucb_aliyun_ent_verify(const char *code, const char *name,
+    const char *rep, const char *rep_id, const char *serial,
+    char *request_id, size_t size, ucb_provider_error_t *err);
+
 void ucb_h_cert_person(ucb_req_t *req);
+void ucb_h_merchant_cert_request(ucb_req_t *req);
+void ucb_h_merchant_cert_get(ucb_req_t *req);
+void ucb_h_admin_merchant_certs(ucb_req_t *req);
+void ucb_h_admin_merchant_cert_decide(ucb_req_t *req);
 void ucb_h_cert_person_get(ucb_req_t *req);
 
 #endif /* UCB_CERTIFICATION_H */

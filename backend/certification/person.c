@@ -56,8 +56,8 @@ code_point(const unsigned char *s, size_t c)
  * dot of transliterated names, single spaces inside; nothing invisible,
  * no bidi control, no emoji, no digit.
  */
-static int
-name_valid(const char *s)
+int
+ucb_person_name_valid(const char *s)
 {
     size_t    n, at, c, chars;
     unsigned  cp, prev;
@@ -95,9 +95,50 @@ name_valid(const char *s)
 }
 
 
+int
+ucb_cert_id_number(ucb_req_t *req, const char *given, char id[19])
+{
+    int          rc;
+    char         division[7], msg[96];
+    uc_ric_t     ric;
+    const char  *problem;
+
+    /* a lower-case x is the same check character */
+    snprintf(id, UC_RIC_LEN + 1, "%s", given);
+    if (strlen(given) == UC_RIC_LEN && id[17] == 'x') {
+        id[17] = 'X';
+    }
+
+    if (strlen(given) != UC_RIC_LEN
+        || !uc_ric_valid(id, UC_RIC_LEN, &ric, &problem))
+    {
+        snprintf(msg, sizeof(msg), "the ID number is not valid: %s",
+                 strlen(given) != UC_RIC_LEN ? "length" : problem);
+        ucb_error(req, 400, "invalid_id_number", msg);
+        return -1;
+    }
+
+    snprintf(division, sizeof(division), "%.6s", id);
+    rc = ucb_store_dict_has("regions", division);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 400, "invalid_id_number", "the ID number is not "
+                  "valid: division");
+        return -1;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* the day as the user lives it: Beijing's, YYYYMMDD */
-static void
-today(char day[16])
+void
+ucb_cert_today(char day[16])
 {
     time_t     now;
     struct tm  tm;
@@ -114,7 +155,7 @@ attempts_key(char *dst, size_t size, const char *uid)
 {
     char  day[16];
 
-    today(day);
+    ucb_cert_today(day);
     snprintf(dst, size, "%s{u:%s}:cert:%s", ucb_conf.prefix, uid, day);
 }
 
@@ -169,7 +210,7 @@ number_key(char *dst, size_t size, const char *hash)
 {
     char  day[16];
 
-    today(day);
+    ucb_cert_today(day);
     snprintf(dst, size, "%s{cn:%s}:%s", ucb_conf.prefix, hash, day);
 }
 
@@ -312,11 +353,10 @@ ucb_h_cert_person(ucb_req_t *req)
     int                    rc, biz;
     char                   id[UC_RIC_LEN + 1], hash[65], key[UC_KEY_MAX + 80];
     char                   ukey[UC_KEY_MAX + 32], nkey[UC_KEY_MAX + 80];
-    char                   request_id[80], division[7], msg[96];
+    char                   request_id[80];
     long                   n, m;
     json_t                *have;
-    const char            *name, *given, *problem;
-    uc_ric_t               ric;
+    const char            *name, *given;
     ucb_provider_error_t   err;
 
     if (!ucb_cert_enabled()) {
@@ -331,38 +371,13 @@ ucb_h_cert_person(ucb_req_t *req)
         return;
     }
 
-    if (!name_valid(name)) {
+    if (!ucb_person_name_valid(name)) {
         ucb_error(req, 400, "invalid_name", "\"name\" must be the name on "
                   "the identity card");
         return;
     }
 
-    /* a lower-case x is the same check character */
-    snprintf(id, sizeof(id), "%s", given);
-    if (strlen(given) == UC_RIC_LEN && id[17] == 'x') {
-        id[17] = 'X';
-    }
-
-    if (strlen(given) != UC_RIC_LEN
-        || !uc_ric_valid(id, UC_RIC_LEN, &ric, &problem))
-    {
-        snprintf(msg, sizeof(msg), "the ID number is not valid: %s",
-                 strlen(given) != UC_RIC_LEN ? "length" : problem);
-        ucb_error(req, 400, "invalid_id_number", msg);
-        return;
-    }
-
-    snprintf(division, sizeof(division), "%.6s", id);
-    rc = ucb_store_dict_has("regions", division);
-
-    if (rc == UCB_NOT_FOUND) {
-        ucb_error(req, 400, "invalid_id_number", "the ID number is not "
-                  "valid: division");
-        return;
-    }
-
-    if (rc != UCB_OK) {
-        ucb_error(req, 500, "internal_error", "try again shortly");
+    if (ucb_cert_id_number(req, given, id) != 0) {
         return;
     }
 

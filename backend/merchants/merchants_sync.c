@@ -2,7 +2,8 @@
  * uc-backend: merchants copied from the store to Redis, where the gateways
  * read them through their near-cache:
  *
- *   <prefix>{m:<id>}           status, version, line:<code> -> status
+ *   <prefix>{m:<id>}           status, version, certification,
+ *                              line:<code> -> status
  *   <prefix>{m:<id>}:u:<uid>   role ("" once removed), version
  *
  * A change rewrites its copies after the commit: the member's first, then
@@ -98,7 +99,7 @@ publish_record(json_t *merchant)
     snprintf(version, sizeof(version), "%lld", (long long)
              json_integer_value(json_object_get(merchant, "version")));
 
-    argc = 6 + 2 * n;
+    argc = 8 + 2 * n;
     argv = malloc(argc * sizeof(char *));
     lens = malloc(argc * sizeof(size_t));
     names = malloc(n * (5 + UC_LINE_MAX + 1) + 1);
@@ -117,14 +118,17 @@ publish_record(json_t *merchant)
     argv[3] = json_string_value(json_object_get(merchant, "status"));
     argv[4] = "version";
     argv[5] = version;
+    /* "certified": sessions acting for it are level 4 at the gateways */
+    argv[6] = "certification";
+    argv[7] = json_string_value(json_object_get(merchant, "certification"));
 
     json_array_foreach(lines, i, line) {
         char  *name = names + i * (5 + UC_LINE_MAX + 1);
 
         snprintf(name, 5 + UC_LINE_MAX + 1, "line:%s",
                  json_string_value(json_object_get(line, "line")));
-        argv[6 + 2 * i] = name;
-        argv[7 + 2 * i] = json_string_value(json_object_get(line, "status"));
+        argv[8 + 2 * i] = name;
+        argv[9 + 2 * i] = json_string_value(json_object_get(line, "status"));
     }
 
     for (i = 0; i < argc; i++) {

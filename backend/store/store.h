@@ -383,4 +383,41 @@ int ucb_store_certification(const char *uid, const char *kind, json_t **out);
 int ucb_store_certified_elsewhere(const char *hash, const char *kind,
     const char *uid);
 
+/*
+ * Merchants' (enterprise) certification (store_merchant_cert.c). A
+ * request as answered: {serial, merchant_id, status (certified, pending,
+ * rejected), elements (3, 4), credit_code, name, legal_rep (masked),
+ * legal_rep_id_number (masked, "" for 3 elements), provider_result
+ * (match, mismatch, no_record, unavailable), reason, requested_by,
+ * decided_by, created_at, decided_at}. Certifying marks the merchant
+ * (certification "certified", its version bumped: the gateways' copy
+ * follows) with merchant.certified; a request to review writes
+ * merchant.certification_requested; each with its audit row.
+ */
+typedef struct {
+    const char     *serial;
+    const char     *merchant_id;
+    const char     *actor;
+    int             elements;
+    const char     *rep_sealed;
+    const char     *rep_masked;
+    const char     *rep_id_sealed;
+    const char     *rep_id_masked;
+    const char     *provider_result;    /* match: certified at once */
+    const char     *provider_request;
+} ucb_merchant_cert_t;
+
+/* by an owner: UCB_FORBIDDEN, UCB_NOT_FOUND, UCB_CONFLICT (a request is
+   pending), UCB_GONE (certified already, or the merchant is closed or has
+   no credit code) */
+int ucb_store_merchant_cert_request(const ucb_merchant_cert_t *c,
+    json_t **out);
+/* an operator's: approve (1) or reject with reason; UCB_NOT_FOUND,
+   UCB_CONFLICT (decided already) */
+int ucb_store_merchant_cert_decide(const char *serial, int approve,
+    const char *reason, const char *actor, json_t **out);
+int ucb_store_merchant_cert_get(const char *serial, json_t **out);
+int ucb_store_merchant_cert_latest(const char *mid, json_t **out);
+int ucb_store_merchant_certs(const char *status, json_t **out);
+
 #endif /* UCB_STORE_H */

@@ -379,4 +379,38 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " AND c.status = 'certified' AND c.user_seq <> ?3 AND u.status <> 2",
     [S_DICT_HAS] =
         "SELECT COUNT(*) FROM dict_items WHERE dict = ?1 AND code = ?2",
+    /* merchants' certification (store_merchant_cert.c) */
+    [S_MCERT_INSERT] =
+        "INSERT INTO merchant_certifications (serial, merchant_id, status,"
+        " elements, credit_code, name, rep_sealed, rep_masked, rep_id_sealed,"
+        " rep_id_masked, provider_result, provider_request, requested_by,"
+        " decided_by, created_at, decided_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16)",
+    [S_MCERT_GET] =
+        "SELECT serial, merchant_id, status, elements, credit_code, name,"
+        " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
+        " decided_by, created_at, decided_at"
+        " FROM merchant_certifications WHERE serial = ?1",
+    [S_MCERT_LATEST] =
+        "SELECT serial, merchant_id, status, elements, credit_code, name,"
+        " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
+        " decided_by, created_at, decided_at"
+        " FROM merchant_certifications WHERE merchant_id = ?1"
+        " ORDER BY created_at DESC, serial DESC LIMIT 1",
+    [S_MCERT_LIST] =
+        "SELECT serial, merchant_id, status, elements, credit_code, name,"
+        " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
+        " decided_by, created_at, decided_at"
+        " FROM merchant_certifications WHERE status = ?1"
+        " ORDER BY created_at, serial LIMIT 200",
+    [S_MCERT_PENDING] =
+        "SELECT COUNT(*) FROM merchant_certifications"
+        " WHERE merchant_id = ?1 AND status = 'pending'",
+    [S_MCERT_DECIDE] =
+        "UPDATE merchant_certifications SET status = ?2, reason = ?3,"
+        " decided_by = ?4, decided_at = CAST(?5 AS BIGINT)"
+        " WHERE serial = ?1 AND status = 'pending'",
+    [S_MERCHANT_CERTIFY] =
+        "UPDATE merchants SET certification = ?2 WHERE id = ?1",
 };

@@ -61,6 +61,7 @@ sub merchant_record {
     my %lines = %{ $o{lines} // {} };
     redis_cli('DEL', $key);
     redis_cli('HSET', $key, 'status', $o{status} // 'active', 'version', 1,
+              'certification', $o{certification} // 'none',
               map { ("line:$_", $lines{$_}) } sort keys %lines);
     my %members = %{ $o{members} // {} };
     for my $uid (sort keys %members) {

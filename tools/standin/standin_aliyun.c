@@ -1,7 +1,7 @@
 /*
- * uc-standin: Alibaba Cloud's cloudauth RPC endpoint, Id2MetaVerify
- * (PROTOCOLS.md 3f). Requests are checked as the real one checks them
- * (libuc/uc_aliyun.c): the AccessKey, the signature over the method and
+ * uc-standin: Alibaba Cloud's cloudauth RPC endpoint, Id2MetaVerify and
+ * EntElementVerify (PROTOCOLS.md 3f). Requests are checked as the real
+ * one checks them (libuc/uc_aliyun.c): the AccessKey, the signature over the method and
  * every parameter, a SignatureNonce used once, a Timestamp within 15
  * minutes. The registry's answer is chosen by the name: 错* mismatch
  * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 慢*
@@ -34,8 +34,8 @@ si_aliyun_billed(void)
 
 
 static void
-answer(si_answer_t *a, int status, const char *code, const char *message,
-    const char *result)
+answer_as(si_answer_t *a, int status, const char *code, const char *message,
+    const char *key, const char *result)
 {
     int            i;
     char           rid[37];
@@ -51,9 +51,20 @@ answer(si_answer_t *a, int status, const char *code, const char *message,
     rid[36] = '\0';
 
     si_text(a, status, "application/json;charset=utf-8",
-            "{\"RequestId\":\"%s\",\"Code\":\"%s\",\"Message\":\"%s\"%s%s}",
-            rid, code, message, result != NULL ? ",\"ResultObject\":" : "",
+            "{\"RequestId\":\"%s\",\"Code\":\"%s\",\"Message\":\"%s\""
+            "%s%s%s%s}",
+            rid, code, message, result != NULL ? ",\"" : "",
+            result != NULL ? key : "", result != NULL ? "\":" : "",
             result != NULL ? result : "");
+}
+
+
+/* Id2MetaVerify's answers: the result under ResultObject */
+static void
+answer(si_answer_t *a, int status, const char *code, const char *message,
+    const char *result)
+{
+    answer_as(a, status, code, message, "ResultObject", result);
 }
 
 
@@ -107,6 +118,61 @@ signed_by_key(si_req_t *r)
 }
 
 
+/*
+ * EntElementVerify (ENT_3META, ENT_4META): the registry's answer by the
+ * enterprise's or the representative's name, as for persons: 错* a
+ * mismatch (BizCode 2, the flag of what differs), 无* no record (3), 忙*
+ * a system error; otherwise a full match.
+ */
+static void
+enterprise(si_req_t *r, si_answer_t *a)
+{
+    const char  *type, *code, *name, *rep, *rep_id;
+
+    type = si_param(r, "InfoVerifyType");
+    code = si_param(r, "LicenseNo");
+    name = si_param(r, "EntName");
+    rep = si_param(r, "LegalPersonName");
+    rep_id = si_param(r, "LegalPersonCertNo");
+
+    if (type == NULL || code == NULL || name == NULL || rep == NULL
+        || strlen(code) != 18
+        || (strcmp(type, "ENT_3META") != 0 && strcmp(type, "ENT_4META") != 0)
+        || (strcmp(type, "ENT_4META") == 0
+            && (rep_id == NULL || strlen(rep_id) != 18)))
+    {
+        answer(a, 200, "401", "invalid parameter", NULL);
+        return;
+    }
+
+    if (strncmp(name, "忙", strlen("忙")) == 0) {
+        answer(a, 200, "500", "system error", NULL);
+        return;
+    }
+
+    if (strncmp(name, "无", strlen("无")) == 0) {
+        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"3\"}");
+        return;
+    }
+
+    __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
+
+    if (strncmp(name, "错", strlen("错")) == 0) {
+        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"2\","
+               "\"ReasonDetail\":{\"EntNameFlag\":\"0\"}}");
+        return;
+    }
+
+    if (strncmp(rep, "错", strlen("错")) == 0) {
+        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"2\","
+               "\"ReasonDetail\":{\"LegalPersonNameFlag\":\"0\"}}");
+        return;
+    }
+
+    answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"1\"}");
+}
+
+
 void
 si_aliyun(si_req_t *r, si_answer_t *a)
 {
@@ -142,6 +208,13 @@ si_aliyun(si_req_t *r, si_answer_t *a)
     if (si_nonce_seen(si_param(r, "SignatureNonce"))) {
         answer(a, 400, "SignatureNonceUsed", "Specified signature nonce was "
                "used already.", NULL);
+        return;
+    }
+
+    if (action != NULL && strcmp(action, "EntElementVerify") == 0
+        && version != NULL && strcmp(version, "2019-03-07") == 0)
+    {
+        enterprise(r, a);
         return;
     }
 

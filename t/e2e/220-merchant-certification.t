@@ -1,0 +1,176 @@
+# A merchant's (enterprise) certification through the gateway, against the
+# stand-in of Alibaba Cloud's EntElementVerify: an owner asks with the
+# legal representative (and their ID number for four elements); a full
+# match certifies at once and every session acting for the merchant is
+# level 4 at the gateway (the demo's /mall/merchant/finance); a mismatch
+# or no record waits for an operator, who approves or rejects with a
+# reason (audited); one request pending at a time; the representative's
+# name and number sealed and masked; the provider busy is 503 and leaves
+# no request.
+
+use strict;
+use warnings;
+use Test::More;
+use lib 't/helpers';
+use UcE2E;
+
+my $admin = ucctl_stack('session', 'create', '--user', 1, '--level', 2);
+
+sub sign_up {
+    my $phone = new_phone();
+    api(POST => '/uc/v1/codes', { to => $phone, purpose => 'register' });
+    my $r = api(POST => '/uc/v1/register',
+                { login => $phone, password => 'ent-pass-1', code => last_code($phone) });
+    die "sign-up: $r->{content}" unless $r->{status} == 201;
+    return ($r->{json}{user_id}, $r->{json}{token});
+}
+
+my @Alphabet = split //, '0123456789ABCDEFGHJKLMNPQRTUWXY';
+my %Value = map { $Alphabet[$_] => $_ } 0 .. $#Alphabet;
+my @Weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28);
+my $seq = 0;
+sub uscc {
+    my $body = sprintf '9111000%01d%08d%s', ++$seq % 10, $$ % 100000000,
+                       $Alphabet[$seq % 31];
+    my $sum = 0;
+    $sum += $Value{substr $body, $_, 1} * $Weights[$_] for 0 .. 16;
+    return $body . $Alphabet[(31 - $sum % 31) % 31];
+}
+
+my @W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2);
+sub ric {
+    my $body = sprintf '110105%s%03d', '19800101', $$ % 1000;
+    my $sum = 0;
+    $sum += substr($body, $_, 1) * $W[$_] for 0 .. 16;
+    return $body . substr('10X98765432', $sum % 11, 1);
+}
+
+# a merchant of owner, approved and active on the mall; the owner's
+# session acting for it
+api(PUT => '/uc/v1/admin/lines/mall', { name => 'Mall' }, $admin);
+api(POST => '/uc/v1/admin/lines/mall/resume', undef, $admin);
+sub merchant {
+    my ($name, $token) = @_;
+    my $r = api(POST => '/uc/v1/merchants',
+                { kind => 'enterprise', name => "$name $$", credit_code => uscc(),
+                  legal_rep => '张三' }, $token);
+    die "merchant: $r->{content}" unless $r->{status} == 201;
+    my $mid = $r->{json}{id};
+    api(POST => "/uc/v1/admin/merchants/$mid/status", { status => 'active' }, $admin);
+    api(PUT => "/uc/v1/admin/merchants/$mid/lines/mall", { status => 'active' }, $admin);
+    $r = api(POST => '/mall/uc/v1/session/merchant', { merchant_id => $mid }, $token);
+    die "acting: $r->{content}" unless $r->{status} == 200;
+    return $mid;
+}
+
+my $finance = sub { api(GET => '/mall/merchant/finance/report', undef, shift) };
+
+# --- a full match
+my ($owner, $token) = sign_up();
+my ($staff, $staff_t) = sign_up();
+my $mid = merchant('好商户', $token);
+api(POST => "/uc/v1/merchants/$mid/invitations", { to => '+8613000000000', role => 'staff' }, $token);
+
+is $finance->($token)->{status}, 403, 'before: the level-4 location refuses the owner';
+
+my $r = api(POST => "/uc/v1/merchants/$mid/certification", { legal_rep => '张三' }, $staff_t);
+is $r->{status}, 404, 'a stranger: 404';
+
+$r = api(POST => "/uc/v1/merchants/$mid/certification", { legal_rep => '张三' }, $token);
+is $r->{status}, 201, 'the owner asks: 201';
+is $r->{json}{status}, 'certified', '  a full match certifies at once';
+like $r->{json}{serial}, qr/^EC\d{16}$/, '  with a serial number';
+is $r->{json}{elements}, 3, '  three elements';
+is $r->{json}{legal_rep}, '张*', '  the representative masked';
+is $r->{json}{provider_result}, 'match', '  the provider\'s answer';
+
+ok wait_for(sub { $finance->($token)->{status} == 200 }),
+    'the same session passes the level-4 location';
+is $finance->($token)->{json}{auth_level}, '4', '  and the upstream sees level 4';
+is api(GET => '/uc/v1/merchants/' . $mid, undef, $token)->{json}{certification},
+    'certified', 'the merchant says certified';
+is api(GET => "/uc/v1/merchants/$mid/certification", undef, $token)->{json}{status},
+    'certified', 'GET: the request';
+
+$r = api(POST => "/uc/v1/merchants/$mid/certification", { legal_rep => '张三' }, $token);
+is "$r->{status} $r->{json}{error}{code}", '409 not_certifiable', 'again: 409';
+
+my $row = stack_sql("SELECT rep_sealed || '|' || rep_masked FROM merchant_certifications"
+                    . " WHERE merchant_id = '$mid'");
+like $row, qr/^v1\.\S+\|张\*$/, 'the store: the representative sealed and masked';
+unlike $row, qr/张三/, '  never in clear';
+
+my $audit = api(GET => "/uc/v1/admin/audit?subject=merchant:$mid", undef, $admin);
+ok((grep { $_->{action} eq 'merchant.certified' && $_->{actor} eq $owner }
+    @{ $audit->{json}{changes} // [] }), 'the audit has merchant.certified by the owner');
+
+# --- four elements, a mismatch, review
+my ($owner2, $token2) = sign_up();
+my $mid2 = merchant('错名商户', $token2);
+$r = api(POST => "/uc/v1/merchants/$mid2/certification",
+         { legal_rep => '李四', legal_rep_id_number => '110105198001010010' }, $token2);
+is "$r->{status} $r->{json}{error}{code}", '400 invalid_id_number', 'a wrong ID number: 400';
+$r = api(POST => "/uc/v1/merchants/$mid2/certification",
+         { legal_rep => '李四', legal_rep_id_number => ric() }, $token2);
+is $r->{status}, 201, 'four elements, a mismatch: 201';
+is $r->{json}{status}, 'pending', '  pending review';
+is $r->{json}{elements}, 4, '  four elements';
+like $r->{json}{legal_rep_id_number}, qr/^\d{4}\*{10}\d{3}[\dX]$/, '  the number masked';
+my $serial = $r->{json}{serial};
+is $finance->($token2)->{status}, 403, '  and no level 4 meanwhile';
+
+$r = api(POST => "/uc/v1/merchants/$mid2/certification", { legal_rep => '李四' }, $token2);
+is "$r->{status} $r->{json}{error}{code}", '409 certification_pending',
+    'a second request while one waits: 409';
+
+my $list = api(GET => '/uc/v1/admin/certifications', undef, $admin);
+ok((grep { $_->{serial} eq $serial } @{ $list->{json}{requests} // [] }),
+   'the operators\' list of pending requests has it');
+is api(GET => '/uc/v1/admin/certifications', undef, $token2)->{status}, 403,
+    '  which is the operators\' only';
+
+$r = api(POST => "/uc/v1/admin/certifications/$serial/reject", {}, $admin);
+is "$r->{status} $r->{json}{error}{code}", '400 reason_required', 'a rejection without reason: 400';
+$r = api(POST => "/uc/v1/admin/certifications/$serial/reject",
+         { reason => 'the licence names another representative' }, $admin);
+is "$r->{status} $r->{json}{status}", '200 rejected', 'rejected with a reason';
+is api(GET => "/uc/v1/merchants/$mid2/certification", undef, $token2)->{json}{reason},
+    'the licence names another representative', 'the applicant sees the reason';
+$r = api(POST => "/uc/v1/admin/certifications/$serial/approve", {}, $admin);
+is "$r->{status} $r->{json}{error}{code}", '409 already_decided', 'decided once';
+is api(POST => '/uc/v1/admin/certifications/NOPE1/approve', {}, $admin)->{status}, 404,
+    'an unknown serial: 404';
+is api(POST => "/uc/v1/admin/certifications/$serial/maybe", {}, $admin)->{status}, 404,
+    'an unknown decision: 404';
+
+# --- no record, approved by an operator
+my ($owner3, $token3) = sign_up();
+my $mid3 = merchant('无记录商户', $token3);
+$r = api(POST => "/uc/v1/merchants/$mid3/certification", { legal_rep => '王五' }, $token3);
+is "$r->{status} $r->{json}{status} $r->{json}{provider_result}", '201 pending no_record',
+    'no record: pending review';
+$r = api(POST => "/uc/v1/admin/certifications/$r->{json}{serial}/approve", {}, $admin);
+is "$r->{status} $r->{json}{status}", '200 certified', 'an operator approves';
+ok wait_for(sub { $finance->($token3)->{status} == 200 }),
+    'its session passes the level-4 location';
+
+# --- the provider busy: no request is left
+my ($owner4, $token4) = sign_up();
+my $mid4 = merchant('忙碌商户', $token4);
+$r = api(POST => "/uc/v1/merchants/$mid4/certification", { legal_rep => '赵六' }, $token4);
+is "$r->{status} $r->{json}{error}{code}", '503 provider_busy', 'the provider busy: 503';
+is api(GET => "/uc/v1/merchants/$mid4/certification", undef, $token4)->{status}, 404,
+    '  and no request was kept';
+
+# --- hostile input
+for my $case ([{}, 400, 'no representative'], [{ legal_rep => '张3' }, 400, 'a digit'],
+              [{ legal_rep => 'x' x 65 }, 400, 'too long'],
+              [{ legal_rep => '张三', legal_rep_id_number => 42 }, 400, 'a number as a number']) {
+    my ($body, $status, $what) = @$case;
+    is api(POST => "/uc/v1/merchants/$mid4/certification", $body, $token4)->{status},
+        $status, "refused: $what";
+}
+is api(POST => "/uc/v1/merchants/0123/certification", { legal_rep => '张三' }, $token4)->{status},
+    400, 'a malformed merchant id: 400';
+
+done_testing;

@@ -8,8 +8,9 @@
  * unchanged, and a change reaches every gateway within a second:
  *
  *   <prefix>{m:<mid>}           status, certification ("certified":
- *                               level 4 while acting for it), and
- *                               line:<code> -> its status on that line
+ *                               a certified person acting for it is at
+ *                               level 4), and line:<code> -> its status
+ *                               on that line
  *   <prefix>{m:<mid>}:u:<uid>   role (owner, admin, staff; "" once removed)
  *
  * The request passes only when the merchant is active, enabled and active
@@ -241,16 +242,16 @@ ngx_http_uc_merchant_check(ngx_http_request_t *r, ngx_http_uc_ctx_t *ctx)
     ctx->merchant_role.len = role->len;
 
     /*
-     * A certified merchant (enterprise certification): its members act
-     * at level 4 while acting for it, whatever their own level; the
-     * location's usercenter_auth_level, the headers and $uc_auth_level
-     * all see 4.
+     * Level 4: a certified person (level 3) acting for a certified
+     * merchant (enterprise certification). Levels build on each other, so
+     * a member below 3 stays where they are; the location's
+     * usercenter_auth_level, the headers and $uc_auth_level all see 4.
      */
     cert = ngx_http_uc_record_field(merchant, "certification",
                                     sizeof("certification") - 1);
 
     if (ngx_http_uc_merchant_is(cert, "certified")
-        && ctx->level < UC_LEVEL_MAX)
+        && ctx->level == UC_LEVEL_MAX - 1)
     {
         ctx->level = UC_LEVEL_MAX;
     }

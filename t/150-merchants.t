@@ -4,7 +4,8 @@
 # business line, and the user's membership (uc:{m:<id>}:u:<uid>) still has
 # a role; the upstream then gets X-UC-Merchant-Id and X-UC-Merchant-Role.
 # Anything else: 403 merchant_forbidden with the reason. A certified
-# merchant's members act at level 4 while acting for it. Through the
+# merchant's certified members (level 3) act at level 4 while acting for
+# it. Through the
 # near-cache: no Redis read per request, a change heard within a second.
 # (The locations proxy to /echo on the same server, which keeps the
 # headers, so the role arrives where a business upstream would see it.)
@@ -57,8 +58,10 @@ our $Bad = new_session(user => 42, level => 2, line => '*',
 our $Cached = new_session(user => 42, level => 2, line => '*',
                           merchant => 'm-cached');
 our $Plain = new_session(user => 42, level => 2, line => '*');
-our $Certified = new_session(user => 42, level => 2, line => '*',
+our $Certified = new_session(user => 42, level => 3, line => '*',
                              merchant => 'm-cert');
+our $CertLevel2 = new_session(user => 42, level => 2, line => '*',
+                              merchant => 'm-cert');
 
 our $Echo = <<'_EOC_';
     location = /echo {
@@ -120,7 +123,7 @@ uid=43 mid=m-1 role=owner
 
 
 
-=== TEST 2b: a certified merchant's members act at level 4
+=== TEST 2b: a certified person acting for a certified merchant: level 4
 --- config eval
 main::location('mall', 'usercenter_auth_level 4;')
 --- more_headers eval
@@ -132,7 +135,18 @@ uid=42 mid=m-cert role=staff
 
 
 
-=== TEST 2c: level 4 is the certified merchant's, not its members' own
+=== TEST 2c: levels build on each other: a member at level 2 stays there
+--- config eval
+main::location('mall', 'usercenter_auth_level 3;')
+--- more_headers eval
+"Authorization: Bearer $::CertLevel2"
+--- error_code: 403
+--- response_body
+{"error":{"code":"auth_level_too_low","message":"this page needs a higher authentication level"}}
+
+
+
+=== TEST 2c2: level 4 is the certified merchant's, not its members' own
 --- config eval
 main::location('mall', 'usercenter_auth_level 4;')
 --- more_headers eval

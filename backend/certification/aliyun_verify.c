@@ -236,15 +236,16 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
 /*
  * EntElementVerify: the credit code, the enterprise's name and its legal
  * representative (ENT_3META), with the representative's ID number too
- * (ENT_4META); MerchantBizId is our serial number of the request.
+ * (ENT_4META); MerchantBizId is our serial number of the request,
+ * MerchantUserId the merchant.
  */
 int
 ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
-    const char *rep_id, const char *serial, char *request_id, size_t size,
-    ucb_provider_error_t *err)
+    const char *rep_id, const char *serial, const char *merchant,
+    char *request_id, size_t size, ucb_provider_error_t *err)
 {
     size_t             n;
-    uc_aliyun_param_t  p[7];
+    uc_aliyun_param_t  p[9];
 
     n = 0;
     p[n++] = (uc_aliyun_param_t) { "InfoVerifyType",
@@ -252,6 +253,9 @@ ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
                                                      : "ENT_3META" };
     p[n++] = (uc_aliyun_param_t) { "SceneCode", "usercenter" };
     p[n++] = (uc_aliyun_param_t) { "MerchantBizId", serial };
+    p[n++] = (uc_aliyun_param_t) { "MerchantUserId", merchant };
+    /* the applicant's consent to the check, which the API asks for */
+    p[n++] = (uc_aliyun_param_t) { "UserAuthorization", "1" };
     p[n++] = (uc_aliyun_param_t) { "LicenseNo", code };
     p[n++] = (uc_aliyun_param_t) { "EntName", name };
     p[n++] = (uc_aliyun_param_t) { "LegalPersonName", rep };

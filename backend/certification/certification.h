@@ -70,7 +70,8 @@ void ucb_cert_today(char day[16]);
    elements) */
 int ucb_aliyun_ent_verify(const char *code, const char *name,
     const char *rep, const char *rep_id, const char *serial,
-    char *request_id, size_t size, ucb_provider_error_t *err);
+    const char *merchant, char *request_id, size_t size,
+    ucb_provider_error_t *err);
 
 void ucb_h_cert_person(ucb_req_t *req);
 void ucb_h_merchant_cert_request(ucb_req_t *req);

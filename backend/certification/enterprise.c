@@ -8,13 +8,17 @@
  *   POST /uc/v1/admin/certifications/{serial}/approve
  *   POST /uc/v1/admin/certifications/{serial}/reject {"reason"}
  *
- * The merchant's own credit code (GB 32100, checked when it was written)
- * and name, the legal representative (and their ID number for four
- * elements) go to the provider's element check (EntElementVerify): a
- * full match certifies the merchant at once, any other answer waits for
- * an operator. Certified, the merchant's copy for the gateways says so,
- * and every session acting for it is level 4 there. The representative's
- * name and number are sealed, masked in answers, never logged.
+ * An active merchant's own credit code (GB 32100, checked when it was
+ * written) and name, the legal representative and their ID number go to
+ * the provider's element check (EntElementVerify): a full match of the
+ * four elements certifies the merchant at once; anything else, three
+ * elements included (all three are printed on the licence and public),
+ * waits for an operator. Certification is of the name and code checked:
+ * a merchant that no longer has them is not certified (409
+ * merchant_changed). Certified, the merchant's copy for the gateways says
+ * so, and a certified person (level 3) acting for it is level 4 there.
+ * The representative's name and number are sealed, masked in answers,
+ * never logged.
  */
 
 #include <stdio.h>
@@ -52,7 +56,12 @@ store_refused(ucb_req_t *req, int rc)
 
     case UCB_GONE:
         ucb_error(req, 409, "not_certifiable", "the merchant is certified "
-                  "already, closed, or has no credit code");
+                  "already, not active, or has no credit code");
+        return;
+
+    case UCB_TAKEN:
+        ucb_error(req, 409, "merchant_changed", "the merchant's name or "
+                  "credit code are no longer those checked");
         return;
 
     default:
@@ -108,8 +117,9 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     char                   rep_id[UC_RIC_LEN + 1], ctx[96];
     char                   rep_sealed[256], rep_masked[72];
     char                   id_sealed[128], id_masked[32];
-    json_t                *m, *out;
-    const char            *mid, *rep, *given, *code, *cert;
+    char                   name[256], code[32];
+    json_t                *m, *out, *latest;
+    const char            *mid, *rep, *given, *v, *cert;
     ucb_provider_error_t   err;
     ucb_merchant_cert_t    c;
 
@@ -159,17 +169,36 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
         return;
     }
 
-    code = json_string_value(json_object_get(m, "credit_code"));
+    v = json_string_value(json_object_get(m, "credit_code"));
+    snprintf(code, sizeof(code), "%s", v != NULL ? v : "");
+    v = json_string_value(json_object_get(m, "name"));
+    snprintf(name, sizeof(name), "%s", v != NULL ? v : "");
     cert = json_string_value(json_object_get(m, "certification"));
+    v = json_string_value(json_object_get(m, "status"));
 
     /* decided here before a billed call; the store decides again */
-    if (code == NULL || code[0] == '\0' || cert == NULL
-        || strcmp(cert, "certified") == 0
-        || strcmp(json_string_value(json_object_get(m, "status")),
-                  "closed") == 0)
-    {
-        json_decref(m);
+    rc = code[0] == '\0' || cert == NULL || strcmp(cert, "certified") == 0
+         || v == NULL || strcmp(v, "active") != 0;
+    json_decref(m);
+
+    if (rc) {
         store_refused(req, UCB_GONE);
+        return;
+    }
+
+    rc = ucb_store_merchant_cert_latest(mid, &latest);
+
+    if (rc == UCB_OK) {
+        v = json_string_value(json_object_get(latest, "status"));
+        rc = v != NULL && strcmp(v, "pending") == 0 ? UCB_CONFLICT : UCB_OK;
+        json_decref(latest);
+
+    } else if (rc == UCB_NOT_FOUND) {
+        rc = UCB_OK;
+    }
+
+    if (rc != UCB_OK) {
+        store_refused(req, rc);
         return;
     }
 
@@ -179,15 +208,11 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
         if (req->status == 0) {
             ucb_error(req, 503, "unavailable", "try again shortly");
         }
-        json_decref(m);
         goto done;
     }
 
-    biz = ucb_aliyun_ent_verify(code,
-                                json_string_value(json_object_get(m, "name")),
-                                rep, rep_id, serial, request_id,
-                                sizeof(request_id), &err);
-    json_decref(m);
+    biz = ucb_aliyun_ent_verify(code, name, rep, rep_id, serial, mid,
+                                request_id, sizeof(request_id), &err);
 
     if (biz < 0) {
         ucb_log(UCB_LOG_WARN, "certification provider refused",
@@ -227,9 +252,12 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     c.rep_masked = rep_masked;
     c.rep_id_sealed = id_sealed;
     c.rep_id_masked = id_masked;
+    c.name = name;
+    c.credit_code = code;
     c.provider_result = biz == 1 ? "match" : biz == 2 ? "mismatch"
                                                       : "no_record";
     c.provider_request = request_id;
+    c.certify = biz == 1 && rep_id[0] != '\0';
 
     rc = ucb_store_merchant_cert_request(&c, &out);
 
@@ -239,7 +267,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     }
 
     /* the gateways' copy: level 4 for the sessions acting for it */
-    if (biz == 1 && ucb_merchant_publish(mid) != 0) {
+    if (c.certify && ucb_merchant_publish(mid) != 0) {
         ucb_log(UCB_LOG_WARN, "merchant copy not published",
                 "\"merchant\":\"%s\"", mid);
     }
@@ -363,6 +391,11 @@ ucb_h_admin_merchant_cert_decide(ucb_req_t *req)
     if (rc == UCB_CONFLICT) {
         ucb_error(req, 409, "already_decided", "this request was decided "
                   "already");
+        return;
+    }
+
+    if (rc == UCB_GONE || rc == UCB_TAKEN) {
+        store_refused(req, rc);
         return;
     }
 

@@ -403,17 +403,21 @@ typedef struct {
     const char     *rep_masked;
     const char     *rep_id_sealed;
     const char     *rep_id_masked;
-    const char     *provider_result;    /* match: certified at once */
+    const char     *name;               /* as the provider checked them */
+    const char     *credit_code;
+    const char     *provider_result;    /* match, mismatch, no_record */
     const char     *provider_request;
+    int             certify;            /* at once (a full match) */
 } ucb_merchant_cert_t;
 
 /* by an owner: UCB_FORBIDDEN, UCB_NOT_FOUND, UCB_CONFLICT (a request is
-   pending), UCB_GONE (certified already, or the merchant is closed or has
-   no credit code) */
+   pending), UCB_GONE (certified already, not active, or no credit code),
+   UCB_TAKEN (its name or code are no longer those checked) */
 int ucb_store_merchant_cert_request(const ucb_merchant_cert_t *c,
     json_t **out);
 /* an operator's: approve (1) or reject with reason; UCB_NOT_FOUND,
-   UCB_CONFLICT (decided already) */
+   UCB_CONFLICT (decided already), UCB_GONE (the merchant is no longer
+   active), UCB_TAKEN (its name or code changed since the request) */
 int ucb_store_merchant_cert_decide(const char *serial, int approve,
     const char *reason, const char *actor, json_t **out);
 int ucb_store_merchant_cert_get(const char *serial, json_t **out);

@@ -73,6 +73,7 @@ noted(const char *action, const char *mid, const char *serial,
 static int
 certify_merchant(const char *mid, const char *serial, const char *actor)
 {
+    int             rc;
     int64_t         version;
     json_t         *before;
     ucb_db_stmt_t  *s;
@@ -96,9 +97,12 @@ certify_merchant(const char *mid, const char *serial, const char *actor)
         return UCB_ERROR;
     }
 
-    return ucb_st_merchant_changed(mid, "merchant.certified", before,
-                                   json_pack("{s:s}", "serial", serial),
-                                   actor, NULL);
+    rc = ucb_st_merchant_changed(mid, "merchant.certified", before,
+                                 json_pack("{s:s}", "serial", serial),
+                                 actor, NULL);
+    json_decref(before);
+
+    return rc;
 }
 
 
@@ -133,12 +137,22 @@ request_once(const ucb_merchant_cert_t *c, json_t **out)
     code = json_string_value(json_object_get(m, "credit_code"));
     name = json_string_value(json_object_get(m, "name"));
 
-    if (status == NULL || strcmp(status, "closed") == 0 || cert == NULL
+    /* active: its name and code can no longer change (merchants.c) */
+    if (status == NULL || strcmp(status, "active") != 0 || cert == NULL
         || strcmp(cert, "certified") == 0 || code == NULL || code[0] == '\0')
     {
         json_decref(m);
         ucb_db_rollback();
         return UCB_GONE;
+    }
+
+    /* what the provider checked is what the merchant still says */
+    if (name == NULL || strcmp(name, c->name) != 0
+        || strcmp(code, c->credit_code) != 0)
+    {
+        json_decref(m);
+        ucb_db_rollback();
+        return UCB_TAKEN;
     }
 
     if (ucb_st_count(S_MCERT_PENDING, c->merchant_id, -1, &pending) != 0) {
@@ -152,7 +166,7 @@ request_once(const ucb_merchant_cert_t *c, json_t **out)
         return UCB_CONFLICT;
     }
 
-    match = strcmp(c->provider_result, "match") == 0;
+    match = c->certify;
 
     s = ucb_db_stmt(S_MCERT_INSERT);
     if (s == NULL) {
@@ -218,8 +232,9 @@ decide_once(const char *serial, int approve, const char *reason,
     const char *actor, json_t **out)
 {
     int             rc;
-    char            mid[64];
-    json_t         *req;
+    char            mid[64], name[256], code[32];
+    json_t         *req, *m;
+    const char     *v;
     ucb_db_stmt_t  *s;
 
     *out = NULL;
@@ -232,6 +247,10 @@ decide_once(const char *serial, int approve, const char *reason,
 
     snprintf(mid, sizeof(mid), "%s",
              json_string_value(json_object_get(req, "merchant_id")));
+    snprintf(name, sizeof(name), "%s",
+             json_string_value(json_object_get(req, "name")));
+    snprintf(code, sizeof(code), "%s",
+             json_string_value(json_object_get(req, "credit_code")));
     json_decref(req);
 
     if (ucb_db_begin() != 0) {
@@ -240,6 +259,34 @@ decide_once(const char *serial, int approve, const char *reason,
 
     if (ucb_st_merchant_lock(mid) != UCB_OK) {
         goto failed;
+    }
+
+    /* approving certifies the merchant as it is now: only if that is
+       still what was asked about, and it is active */
+    if (approve) {
+        if (ucb_store_merchant_get(mid, &m) != UCB_OK) {
+            goto failed;
+        }
+
+        v = json_string_value(json_object_get(m, "status"));
+        rc = v == NULL || strcmp(v, "active") != 0 ? UCB_GONE : UCB_OK;
+
+        v = json_string_value(json_object_get(m, "name"));
+        if (rc == UCB_OK && (v == NULL || strcmp(v, name) != 0)) {
+            rc = UCB_TAKEN;
+        }
+
+        v = json_string_value(json_object_get(m, "credit_code"));
+        if (rc == UCB_OK && (v == NULL || strcmp(v, code) != 0)) {
+            rc = UCB_TAKEN;
+        }
+
+        json_decref(m);
+
+        if (rc != UCB_OK) {
+            ucb_db_rollback();
+            return rc;
+        }
     }
 
     s = ucb_db_stmt(S_MCERT_DECIDE);

@@ -38,8 +38,10 @@ sub uscc {
 }
 
 my @W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2);
+my $order = 0;
 sub ric {
-    my $body = sprintf '110105%s%03d', '19800101', $$ % 1000;
+    my $body = sprintf '110105%s%03d', sprintf('19%02d0101', 60 + $$ % 30),
+                       ($$ * 3 + ++$order) % 1000;
     my $sum = 0;
     $sum += substr($body, $_, 1) * $W[$_] for 0 .. 16;
     return $body . substr('10X98765432', $sum % 11, 1);
@@ -65,22 +67,24 @@ sub merchant {
 
 my $finance = sub { api(GET => '/mall/merchant/finance/report', undef, shift) };
 
-# --- a full match
+# --- a full match of four elements, for a certified person
 my ($owner, $token) = sign_up();
 my ($staff, $staff_t) = sign_up();
+is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => ric() },
+       $token)->{json}{auth_level}, 3, 'the owner is a certified person (level 3)';
 my $mid = merchant('好商户', $token);
-api(POST => "/uc/v1/merchants/$mid/invitations", { to => '+8613000000000', role => 'staff' }, $token);
 
 is $finance->($token)->{status}, 403, 'before: the level-4 location refuses the owner';
 
 my $r = api(POST => "/uc/v1/merchants/$mid/certification", { legal_rep => '张三' }, $staff_t);
 is $r->{status}, 404, 'a stranger: 404';
 
-$r = api(POST => "/uc/v1/merchants/$mid/certification", { legal_rep => '张三' }, $token);
+$r = api(POST => "/uc/v1/merchants/$mid/certification",
+         { legal_rep => '张三', legal_rep_id_number => ric() }, $token);
 is $r->{status}, 201, 'the owner asks: 201';
 is $r->{json}{status}, 'certified', '  a full match certifies at once';
 like $r->{json}{serial}, qr/^EC\d{16}$/, '  with a serial number';
-is $r->{json}{elements}, 3, '  three elements';
+is $r->{json}{elements}, 4, '  four elements';
 is $r->{json}{legal_rep}, '张*', '  the representative masked';
 is $r->{json}{provider_result}, 'match', '  the provider\'s answer';
 
@@ -143,6 +147,16 @@ is api(POST => '/uc/v1/admin/certifications/NOPE1/approve', {}, $admin)->{status
 is api(POST => "/uc/v1/admin/certifications/$serial/maybe", {}, $admin)->{status}, 404,
     'an unknown decision: 404';
 
+# --- three elements match: public data, so an operator decides
+my ($owner5, $token5) = sign_up();
+my $mid5 = merchant('三要素商户', $token5);
+$r = api(POST => "/uc/v1/merchants/$mid5/certification", { legal_rep => '孙七' }, $token5);
+is "$r->{status} $r->{json}{status} $r->{json}{provider_result} $r->{json}{elements}",
+    '201 pending match 3', 'three elements matching: pending review, not certified';
+$r = api(POST => "/uc/v1/merchants/$mid5/certification", { legal_rep => '孙七' }, $token5);
+is "$r->{status} $r->{json}{error}{code}", '409 certification_pending',
+    '  asking again while it waits: 409 before any billed call';
+
 # --- no record, approved by an operator
 my ($owner3, $token3) = sign_up();
 my $mid3 = merchant('无记录商户', $token3);
@@ -151,8 +165,10 @@ is "$r->{status} $r->{json}{status} $r->{json}{provider_result}", '201 pending n
     'no record: pending review';
 $r = api(POST => "/uc/v1/admin/certifications/$r->{json}{serial}/approve", {}, $admin);
 is "$r->{status} $r->{json}{status}", '200 certified', 'an operator approves';
-ok wait_for(sub { $finance->($token3)->{status} == 200 }),
-    'its session passes the level-4 location';
+is api(GET => "/uc/v1/merchants/$mid3", undef, $token3)->{json}{certification}, 'certified',
+    'the merchant is certified';
+is $finance->($token3)->{status}, 403,
+    'but its owner, no certified person (level 2), gets no level 4: levels build';
 
 # --- the provider busy: no request is left
 my ($owner4, $token4) = sign_up();

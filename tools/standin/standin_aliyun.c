@@ -136,7 +136,8 @@ enterprise(si_req_t *r, si_answer_t *a)
     rep_id = si_param(r, "LegalPersonCertNo");
 
     if (type == NULL || code == NULL || name == NULL || rep == NULL
-        || strlen(code) != 18
+        || strlen(code) != 18 || si_param(r, "MerchantUserId") == NULL
+        || si_param(r, "UserAuthorization") == NULL
         || (strcmp(type, "ENT_3META") != 0 && strcmp(type, "ENT_4META") != 0)
         || (strcmp(type, "ENT_4META") == 0
             && (rep_id == NULL || strlen(rep_id) != 18)))

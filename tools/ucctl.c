@@ -111,6 +111,8 @@ usage(void)
 "  merchant list [STATUS] | get ID | audit ID     merchants (admin API)\n"
 "  merchant approve|freeze|close ID [--reason TEXT]\n"
 "  merchant line ID LINE active|suspended|off\n"
+"  cert list [pending|certified|rejected]       merchants' certification\n"
+"  cert approve SERIAL | reject SERIAL --reason TEXT\n"
 "  store copy sqlite:FILE postgresql://URI\n"
 "                                      a stopped SQLite store into a new\n"
 "                                      PostgreSQL database, verified\n",
@@ -772,7 +774,8 @@ main(int argc, char **argv)
     }
 
     if (strcmp(argv[i], "flag") == 0 || strcmp(argv[i], "dict") == 0
-        || strcmp(argv[i], "line") == 0 || strcmp(argv[i], "merchant") == 0)
+        || strcmp(argv[i], "line") == 0 || strcmp(argv[i], "merchant") == 0
+        || strcmp(argv[i], "cert") == 0)
     {
         if (getenv("UC_TOKEN") != NULL && conf.token[0] == '\0') {
             copy_opt(conf.token, sizeof(conf.token), "token",

@@ -505,6 +505,59 @@ merchant_command(const ucctl_conf_t *conf, int argc, char **argv)
 }
 
 
+/*
+ * cert list [pending|certified|rejected]
+ * cert approve SERIAL | reject SERIAL --reason TEXT
+ */
+static int
+cert_command(const ucctl_conf_t *conf, int argc, char **argv)
+{
+    int      rc;
+    char     path[256];
+    json_t  *body;
+
+    if (argc <= 3 && strcmp(argv[1], "list") == 0) {
+        if (argc == 3 && strcmp(argv[2], "pending") != 0
+            && strcmp(argv[2], "certified") != 0
+            && strcmp(argv[2], "rejected") != 0)
+        {
+            die("cert list pending|certified|rejected");
+        }
+
+        snprintf(path, sizeof(path), "/uc/v1/admin/certifications?status=%s",
+                 argc == 3 ? argv[2] : "pending");
+        return call(conf, "GET", path, NULL);
+    }
+
+    /* the serial goes into the URL's path: capitals and digits only */
+    if (argc >= 3 && (strlen(argv[2]) < 3 || strlen(argv[2]) > 40
+                      || strspn(argv[2], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789") != strlen(argv[2])))
+    {
+        die("\"%s\" is not a request's serial number", argv[2]);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "approve") == 0) {
+        snprintf(path, sizeof(path), "/uc/v1/admin/certifications/%s/approve",
+                 argv[2]);
+        return call(conf, "POST", path, NULL);
+    }
+
+    if (argc == 5 && strcmp(argv[1], "reject") == 0
+        && strcmp(argv[3], "--reason") == 0)
+    {
+        snprintf(path, sizeof(path), "/uc/v1/admin/certifications/%s/reject",
+                 argv[2]);
+        body = json_pack("{s:s}", "reason", argv[4]);
+        rc = call(conf, "POST", path, body);
+        json_decref(body);
+        return rc;
+    }
+
+    return -1;
+}
+
+
 int
 ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 {
@@ -520,6 +573,9 @@ ucctl_api_command(const ucctl_conf_t *conf, int argc, char **argv)
 
     } else if (strcmp(argv[0], "merchant") == 0) {
         rc = argc >= 2 ? merchant_command(conf, argc, argv) : -1;
+
+    } else if (strcmp(argv[0], "cert") == 0) {
+        rc = argc >= 2 ? cert_command(conf, argc, argv) : -1;
 
     } else if (strcmp(argv[0], "flag") == 0) {
         if (argc == 3 && strcmp(argv[1], "list") == 0) {

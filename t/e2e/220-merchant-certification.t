@@ -156,6 +156,16 @@ is "$r->{status} $r->{json}{status} $r->{json}{provider_result} $r->{json}{eleme
 $r = api(POST => "/uc/v1/merchants/$mid5/certification", { legal_rep => '孙七' }, $token5);
 is "$r->{status} $r->{json}{error}{code}", '409 certification_pending',
     '  asking again while it waits: 409 before any billed call';
+{
+    local $ENV{UC_TOKEN} = $admin;
+    my @list = ucctl_stack('cert', 'list');
+    like join('', @list), qr/"merchant_id":"$mid5"/, 'ucctl cert list: the pending request';
+    my ($serial5) = join('', @list) =~ /"serial":"(EC\d+)","merchant_id":"$mid5"/;
+    like scalar ucctl_stack('cert', 'reject', $serial5, '--reason', 'three elements prove nothing'),
+        qr/"status":"rejected"/, 'ucctl cert reject';
+    like scalar ucctl_stack('cert', 'list', 'rejected'), qr/three elements prove nothing/,
+        'ucctl cert list rejected: with its reason';
+}
 
 # --- no record, approved by an operator
 my ($owner3, $token3) = sign_up();

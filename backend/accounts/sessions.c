@@ -277,19 +277,22 @@ ucb_session_revoke(const char *uid, const char *sid)
 
 
 /*
- * A certification's level for every live session of uid: only records of
- * uid's, only upwards, never bringing back one that is gone. KEYS[1] the
- * record; ARGV: the uid field, uid, the level field, the level.
+ * A certification's level for every live session of uid (raised to it, or,
+ * when revoked, capped at it): only records of uid's, never bringing back
+ * one that is gone. KEYS[1] the record; ARGV: the uid field, uid, the
+ * level field, the level, "up" or "down".
  */
-static const char  raise_script[] =
+static const char  level_script[] =
     "if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end "
-    "local lv = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0') "
-    "if lv and lv >= tonumber(ARGV[4]) then return 0 end "
+    "local lv = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0') or 0 "
+    "local want = tonumber(ARGV[4]) "
+    "if ARGV[5] == 'up' and lv >= want then return 0 end "
+    "if ARGV[5] ~= 'up' and lv <= want then return 0 end "
     "redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) return 1";
 
 
-int
-ucb_session_raise_level(const char *uid, int level)
+static int
+set_level(const char *uid, int level, const char *way)
 {
     int          rc;
     size_t       i;
@@ -318,9 +321,9 @@ ucb_session_raise_level(const char *uid, int level)
         uc_key_session(key, ucb_conf.prefix, strlen(ucb_conf.prefix),
                        r->element[i]->str, r->element[i]->len);
 
-        one = ucb_redis_command("EVAL %s 1 %s %s %s %s %s", raise_script,
+        one = ucb_redis_command("EVAL %s 1 %s %s %s %s %s %s", level_script,
                                 key, uc_session_fields[UC_SF_UID], uid,
-                                uc_session_fields[UC_SF_LEVEL], lv);
+                                uc_session_fields[UC_SF_LEVEL], lv, way);
 
         /* Redis gone: again later; one record it refused (logged): the
            others still count, and a retry would meet it again */
@@ -335,6 +338,20 @@ ucb_session_raise_level(const char *uid, int level)
     freeReplyObject(r);
 
     return rc;
+}
+
+
+int
+ucb_session_raise_level(const char *uid, int level)
+{
+    return set_level(uid, level, "up");
+}
+
+
+int
+ucb_session_cap_level(const char *uid, int level)
+{
+    return set_level(uid, level, "down");
 }
 
 

@@ -73,7 +73,12 @@ int ucb_aliyun_ent_verify(const char *code, const char *name,
     const char *merchant, char *request_id, size_t size,
     ucb_provider_error_t *err);
 
+/* an operator's reason (1 to 200 bytes), or NULL and answered (400) */
+const char *ucb_cert_reason(ucb_req_t *req);
+
 void ucb_h_cert_person(ucb_req_t *req);
+void ucb_h_admin_cert_revoke(ucb_req_t *req);
+void ucb_h_admin_merchant_cert_revoke(ucb_req_t *req);
 void ucb_h_merchant_cert_request(ucb_req_t *req);
 void ucb_h_merchant_cert_get(ucb_req_t *req);
 void ucb_h_admin_merchant_certs(ucb_req_t *req);

@@ -267,7 +267,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     }
 
     /* the gateways' copy: level 4 for the sessions acting for it */
-    if (c.certify && ucb_merchant_publish(mid) != 0) {
+    if (c.certify && ucb_merchant_changed(mid) != 0) {
         ucb_log(UCB_LOG_WARN, "merchant copy not published",
                 "\"merchant\":\"%s\"", mid);
     }
@@ -364,19 +364,14 @@ ucb_h_admin_merchant_cert_decide(ucb_req_t *req)
         return;
     }
 
-    if (ucb_body_string(req, "reason", 200, 0, &reason) != 0) {
-        return;
-    }
+    if (approve) {
+        if (ucb_body_string(req, "reason", 200, 0, &reason) != 0) {
+            return;
+        }
 
-    if (reason == NULL) {
-        reason = "";
-    }
+        reason = reason != NULL ? reason : "";
 
-    if (!approve && (reason[0] == '\0'
-                     || !ucb_valid_utf8(reason, strlen(reason))))
-    {
-        ucb_error(req, 400, "reason_required", "a rejection gives the "
-                  "applicant its reason");
+    } else if ((reason = ucb_cert_reason(req)) == NULL) {
         return;
     }
 
@@ -405,7 +400,7 @@ ucb_h_admin_merchant_cert_decide(ucb_req_t *req)
     }
 
     if (approve
-        && ucb_merchant_publish(json_string_value(
+        && ucb_merchant_changed(json_string_value(
                json_object_get(out, "merchant_id"))) != 0)
     {
         ucb_log(UCB_LOG_WARN, "merchant copy not published",
@@ -413,4 +408,42 @@ ucb_h_admin_merchant_cert_decide(ucb_req_t *req)
     }
 
     ucb_reply(req, 200, out);
+}
+
+
+/* POST /uc/v1/admin/merchants/{id}/certification/revoke {"reason"} */
+void
+ucb_h_admin_merchant_cert_revoke(ucb_req_t *req)
+{
+    int          rc;
+    const char  *reason;
+
+    if (!ucb_merchant_param_valid(req, 0)) {
+        return;
+    }
+
+    reason = ucb_cert_reason(req);
+    if (reason == NULL) {
+        return;
+    }
+
+    rc = ucb_store_merchant_cert_revoke(req->params[0], reason, req->uid);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_certified", "no such certified merchant");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    /* its sessions lose level 4 at the gateways within a second */
+    if (ucb_merchant_changed(req->params[0]) != 0) {
+        ucb_log(UCB_LOG_WARN, "merchant copy not published",
+                "\"merchant\":\"%s\"", req->params[0]);
+    }
+
+    ucb_reply(req, 200, json_pack("{s:b}", "revoked", 1));
 }

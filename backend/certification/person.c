@@ -499,3 +499,69 @@ ucb_h_cert_person_get(ucb_req_t *req)
 
     ucb_reply(req, 200, c);
 }
+
+
+/* an operator's reason: 1 to 200 bytes of UTF-8; else 400 and NULL */
+const char *
+ucb_cert_reason(ucb_req_t *req)
+{
+    const char  *reason;
+
+    if (ucb_body_string(req, "reason", 200, 0, &reason) != 0) {
+        return NULL;
+    }
+
+    if (reason == NULL || reason[0] == '\0'
+        || !ucb_valid_utf8(reason, strlen(reason)))
+    {
+        ucb_error(req, 400, "reason_required", "an operator's decision "
+                  "gives its reason");
+        return NULL;
+    }
+
+    return reason;
+}
+
+
+/*
+ * POST /uc/v1/admin/users/{id}/certification/revoke {"reason"}: the
+ * account back to what it proves without it (level 2 with a verified
+ * phone or e-mail, else 1), every live session capped there at once (and
+ * again by the relay), the identity free to certify another account.
+ */
+void
+ucb_h_admin_cert_revoke(ucb_req_t *req)
+{
+    int          rc, level;
+    const char  *uid, *reason;
+
+    uid = req->params[0];
+
+    if (!ucb_id_canonical(uid)) {
+        ucb_error(req, 404, "not_found", "no such user");
+        return;
+    }
+
+    reason = ucb_cert_reason(req);
+    if (reason == NULL) {
+        return;
+    }
+
+    rc = ucb_store_certification_revoke(uid, reason, req->uid, &level);
+
+    if (rc == UCB_NOT_FOUND) {
+        ucb_error(req, 404, "not_certified", "this account is not "
+                  "certified");
+        return;
+    }
+
+    if (rc != UCB_OK) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        return;
+    }
+
+    (void) ucb_session_cap_level(uid, level);
+
+    ucb_reply(req, 200, json_pack("{s:b, s:i}", "revoked", 1,
+                                  "auth_level", level));
+}

@@ -63,21 +63,30 @@ revoke_for(const ucb_event_t *e)
 }
 
 
-/* a certification's level, for every live session (again: idempotent) */
+/* a certification's level for every live session, raised or, revoked,
+   capped (again: idempotent) */
 static int
 raise_for(const ucb_event_t *e)
 {
-    int      rc;
+    int      rc, up, level;
     json_t  *data;
 
-    if (strcmp(e->type, "user.certified") != 0) {
+    up = strcmp(e->type, "user.certified") == 0;
+
+    if (!up && strcmp(e->type, "user.certification_revoked") != 0) {
         return 0;
     }
 
     data = json_loads(e->data, 0, NULL);
-    rc = ucb_session_raise_level(e->user_id,
-             (int) json_integer_value(json_object_get(data, "level")));
+    level = (int) json_integer_value(json_object_get(data, "level"));
     json_decref(data);
+
+    if (level <= 0) {
+        return 0;
+    }
+
+    rc = up ? ucb_session_raise_level(e->user_id, level)
+            : ucb_session_cap_level(e->user_id, level);
 
     return rc;
 }

@@ -227,8 +227,10 @@ int ucb_session_revoke(const char *uid, const char *sid);
 int ucb_session_revoke_before(const char *uid, long before,
     const char *except_sid);
 int ucb_session_revoke_all(const char *uid, const char *except_sid);
-/* every live session of uid at level at least (certification); 0, -1 */
+/* every live session of uid at level at least (certification), or at
+   most (a certification revoked); 0, -1 */
 int ucb_session_raise_level(const char *uid, int level);
+int ucb_session_cap_level(const char *uid, int level);
 /* 1 when the session covers line (mid: the merchant it acts for, "" when
    none), 0 when not, -1 when Redis failed */
 int ucb_session_admits(const char *sid, const char *line, char *mid,
@@ -393,6 +395,10 @@ int ucb_merchant_role_of(ucb_req_t *req, const char *mid, char *role,
     size_t size);
 void ucb_merchant_store_error(ucb_req_t *req, int rc);
 long ucb_merchant_store_reads(void);
+
+/* merchants.c, after a change's commit: the gateways' copy written, the
+   public record's cache entry dropped; -1 when either was not */
+int ucb_merchant_changed(const char *mid);
 
 /* merchants/merchants_sync.c: the gateways' copies in Redis */
 int ucb_merchant_publish(const char *mid);

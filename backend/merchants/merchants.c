@@ -119,8 +119,8 @@ ucb_merchant_store_reads(void)
 /* after a change's commit: the gateways' copy, the public entry; -1
    when either was not made (the reconciler makes good the first; the
    second lives out its hour) */
-static int
-changed(const char *id)
+int
+ucb_merchant_changed(const char *id)
 {
     int   dropped;
     char  key[UC_KEY_MAX];
@@ -592,7 +592,8 @@ ucb_h_merchant_update(ucb_req_t *req)
     }
 
     json_object_set_new(out, "published",
-                        json_boolean(changed(req->params[0]) == 0));
+                        json_boolean(ucb_merchant_changed(req->params[0])
+                                     == 0));
     ucb_reply(req, 200, out);
 }
 
@@ -719,7 +720,8 @@ ucb_h_admin_merchant_status(ucb_req_t *req)
     }
 
     json_object_set_new(out, "published",
-                        json_boolean(changed(req->params[0]) == 0));
+                        json_boolean(ucb_merchant_changed(req->params[0])
+                                     == 0));
     ucb_reply(req, 200, out);
 }
 
@@ -779,7 +781,8 @@ merchant_line(ucb_req_t *req, int on)
     }
 
     json_object_set_new(out, "published",
-                        json_boolean(changed(req->params[0]) == 0));
+                        json_boolean(ucb_merchant_changed(req->params[0])
+                                     == 0));
     ucb_reply(req, 200, out);
 }
 

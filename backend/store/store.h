@@ -378,6 +378,17 @@ typedef struct {
 int ucb_store_certify(const ucb_certification_t *c);
 /* {id, kind, status, name, id_number (masked), provider, created_at} */
 int ucb_store_certification(const char *uid, const char *kind, json_t **out);
+/*
+ * An operator's revocation of uid's certification (kind "person"): the
+ * account back to level 2 (a verified phone or e-mail) or 1, the identity
+ * free again, user.certification_revoked (the level, no personal data)
+ * and an audit row. UCB_NOT_FOUND: not certified. *level the new one.
+ */
+int ucb_store_certification_revoke(const char *uid, const char *reason,
+    const char *actor, int *level);
+/* an operator's revocation of a merchant's: UCB_NOT_FOUND not certified */
+int ucb_store_merchant_cert_revoke(const char *mid, const char *reason,
+    const char *actor);
 /* whether the identity (its hash) certifies an account other than uid's:
    1, 0, or -1 */
 int ucb_store_certified_elsewhere(const char *hash, const char *kind,

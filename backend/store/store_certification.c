@@ -202,3 +202,101 @@ ucb_store_certified_elsewhere(const char *hash, const char *kind,
 
     return n < 0 ? -1 : n > 0;
 }
+
+
+static int
+revoke_once(const char *uid, const char *reason, const char *actor,
+    int *level)
+{
+    int             rc, status;
+    json_t         *data;
+    int64_t         seq, verified;
+    ucb_db_stmt_t  *s;
+
+    if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    if (ucb_st_lock_key("user", uid) != 0) {
+        goto failed;
+    }
+
+    rc = user_seq(uid, &seq, &status);
+
+    if (rc != UCB_OK) {
+        ucb_db_rollback();
+        return rc;
+    }
+
+    s = ucb_db_stmt(S_CERT_REVOKE);
+    if (s == NULL) {
+        goto failed;
+    }
+
+    ucb_db_bind_int64(s, 1, seq);
+    ucb_db_bind_text(s, 2, "person");
+
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
+        goto failed;
+    }
+
+    if (ucb_db_changes() == 0) {
+        ucb_db_rollback();
+        return UCB_NOT_FOUND;
+    }
+
+    /* back to what the account proves without it */
+    s = ucb_db_stmt(S_USER_VERIFIED);
+    if (s == NULL) {
+        goto failed;
+    }
+
+    ucb_db_bind_int64(s, 1, seq);
+    verified = ucb_db_step(s) == UCB_DB_ROW ? ucb_db_int64(s, 0) : -1;
+    ucb_db_reset(s);
+
+    if (verified < 0) {
+        goto failed;
+    }
+
+    *level = verified > 0 ? 2 : 1;
+
+    s = ucb_db_stmt(S_USER_SET_LEVEL);
+    if (s == NULL) {
+        goto failed;
+    }
+
+    ucb_db_bind_int64(s, 1, seq);
+    ucb_db_bind_int64(s, 2, *level);
+    ucb_db_bind_int64(s, 3, ucb_st_now());
+
+    if (ucb_db_exec(s) != UCB_DB_DONE
+        || ucb_st_audit(uid, "certification_revoked", actor) != 0)
+    {
+        goto failed;
+    }
+
+    data = json_pack("{s:s, s:i, s:s}", "kind", "person", "level", *level,
+                     "reason", reason);
+
+    if (ucb_st_commit_event("user.certification_revoked", uid, data)
+        != UCB_OK)
+    {
+        goto failed;
+    }
+
+    return UCB_OK;
+
+failed:
+
+    ucb_db_rollback();
+    return UCB_ERROR;
+}
+
+
+int
+ucb_store_certification_revoke(const char *uid, const char *reason,
+    const char *actor, int *level)
+{
+    UCB_STORE_RETRY(revoke_once(uid, reason, actor, level));
+}

@@ -385,3 +385,76 @@ ucb_store_merchant_certs(const char *status, json_t **out)
 
     return ucb_st_all(s, request_row, NULL, out);
 }
+
+
+static int
+merchant_revoke_once(const char *mid, const char *reason, const char *actor)
+{
+    int             rc;
+    int64_t         version;
+    json_t         *before;
+    const char     *cert;
+    ucb_db_stmt_t  *s;
+
+    if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    if (ucb_st_merchant_lock(mid) != UCB_OK) {
+        goto failed;
+    }
+
+    rc = ucb_store_merchant_get(mid, &before);
+
+    if (rc != UCB_OK) {
+        ucb_db_rollback();
+        return rc;
+    }
+
+    cert = json_string_value(json_object_get(before, "certification"));
+
+    if (cert == NULL || strcmp(cert, "certified") != 0) {
+        json_decref(before);
+        ucb_db_rollback();
+        return UCB_NOT_FOUND;
+    }
+
+    s = ucb_db_stmt(S_MERCHANT_CERTIFY);
+
+    if (s == NULL || ucb_st_merchant_bump(mid, &version) != UCB_OK) {
+        json_decref(before);
+        goto failed;
+    }
+
+    ucb_db_bind_text(s, 1, mid);
+    ucb_db_bind_text(s, 2, "revoked");
+
+    if (ucb_db_exec(s) != UCB_DB_DONE) {
+        json_decref(before);
+        goto failed;
+    }
+
+    rc = ucb_st_merchant_changed(mid, "merchant.certification_revoked",
+                                 before, json_pack("{s:s}", "reason", reason),
+                                 actor, NULL);
+    json_decref(before);
+
+    if (rc != UCB_OK) {
+        goto failed;
+    }
+
+    return UCB_OK;
+
+failed:
+
+    ucb_db_rollback();
+    return UCB_ERROR;
+}
+
+
+int
+ucb_store_merchant_cert_revoke(const char *mid, const char *reason,
+    const char *actor)
+{
+    UCB_STORE_RETRY(merchant_revoke_once(mid, reason, actor));
+}

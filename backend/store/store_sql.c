@@ -413,4 +413,12 @@ const char *const  ucb_sql[S_NSTMTS] = {
         " WHERE serial = ?1 AND status = 'pending'",
     [S_MERCHANT_CERTIFY] =
         "UPDATE merchants SET certification = ?2 WHERE id = ?1",
+    [S_CERT_REVOKE] =
+        "UPDATE certifications SET status = 'revoked'"
+        " WHERE user_seq = ?1 AND kind = ?2 AND status = 'certified'",
+    [S_USER_SET_LEVEL] =
+        "UPDATE users SET level = ?2, updated_at = ?3 WHERE seq = ?1",
+    [S_USER_VERIFIED] =
+        "SELECT COUNT(*) FROM identities WHERE user_seq = ?1"
+        " AND kind IN ('phone', 'email') AND verified = 1",
 };

@@ -192,6 +192,28 @@ is api(DELETE => '/uc/v1/me', { password => 'cert-pass-1' }, $token)->{status}, 
     'the first account is deactivated';
 $r = certify($token2, '张三', $id);
 is $r->{status}, 200, 'its number may now certify another account';
+
+# --- an operator revokes a certification
+my $admin = ucctl_stack('session', 'create', '--user', 1, '--level', 2);
+is api(GET => '/pay/transfer', undef, $token2)->{status}, 200, 'certified: level 3 passes';
+my $who = api(GET => '/uc/v1/certification/person', undef, $token2)->{json}{id};
+my $uid2 = api(GET => '/uc/v1/me/profile', undef, $token2)->{json}{user_id};
+$r = api(POST => "/uc/v1/admin/users/$uid2/certification/revoke", {}, $admin);
+is "$r->{status} $r->{json}{error}{code}", '400 reason_required', 'a revocation gives its reason';
+is api(POST => "/uc/v1/admin/users/$uid2/certification/revoke", { reason => 'x' }, $token2)
+    ->{status}, 403, '  and is an operator\'s';
+$r = api(POST => "/uc/v1/admin/users/$uid2/certification/revoke",
+         { reason => 'the identity was reported stolen' }, $admin);
+is "$r->{status} $r->{json}{auth_level}", '200 2', 'revoked: the account back to level 2';
+ok wait_for(sub { api(GET => '/pay/transfer', undef, $token2)->{status} == 403 }),
+    '  and its live session is refused level 3 at once';
+is api(GET => '/pay/orders', undef, $token2)->{status}, 200, '  but keeps level 2';
+is api(GET => '/uc/v1/certification/person', undef, $token2)->{json}{error}{code},
+    'not_certified', '  GET: not certified';
+is api(POST => "/uc/v1/admin/users/$uid2/certification/revoke",
+       { reason => 'again' }, $admin)->{status}, 404, 'revoking again: 404';
+my (undef, $token6) = sign_in();
+is certify($token6, '张三', $id)->{status}, 200, 'the number is free to certify another account';
 is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => $id })->{status},
     401, 'certification needs a session';
 

@@ -108,6 +108,19 @@ my $audit = api(GET => "/uc/v1/admin/audit?subject=merchant:$mid", undef, $admin
 ok((grep { $_->{action} eq 'merchant.certified' && $_->{actor} eq $owner }
     @{ $audit->{json}{changes} // [] }), 'the audit has merchant.certified by the owner');
 
+# --- an operator revokes it (fraud): level 4 goes within a second
+$r = api(POST => "/uc/v1/admin/merchants/$mid/certification/revoke", {}, $admin);
+is "$r->{status} $r->{json}{error}{code}", '400 reason_required', 'a revocation gives its reason';
+$r = api(POST => "/uc/v1/admin/merchants/$mid/certification/revoke",
+         { reason => 'forged licence' }, $admin);
+is $r->{status}, 200, 'an operator revokes the merchant\'s certification';
+ok wait_for(sub { $finance->($token)->{status} == 403 }),
+    '  and the level-4 location refuses its session at once';
+is api(GET => "/uc/v1/merchants/$mid", undef, $token)->{json}{certification}, 'revoked',
+    '  the merchant says revoked';
+is api(POST => "/uc/v1/admin/merchants/$mid/certification/revoke",
+       { reason => 'again' }, $admin)->{status}, 404, 'revoking again: 404';
+
 # --- four elements, a mismatch, review
 my ($owner2, $token2) = sign_up();
 my $mid2 = merchant('错名商户', $token2);

@@ -287,6 +287,13 @@ From an app (the code an SDK would get, minted by the stand-in):
   curl -s -XPOST $gw/uc/v1/login/wechat/app -H 'Content-Type: application/json' \\
        -d "{\\"code\\":\\"\$code\\",\\"line\\":\\"mall\\"}"
 
+Certification (Alibaba Cloud's stand-in: 错* mismatch, 无* no record):
+  curl -s -XPOST $gw/uc/v1/certification/person -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: application/json' \\
+       -d '{"name":"张三","id_number":"11010519491231002X"}'   # level 3 at once
+  curl -s $gw/pay/transfer -H "Authorization: Bearer \$TOKEN"      # now 200
+  $ucctl cert list                            # merchants' requests waiting for review
+
 Stop it with: make stop
 MSG
 }

@@ -36,7 +36,7 @@ BACKEND   = $(BUILD)/uc-backend
 # (its interface and SQLite), and one folder per domain
 BACKEND_DIRS = backend/core backend/store backend/accounts backend/control \
                backend/admin backend/lines backend/merchants backend/social \
-               backend/certification
+               backend/certification backend/ocr
 BACKEND_SRC = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.c))
 BACKEND_HDR = $(foreach d,$(BACKEND_DIRS),$(wildcard $(d)/*.h))
 BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
@@ -48,7 +48,7 @@ UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
              $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t \
-             $(BUILD)/t/aliyun.t
+             $(BUILD)/t/aliyun.t $(BUILD)/t/image.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -76,7 +76,7 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
 	    $(MIGRATIONS_C) $(LIBUC_SRC) \
 	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto \
-	    -lpsl -lcurl -lm
+	    -lpsl -lcurl -llept -lm
 
 $(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h \
             libuc/uc_aliyun.h
@@ -102,6 +102,12 @@ $(BUILD)/t/backend.t: t/unit/backend.c t/unit/tap.h backend/core/formats.c \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< \
 	    backend/core/formats.c backend/core/validate.c
+
+$(BUILD)/t/image.t: t/unit/image.c t/unit/tap.h backend/ocr/image.c \
+                    backend/ocr/image.h
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit -Ibackend/ocr -o $@ $< backend/ocr/image.c \
+	    -llept
 
 $(BUILD)/t/wechat.t: t/unit/wechat.c t/unit/tap.h \
                      backend/social/wechat_answer.c $(BACKEND_HDR) $(LIBUC_HDR)

@@ -65,6 +65,9 @@ int ucb_person_name_valid(const char *s);
 int ucb_cert_id_number(ucb_req_t *req, const char *given, char id[19]);
 /* Beijing's day, YYYYMMDD: the day attempts are counted in */
 void ucb_cert_today(char day[16]);
+/* one more attempt on key (it lives two days): the count, -1 when Redis
+   fails */
+long ucb_cert_count(const char *key);
 
 /* 1 full match, 2 mismatch, 3 no record; -1 and *err (rep_id "": three
    elements) */

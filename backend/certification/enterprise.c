@@ -77,20 +77,11 @@ attempt(ucb_req_t *req, const char *mid)
 {
     long         n;
     char         key[UC_KEY_MAX + 64], day[16];
-    redisReply  *r;
 
     ucb_cert_today(day);
     snprintf(key, sizeof(key), "%s{mc:%s}:%s", ucb_conf.prefix, mid, day);
 
-    r = ucb_redis_command("EVAL %s 1 %s",
-                          "local n = redis.call('INCR', KEYS[1]) "
-                          "if n == 1 then redis.call('EXPIRE', KEYS[1], "
-                          "172800) end return n", key);
-    n = r != NULL && r->type == REDIS_REPLY_INTEGER ? (long) r->integer : -1;
-
-    if (r != NULL) {
-        freeReplyObject(r);
-    }
+    n = ucb_cert_count(key);
 
     if (n < 0) {
         req->retry_after = 1;

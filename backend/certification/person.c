@@ -169,8 +169,8 @@ static const char  count_script[] =
     "local n = redis.call('INCR', KEYS[1]) "
     "if n == 1 then redis.call('EXPIRE', KEYS[1], 172800) end return n";
 
-static long
-count(const char *key)
+long
+ucb_cert_count(const char *key)
 {
     long         n;
     redisReply  *r;
@@ -405,8 +405,8 @@ ucb_h_cert_person(ucb_req_t *req)
     attempts_key(ukey, sizeof(ukey), req->uid);
     number_key(nkey, sizeof(nkey), hash);
 
-    n = count(ukey);
-    m = n < 0 || n > ucb_cert.attempts ? 0 : count(nkey);
+    n = ucb_cert_count(ukey);
+    m = n < 0 || n > ucb_cert.attempts ? 0 : ucb_cert_count(nkey);
 
     if (n < 0 || m < 0) {
         req->retry_after = 1;

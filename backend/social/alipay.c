@@ -27,32 +27,6 @@
 #define FORM_MAX     4096
 #define SIGN_MAX     1024
 
-static const char  id_chars[] =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-
-
-static int
-id_valid(const char *s, size_t max)
-{
-    size_t  n;
-
-    n = strlen(s);
-
-    return n > 0 && n <= max && strspn(s, id_chars) == n;
-}
-
-
-static void
-refuse(ucb_provider_error_t *err, int status, const char *code,
-    const char *message)
-{
-    memset(err, 0, sizeof(*err));
-    err->status = status;
-    err->code = code;
-    err->message = message;
-}
-
-
 /* Alipay's refusal (sub_code) as our envelope's */
 static void
 refusal(json_t *answer, ucb_provider_error_t *err)
@@ -65,25 +39,28 @@ refusal(json_t *answer, ucb_provider_error_t *err)
     if (sub != NULL && (strcmp(sub, "isv.code-invalid") == 0
                         || strcmp(sub, "isv.auth-code-invalid") == 0))
     {
-        refuse(err, 400, "code_invalid", "the Alipay authorisation code is "
-               "not valid, used or expired");
+        ucb_provider_fail(err, 400, "code_invalid",
+                          "the Alipay authorisation code is not valid, used "
+                          "or expired", 0);
 
     } else if (sub != NULL && (strcmp(sub, "isv.invalid-signature") == 0
                                || strcmp(sub, "isv.invalid-app-id") == 0
                                || strncmp(sub, "isv.insufficient", 16) == 0))
     {
-        refuse(err, 502, "provider_misconfigured", "Alipay refused this "
-               "app's signature or credentials");
+        ucb_provider_fail(err, 502, "provider_misconfigured",
+                          "Alipay refused this app's signature or "
+                          "credentials", 0);
 
     } else if ((code != NULL && strcmp(code, "20000") == 0)
                || (sub != NULL && strncmp(sub, "aop.", 4) == 0))
     {
-        refuse(err, 503, "provider_busy", "Alipay is busy, try again "
-               "shortly");
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "Alipay is busy, try again shortly", 0);
         err->retry_after = 1;
 
     } else {
-        refuse(err, 502, "provider_error", "Alipay refused the call");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "Alipay refused the call", 0);
     }
 
     if (code != NULL) {
@@ -132,7 +109,7 @@ call(const char *method, const uc_alipay_param_t *extra, size_t n,
     sig = malloc(SIGN_MAX);
 
     if (text == NULL || form == NULL || sig == NULL) {
-        refuse(err, 500, "internal_error", "out of memory");
+        ucb_provider_fail(err, 500, "internal_error", "out of memory", 0);
         goto done;
     }
 
@@ -142,8 +119,8 @@ call(const char *method, const uc_alipay_param_t *extra, size_t n,
         || uc_alipay_sign(ucb_social.alipay_private_key, text, len, sig,
                           SIGN_MAX) == 0)
     {
-        refuse(err, 500, "internal_error", "the Alipay request cannot be "
-               "signed");
+        ucb_provider_fail(err, 500, "internal_error",
+                          "the Alipay request cannot be signed", 0);
         goto done;
     }
 
@@ -192,8 +169,9 @@ call(const char *method, const uc_alipay_param_t *extra, size_t n,
     {
         ucb_log(UCB_LOG_WARN, "an Alipay answer failed its signature",
                 "\"method\":\"%s\"", method);
-        refuse(err, 502, "provider_signature_invalid", "Alipay's answer "
-               "did not carry a valid signature");
+        ucb_provider_fail(err, 502, "provider_signature_invalid",
+                          "Alipay's answer did not carry a valid "
+                          "signature", 0);
         goto done;
     }
 
@@ -201,8 +179,8 @@ call(const char *method, const uc_alipay_param_t *extra, size_t n,
 
     if (answer == NULL || !json_is_object(answer)) {
         json_decref(answer);
-        refuse(err, 502, "provider_error", "Alipay's answer could not be "
-               "read");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "Alipay's answer could not be read", 0);
         goto done;
     }
 
@@ -222,8 +200,8 @@ call(const char *method, const uc_alipay_param_t *extra, size_t n,
 
 too_long:
 
-    refuse(err, 400, "code_invalid", "the Alipay authorisation code is too "
-           "long");
+    ucb_provider_fail(err, 400, "code_invalid",
+                      "the Alipay authorisation code is too long", 0);
 
 done:
 
@@ -244,60 +222,6 @@ done:
 }
 
 
-static int
-copy_id(json_t *j, const char *field, char *dst, size_t size)
-{
-    json_t  *v;
-
-    dst[0] = '\0';
-    v = json_object_get(j, field);
-
-    if (v == NULL || json_is_null(v)
-        || (json_is_string(v) && json_string_length(v) == 0))
-    {
-        return 0;
-    }
-
-    if (!json_is_string(v) || !id_valid(json_string_value(v), size - 1)) {
-        return -1;
-    }
-
-    strcpy(dst, json_string_value(v));
-
-    return 0;
-}
-
-
-static void
-copy_profile(json_t *j, ucb_social_identity_t *id)
-{
-    char        *p;
-    const char  *s;
-
-    s = json_string_value(json_object_get(j, "nick_name"));
-
-    if (s != NULL) {
-        ucb_utf8_clean(id->nickname, sizeof(id->nickname), s, strlen(s));
-
-        for (p = id->nickname; *p != '\0'; p++) {
-            if ((unsigned char) *p < 0x20 || *p == 0x7f) {
-                *p = ' ';
-            }
-        }
-    }
-
-    s = json_string_value(json_object_get(j, "avatar"));
-
-    if (s != NULL && strncmp(s, "https://", 8) == 0
-        && strlen(s) < sizeof(id->avatar)
-        && strpbrk(s, " \t\r\n\"'<>\\") == NULL
-        && ucb_valid_utf8(s, strlen(s)))
-    {
-        strcpy(id->avatar, s);
-    }
-}
-
-
 int
 ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
     ucb_provider_error_t *err)
@@ -314,9 +238,9 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
     strcpy(id->appid, ucb_social.alipay_app_id);
     ucb_provider_begin();
 
-    if (!id_valid(auth_code, 256)) {
-        refuse(err, 400, "code_invalid", "the Alipay authorisation code is "
-               "not valid");
+    if (!ucb_social_id_valid(auth_code, 256)) {
+        ucb_provider_fail(err, 400, "code_invalid",
+                          "the Alipay authorisation code is not valid", 0);
         return -1;
     }
 
@@ -327,9 +251,11 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
         return -1;
     }
 
-    rc = copy_id(j, "user_id", id->union_id, sizeof(id->union_id)) != 0
-         || copy_id(j, "open_id", id->openid, sizeof(id->openid)) != 0
-         || copy_id(j, "access_token", token, sizeof(token)) != 0
+    rc = ucb_social_copy_id(j, "user_id", id->union_id,
+                            sizeof(id->union_id)) != 0
+         || ucb_social_copy_id(j, "open_id", id->openid,
+                               sizeof(id->openid)) != 0
+         || ucb_social_copy_id(j, "access_token", token, sizeof(token)) != 0
          || (id->union_id[0] == '\0' && id->openid[0] == '\0')
          || token[0] == '\0';
 
@@ -337,8 +263,8 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
 
     if (rc) {
         OPENSSL_cleanse(token, sizeof(token));
-        refuse(err, 502, "provider_error", "Alipay's answer has no usable "
-               "user id or token");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "Alipay's answer has no usable user id or token", 0);
         return -1;
     }
 
@@ -361,8 +287,8 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
 
     OPENSSL_cleanse(token, sizeof(token));
 
-    rc = copy_id(j, "user_id", user_id, sizeof(user_id)) != 0
-         || copy_id(j, "open_id", open_id, sizeof(open_id)) != 0
+    rc = ucb_social_copy_id(j, "user_id", user_id, sizeof(user_id)) != 0
+         || ucb_social_copy_id(j, "open_id", open_id, sizeof(open_id)) != 0
          || (user_id[0] != '\0' && id->union_id[0] != '\0'
              && strcmp(user_id, id->union_id) != 0)
          || (open_id[0] != '\0' && id->openid[0] != '\0'
@@ -370,12 +296,12 @@ ucb_alipay_identify(const char *auth_code, ucb_social_identity_t *id,
 
     if (rc) {
         json_decref(j);
-        refuse(err, 502, "provider_error", "Alipay's user info is about "
-               "another user");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "Alipay's user info is about another user", 0);
         return -1;
     }
 
-    copy_profile(j, id);
+    ucb_social_copy_profile(j, "nick_name", "avatar", id);
     json_decref(j);
 
     return 0;

@@ -7,7 +7,8 @@
  *     single-use state in Redis for 10 minutes, bound to this browser by
  *     the uc_login cookie (its SHA-256 is in the state; __Host-uc_login
  *     when cookies are Secure, so that no sibling host can plant one),
- *     and redirects to the provider. link=1 behind a session links instead of signing in.
+ *     and redirects to the provider. link=1 behind a session links
+ *     instead of signing in.
  *   GET /uc/v1/login/{wechat|alipay}/callback?code|auth_code=..&state=..
  *     takes the state (gone after this, whatever happens next), checks the
  *     cookie against it, exchanges the code, and signs in (or links):
@@ -102,25 +103,32 @@ ucb_social_binding_cookie(char **out, const char *value)
 }
 
 
-/* SHA-256 of the browser's cookie in hex ("" when it has none) */
-void
-ucb_social_browser(ucb_req_t *req, char hex[65])
+/* SHA-256 of a binding cookie's value, in hex: what a state keeps */
+static void
+cookie_hash(const char *cookie, char hex[65])
 {
     int            i;
-    const char    *cookie;
     unsigned char  md[SHA256_DIGEST_LENGTH];
-
-    hex[0] = '\0';
-    cookie = ucb_cookie(req, ucb_social_cookie_name());
-
-    if (!ucb_social_nonce_valid(cookie)) {
-        return;
-    }
 
     SHA256((const unsigned char *) cookie, NONCE_LEN, md);
 
     for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+}
+
+
+/* SHA-256 of the browser's cookie in hex ("" when it has none) */
+void
+ucb_social_browser(ucb_req_t *req, char hex[65])
+{
+    const char  *cookie;
+
+    hex[0] = '\0';
+    cookie = ucb_cookie(req, ucb_social_cookie_name());
+
+    if (ucb_social_nonce_valid(cookie)) {
+        cookie_hash(cookie, hex);
     }
 }
 
@@ -355,15 +363,7 @@ ucb_h_login_social(ucb_req_t *req)
     }
 
     /* the hash of the cookie as the callback will see it */
-    {
-        int            i;
-        unsigned char  md[SHA256_DIGEST_LENGTH];
-
-        SHA256((const unsigned char *) cookie, NONCE_LEN, md);
-        for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-        }
-    }
+    cookie_hash(cookie, hex);
 
     record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
                        "p", provider == 'w' ? "wechat" : "alipay",

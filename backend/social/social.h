@@ -144,6 +144,16 @@ typedef struct {
     char            avatar[513];
 } ucb_social_identity_t;
 
+/* fields.c: an id of [A-Za-z0-9_-], 1 to max bytes */
+int ucb_social_id_valid(const char *s, size_t max);
+/* field of j into dst when it is such an id; "" when absent; -1 when bad */
+int ucb_social_copy_id(json_t *j, const char *field, char *dst,
+    size_t size);
+/* the provider's nickname (valid UTF-8, no control character) and
+   avatar (https, or none) into id */
+void ucb_social_copy_profile(json_t *j, const char *nick_field,
+    const char *avatar_field, ucb_social_identity_t *id);
+
 /* wechat.c: a code of kind's app to an identity */
 int ucb_wechat_identify(ucb_wechat_kind_e kind, const char *code,
     ucb_social_identity_t *id, ucb_provider_error_t *err);

@@ -23,32 +23,6 @@
 
 #define URL_MAX  2048
 
-static const char  id_chars[] =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-
-
-/* a code, openid, unionid or token as WeChat writes them */
-static int
-id_valid(const char *s, size_t max)
-{
-    size_t  n;
-
-    n = strlen(s);
-
-    return n > 0 && n <= max && strspn(s, id_chars) == n;
-}
-
-
-static void
-bad_answer(ucb_provider_error_t *err, const char *message)
-{
-    memset(err, 0, sizeof(*err));
-    err->status = 502;
-    err->code = "provider_error";
-    err->message = message;
-}
-
-
 /* GET url and read WeChat's answer: 0 and *out, or -1 and *err */
 static int
 wechat_get(const char *url, json_t **out, ucb_provider_error_t *err)
@@ -67,67 +41,6 @@ wechat_get(const char *url, json_t **out, ucb_provider_error_t *err)
     free(body);
 
     return rc;
-}
-
-
-/* field of j into dst when it is an id; "" when absent; -1 when bad */
-static int
-copy_id(json_t *j, const char *field, char *dst, size_t size)
-{
-    json_t  *v;
-
-    dst[0] = '\0';
-    v = json_object_get(j, field);
-
-    if (v == NULL || json_is_null(v)
-        || (json_is_string(v) && json_string_length(v) == 0))
-    {
-        return 0;
-    }
-
-    if (!json_is_string(v) || !id_valid(json_string_value(v), size - 1)) {
-        return -1;
-    }
-
-    strcpy(dst, json_string_value(v));
-
-    return 0;
-}
-
-
-/*
- * What a profile may show of the provider's nickname: valid UTF-8 cut on
- * a character, control characters as spaces; and an https avatar URL, or
- * none.
- */
-static void
-copy_profile(json_t *j, const char *nick_field, const char *avatar_field,
-    ucb_social_identity_t *id)
-{
-    char        *p;
-    const char  *s;
-
-    s = json_string_value(json_object_get(j, nick_field));
-
-    if (s != NULL) {
-        ucb_utf8_clean(id->nickname, sizeof(id->nickname), s, strlen(s));
-
-        for (p = id->nickname; *p != '\0'; p++) {
-            if ((unsigned char) *p < 0x20 || *p == 0x7f) {
-                *p = ' ';
-            }
-        }
-    }
-
-    s = json_string_value(json_object_get(j, avatar_field));
-
-    if (s != NULL && strncmp(s, "https://", 8) == 0
-        && strlen(s) < sizeof(id->avatar)
-        && strpbrk(s, " \t\r\n\"'<>\\") == NULL
-        && ucb_valid_utf8(s, strlen(s)))
-    {
-        strcpy(id->avatar, s);
-    }
 }
 
 
@@ -180,7 +93,8 @@ mini_program(const ucb_wechat_app_t *app, const char *code,
         || append(url, &n, "js_code", code) != 0
         || append(url, &n, "grant_type", "authorization_code") != 0)
     {
-        bad_answer(err, "the WeChat call does not fit");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the WeChat call does not fit", 0);
         return -1;
     }
 
@@ -191,8 +105,9 @@ mini_program(const ucb_wechat_app_t *app, const char *code,
         return -1;
     }
 
-    rc = copy_id(j, "openid", id->openid, sizeof(id->openid)) != 0
-         || copy_id(j, "unionid", id->union_id, sizeof(id->union_id)) != 0
+    rc = ucb_social_copy_id(j, "openid", id->openid, sizeof(id->openid)) != 0
+         || ucb_social_copy_id(j, "unionid", id->union_id,
+                               sizeof(id->union_id)) != 0
          || id->openid[0] == '\0';
 
     /* the session_key is the mini-program's secret with WeChat: not ours
@@ -206,7 +121,8 @@ mini_program(const ucb_wechat_app_t *app, const char *code,
     json_decref(j);
 
     if (rc) {
-        bad_answer(err, "WeChat's answer has no usable openid");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "WeChat's answer has no usable openid", 0);
         return -1;
     }
 
@@ -231,7 +147,8 @@ userinfo(const char *token, const char *openid, json_t **out,
         || ucb_url_append(url, URL_MAX, &n, token) != 0
         || append(url, &n, "openid", openid) != 0)
     {
-        bad_answer(err, "the WeChat call does not fit");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the WeChat call does not fit", 0);
         return -1;
     }
 
@@ -256,7 +173,8 @@ refresh(const ucb_wechat_app_t *app, const char *refresh_token, char *token,
         || append(url, &n, "grant_type", "refresh_token") != 0
         || append(url, &n, "refresh_token", refresh_token) != 0)
     {
-        bad_answer(err, "the WeChat call does not fit");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the WeChat call does not fit", 0);
         return -1;
     }
 
@@ -267,11 +185,12 @@ refresh(const ucb_wechat_app_t *app, const char *refresh_token, char *token,
         return -1;
     }
 
-    rc = copy_id(j, "access_token", token, size);
+    rc = ucb_social_copy_id(j, "access_token", token, size);
     json_decref(j);
 
     if (rc != 0 || token[0] == '\0') {
-        bad_answer(err, "WeChat's refresh gave no access token");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "WeChat's refresh gave no access token", 0);
         return -1;
     }
 
@@ -296,7 +215,8 @@ oauth(const ucb_wechat_app_t *app, const char *code,
         || append(url, &n, "code", code) != 0
         || append(url, &n, "grant_type", "authorization_code") != 0)
     {
-        bad_answer(err, "the WeChat call does not fit");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the WeChat call does not fit", 0);
         return -1;
     }
 
@@ -307,16 +227,18 @@ oauth(const ucb_wechat_app_t *app, const char *code,
         return -1;
     }
 
-    rc = copy_id(j, "openid", id->openid, sizeof(id->openid)) != 0
-         || copy_id(j, "unionid", id->union_id, sizeof(id->union_id)) != 0
-         || copy_id(j, "access_token", token, sizeof(token)) != 0
-         || copy_id(j, "refresh_token", renew, sizeof(renew)) != 0
+    rc = ucb_social_copy_id(j, "openid", id->openid, sizeof(id->openid)) != 0
+         || ucb_social_copy_id(j, "unionid", id->union_id,
+                               sizeof(id->union_id)) != 0
+         || ucb_social_copy_id(j, "access_token", token, sizeof(token)) != 0
+         || ucb_social_copy_id(j, "refresh_token", renew, sizeof(renew)) != 0
          || id->openid[0] == '\0' || token[0] == '\0';
 
     json_decref(j);
 
     if (rc) {
-        bad_answer(err, "WeChat's answer has no usable openid or token");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "WeChat's answer has no usable openid or token", 0);
         goto done;
     }
 
@@ -341,14 +263,15 @@ oauth(const ucb_wechat_app_t *app, const char *code,
         goto done;
     }
 
-    if (copy_id(info, "openid", openid, sizeof(openid)) != 0
-        || copy_id(info, "unionid", union_id, sizeof(union_id)) != 0
+    if (ucb_social_copy_id(info, "openid", openid, sizeof(openid)) != 0
+        || ucb_social_copy_id(info, "unionid", union_id, sizeof(union_id)) != 0
         || (openid[0] != '\0' && strcmp(openid, id->openid) != 0)
         || (union_id[0] != '\0' && id->union_id[0] != '\0'
             && strcmp(union_id, id->union_id) != 0))
     {
         json_decref(info);
-        bad_answer(err, "WeChat's userinfo is about another user");
+        ucb_provider_fail(err, 502, "provider_error",
+                          "WeChat's userinfo is about another user", 0);
         rc = -1;
         goto done;
     }
@@ -357,7 +280,7 @@ oauth(const ucb_wechat_app_t *app, const char *code,
         strcpy(id->union_id, union_id);
     }
 
-    copy_profile(info, "nickname", "headimgurl", id);
+    ucb_social_copy_profile(info, "nickname", "headimgurl", id);
     json_decref(info);
 
 done:
@@ -382,11 +305,9 @@ ucb_wechat_identify(ucb_wechat_kind_e kind, const char *code,
     strcpy(id->appid, app->appid);
 
     /* checked before any call: a code goes into WeChat's URL */
-    if (!id_valid(code, 256)) {
-        memset(err, 0, sizeof(*err));
-        err->status = 400;
-        err->code = "code_invalid";
-        err->message = "the WeChat code is not valid";
+    if (!ucb_social_id_valid(code, 256)) {
+        ucb_provider_fail(err, 400, "code_invalid",
+                          "the WeChat code is not valid", 0);
         return -1;
     }
 

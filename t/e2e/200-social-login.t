@@ -358,8 +358,11 @@ my $u = sub { "$_[0]-$tag" };   # stand-in users of this run
         'but nothing proves them one person: two accounts, never a guess';
 
     my $alipay_accounts = sub {
-        stack_sql("SELECT COUNT(*) FROM audit_log WHERE action = 'register'"
-                  . " AND actor = 'alipay'") };
+        my $n = stack_sql("SELECT COUNT(*) FROM audit_log WHERE action = 'register'"
+                          . " AND actor = 'alipay'");
+        die "the count of Alipay accounts cannot be read: '$n'" unless $n =~ /^\d+$/;
+        return $n;
+    };
     my $before = $alipay_accounts->();
     for my $case (['tamper-x', 502, 'provider_signature_invalid', 'an answer changed after signing'],
                   ['badsig-x', 502, 'provider_signature_invalid', 'an answer signed by another key'],

@@ -57,7 +57,7 @@ all: build
 deps:
 	@tools/deps.sh
 
-build: $(MODULE) $(UCCTL) $(BACKEND) $(STANDIN) $(UNIT_TESTS) \
+build: $(MODULE) $(UCCTL) $(BACKEND) $(STANDIN) $(UNIT_TESTS) $(DOCGEN) \
        $(BUILD)/t-pg/store_faults.t
 
 $(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS_SQLITE) tools/embed-sql.sh
@@ -76,7 +76,7 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	$(CC) $(UC_CFLAGS) -pthread $(BACKEND_INC) -o $@ $(BACKEND_SRC) \
 	    $(MIGRATIONS_C) $(LIBUC_SRC) \
 	    -lmicrohttpd -ljansson -lsqlite3 -lpq -largon2 -lhiredis -lcrypto \
-	    -lpsl -lcurl -llept -lm
+	    -lpsl -lcurl -ltesseract -llept -lm
 
 $(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h \
             libuc/uc_aliyun.h
@@ -129,7 +129,8 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/core/formats.c \
               backend/core/log.c backend/core/config.c backend/core/outbox.c \
               backend/social/social_config.c backend/social/provider.c \
-              backend/certification/cert_config.c backend/core/redis.c \
+              backend/certification/cert_config.c backend/ocr/ocr_config.c \
+              backend/core/redis.c \
               backend/core/validate.c \
               backend/accounts/sessions.c $(MIGRATIONS_C)
 $(BUILD)/t/serials.t: t/unit/serials.c t/unit/tap.h $(SERIALS_SRC) \
@@ -158,7 +159,7 @@ $(BUILD)/t-pg/store_faults.t: t/unit/store_faults.c t/unit/tap.h \
 IDS_SRC = backend/core/ids.c backend/core/redis.c backend/core/log.c \
           backend/core/config.c backend/core/validate.c backend/core/formats.c \
           backend/social/social_config.c backend/social/provider.c \
-          backend/certification/cert_config.c
+          backend/certification/cert_config.c backend/ocr/ocr_config.c
 $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
                   $(LIBUC_SRC) $(LIBUC_HDR)
 	@mkdir -p $(BUILD)/t
@@ -227,3 +228,30 @@ bench: deps build $(BUILD)/argon2rate
 
 clean:
 	rm -rf $(BUILD)
+
+# recognition's quality on generated documents (issue 14): the generator
+# (t/ocr/, FreeType, Debian's fonts) and the scorer beside the plain
+# tesseract command; make ocr-quality OCR_COUNT=300 OCR_SEED=14
+DOCGEN = $(BUILD)/docgen
+DOCGEN_SRC = $(wildcard t/ocr/*.c) libuc/uc_cn.c
+OCR_QUALITY = $(BUILD)/ocr-quality
+OCR_CORE = backend/ocr/find.c backend/ocr/layout.c backend/ocr/recognize.c \
+           backend/ocr/image.c backend/ocr/places.c libuc/uc_cn.c
+OCR_COUNT ?= 300
+OCR_SEED ?= 14
+
+$(DOCGEN): $(DOCGEN_SRC) t/ocr/docgen.h libuc/uc_cn.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UC_CFLAGS) -pthread $$(pkg-config --cflags freetype2) -o $@ \
+	    $(DOCGEN_SRC) $$(pkg-config --libs freetype2) -llept -ljansson -lm
+
+$(OCR_QUALITY): tools/ocr_quality.c $(OCR_CORE) $(wildcard backend/ocr/*.h)
+	@mkdir -p $(BUILD)
+	$(CC) $(UC_CFLAGS) -Ibackend/ocr -o $@ tools/ocr_quality.c $(OCR_CORE) \
+	    -ltesseract -llept -ljansson -lm
+
+.PHONY: ocr-quality
+ocr-quality: deps $(DOCGEN) $(OCR_QUALITY)
+	@rm -rf $(BUILD)/ocr-set
+	$(DOCGEN) --out $(BUILD)/ocr-set --count $(OCR_COUNT) --seed $(OCR_SEED)
+	$(OCR_QUALITY) --baseline-every $${OCR_BASELINE_EVERY:-3} $(BUILD)/ocr-set

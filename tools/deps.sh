@@ -9,7 +9,9 @@ lua-nginx-redis libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libargon2-dev sqlite3 iproute2 binutils libmaxminddb-dev
 libmaxmind-db-writer-perl libcurl4-openssl-dev python3-stdnum
 clang-14 libclang-rt-14-dev libfuzzer-14-dev libpq-dev postgresql-15
-libpsl-dev publicsuffix openssl tzdata libleptonica-dev"
+libpsl-dev publicsuffix openssl tzdata libleptonica-dev
+libtesseract-dev tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+libfreetype-dev fonts-wqy-zenhei fonts-arphic-uming fonts-ocr-b"
 
 missing=
 for p in $packages; do

@@ -154,6 +154,9 @@ start() {
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
             -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" \
             -e "s|@SOCIAL_LIMIT@|${UC_SOCIAL_LIMIT:-rate=2r/s burst=20}|g" \
+            -e "s|@OCR_WORKERS@|${UC_OCR_WORKERS:-0}|g" \
+            -e "s|@OCR_TIMEOUT_MS@|${UC_OCR_TIMEOUT_MS:-10000}|g" \
+            -e "s|@OCR_LIMIT@|${UC_OCR_LIMIT:-rate=10r/m burst=10}|g" \
             -e "s|@GUARD_VELOCITY@|${UC_GUARD_VELOCITY:-ip=20 net=100 device=10 phone=5 email=5}|g" \
             "$1"
     }

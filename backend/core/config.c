@@ -11,6 +11,7 @@
 #include "ucb.h"
 #include "social.h"
 #include "certification.h"
+#include "ocr.h"
 
 
 ucb_config_t  ucb_conf;
@@ -49,6 +50,7 @@ defaults(void)
 
     ucb_social_config_defaults();
     ucb_cert_config_defaults();
+    ucb_ocr_config_defaults();
 }
 
 
@@ -173,7 +175,13 @@ set(const char *name, const char *value)
 
     rc = ucb_social_config_set(name, value);
 
-    return rc != -2 ? rc : ucb_cert_config_set(name, value);
+    if (rc != -2) {
+        return rc;
+    }
+
+    rc = ucb_cert_config_set(name, value);
+
+    return rc != -2 ? rc : ucb_ocr_config_set(name, value);
 }
 
 

@@ -24,6 +24,8 @@
 #include "uc_ident.h"
 #include "social.h"
 #include "certification.h"
+#include "ocr.h"
+#include "image.h"
 
 
 typedef struct {
@@ -131,6 +133,9 @@ static const ucb_route_t  routes[] = {
       ucb_h_admin_merchant_cert_revoke, 2 },
     { "POST",   "/uc/v1/admin/certifications/{}/{}",
       ucb_h_admin_merchant_cert_decide, 2 },
+    { "POST",   "/uc/v1/ocr/id-card",              ucb_h_ocr_id_card, 1 },
+    { "POST",   "/uc/v1/ocr/business-licence",     ucb_h_ocr_licence, 1 },
+    { "GET",    "/uc/v1/admin/ocr",                ucb_h_admin_ocr, 2 },
     { "GET",    "/uc/v1/flags",                    ucb_h_flags, 0 },
     { "GET",    "/uc/v1/admin/flags/{}",           ucb_h_admin_flags_get, 2 },
     { "PUT",    "/uc/v1/admin/flags/{}/{}",        ucb_h_admin_flag_put, 2 },
@@ -151,7 +156,12 @@ static const ucb_route_t  routes[] = {
 typedef struct {
     char           *body;
     size_t          len;
+    size_t          cap;          /* bytes allocated at body */
+    size_t          limit;        /* max_body, or an image's limit */
+    size_t          reserved;     /* of the images' memory budget */
+    int             image;        /* the path takes an image */
     int             too_large;
+    int             busy;         /* the images' budget is spent */
 } ucb_upload_t;
 
 
@@ -488,12 +498,32 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
         return;
     }
 
-    if (up->too_large) {
+    /* an image route's body is the image (ocr_http.c), never JSON */
+    if (up->image) {
+        if (up->busy) {
+            ucb_error(req, 503, "ocr_busy",
+                      "recognition is busy; try again in a moment");
+            req->retry_after = 2;
+            return;
+        }
+
+        if (up->too_large) {
+            ucb_error(req, 413, "image_too_large",
+                      "the image is larger than 8 MB");
+            return;
+        }
+
+        req->upload = (const unsigned char *) up->body;
+        req->upload_len = up->len;
+        req->upload_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       "Content-Type");
+
+    } else if (up->too_large) {
         ucb_error(req, 413, "body_too_large", "the request body is too large");
         return;
     }
 
-    if (up->len > 0) {
+    if (up->len > 0 && !up->image) {
         ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                             "Content-Type");
 
@@ -712,6 +742,57 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
 }
 
 
+/*
+ * A body's limit by its path; an image's memory is reserved at once from
+ * the images' budget when it says its length (and refused unread when that
+ * is too long), so uploads in flight together stay within the budget.
+ */
+static void
+upload_start(ucb_upload_t *up, struct MHD_Connection *conn, const char *url)
+{
+    char                *end;
+    const char          *cl;
+    unsigned long long   n;
+
+    up->limit = ucb_conf.max_body;
+
+    if (!ucb_ocr_upload_path(url)) {
+        return;
+    }
+
+    up->image = 1;
+    up->limit = UCB_IMAGE_BYTES_MAX;
+
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                     "Content-Length");
+    if (cl == NULL) {
+        return;
+    }
+
+    n = strtoull(cl, &end, 10);
+
+    if (*end != '\0' || n > up->limit) {
+        up->too_large = 1;
+        return;
+    }
+
+    if (ucb_ocr_upload_reserve((size_t) n) != 0) {
+        up->busy = 1;
+        return;
+    }
+
+    up->reserved = (size_t) n;
+    if (n > 0) {
+        up->body = malloc((size_t) n + 1);
+        if (up->body == NULL) {
+            up->busy = 1;
+        } else {
+            up->cap = (size_t) n + 1;
+        }
+    }
+}
+
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -731,20 +812,39 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
         __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
         *con_cls = up;
+        upload_start(up, conn, url);
         return MHD_YES;
     }
 
     if (*upload_data_size > 0) {
-        if (!up->too_large
-            && up->len + *upload_data_size <= ucb_conf.max_body)
+        if (up->image && !up->too_large && !up->busy
+            && up->len + *upload_data_size > up->reserved)
         {
-            char *p = realloc(up->body, up->len + *upload_data_size + 1);
+            /* a body that did not say its length reserves as it comes */
+            if (ucb_ocr_upload_reserve(up->len + *upload_data_size
+                                       - up->reserved) != 0)
+            {
+                up->busy = 1;
+            } else {
+                up->reserved = up->len + *upload_data_size;
+            }
+        }
+
+        if (!up->too_large && !up->busy
+            && up->len + *upload_data_size <= up->limit)
+        {
+            char    *p;
+            size_t   need;
+
+            need = up->len + *upload_data_size + 1;
+            p = need <= up->cap ? up->body : realloc(up->body, need);
 
             if (p == NULL) {
                 up->too_large = 1;
 
             } else {
                 up->body = p;
+                up->cap = need > up->cap ? need : up->cap;
                 memcpy(up->body + up->len, upload_data, *upload_data_size);
                 up->len += *upload_data_size;
                 up->body[up->len] = '\0';
@@ -793,6 +893,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     const union MHD_ConnectionInfo   *info;
 
     if (up != NULL) {
+        if (up->reserved > 0) {
+            ucb_ocr_upload_release(up->reserved);
+        }
         free(up->body);
         free(up);
         *con_cls = NULL;

@@ -16,6 +16,7 @@
 #include "ucb.h"
 #include "social.h"
 #include "certification.h"
+#include "ocr.h"
 
 
 uc_keyring_t  ucb_keys;
@@ -97,6 +98,12 @@ main(int argc, char **argv)
         return 1;
     }
 
+    if (ucb_ocr_start() != 0) {
+        fprintf(stderr, "uc-backend: recognition cannot start (see the log "
+                "above)\n");
+        return 1;
+    }
+
     if (ucb_http_start() != 0) {
         fprintf(stderr, "uc-backend: cannot listen (see the log above)\n");
         return 1;
@@ -115,6 +122,7 @@ main(int argc, char **argv)
     ucb_log(UCB_LOG_INFO, "stopping", "\"signal\":%d", sig);
 
     ucb_http_stop();
+    ucb_ocr_stop();
     ucb_social_stop();
     ucb_outbox_stop();
     ucb_ids_stop();

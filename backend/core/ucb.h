@@ -136,6 +136,11 @@ typedef struct {
     char           *raw;             /* a JSON body already serialised,
                                         malloc'ed, freed after sending */
     char           *location;        /* a redirect's target, malloc'ed */
+
+    /* an image route's body as received (ocr.h), and its Content-Type */
+    const unsigned char  *upload;
+    size_t                upload_len;
+    const char           *upload_type;
 } ucb_req_t;
 
 typedef void (*ucb_handler_pt)(ucb_req_t *req);

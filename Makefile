@@ -4,7 +4,8 @@
 #                (STORE=postgresql: on a private PostgreSQL, not SQLite)
 #   make stop    stop what "make run" started
 #   make test    install, build, run every suite against private instances
-#   make bench   the benchmark table (tools/bench)
+#   make bench   the benchmark table (tools/bench), recognition's quality last
+#   make ocr-quality   recognition's quality alone (OCR_COUNT images, 300)
 #   make fuzz    every libFuzzer target for FUZZ_SECONDS (300) each; new
 #                inputs are merged, minimised, into t/fuzz/corpus/
 #
@@ -223,7 +224,7 @@ test-asan: deps build
 $(BUILD)/argon2rate: tools/bench/argon2rate.c
 	$(CC) $(UC_CFLAGS) -pthread -o $@ $< -largon2
 
-bench: deps build $(BUILD)/argon2rate
+bench: deps build $(BUILD)/argon2rate $(OCR_QUALITY)
 	@tools/bench/bench.sh
 
 clean:
@@ -254,4 +255,4 @@ $(OCR_QUALITY): tools/ocr_quality.c $(OCR_CORE) $(wildcard backend/ocr/*.h)
 ocr-quality: deps $(DOCGEN) $(OCR_QUALITY)
 	@rm -rf $(BUILD)/ocr-set
 	$(DOCGEN) --out $(BUILD)/ocr-set --count $(OCR_COUNT) --seed $(OCR_SEED)
-	$(OCR_QUALITY) --baseline-every $${OCR_BASELINE_EVERY:-3} $(BUILD)/ocr-set
+	$(OCR_QUALITY) --baseline-every $${OCR_BASELINE_EVERY:-1} $(BUILD)/ocr-set

@@ -72,9 +72,52 @@ uc_uscc_valid(const char *s, size_t len, const char **problem)
         return 0;
     }
 
+    /*
+     * The registering authority is one GB 32100 and its amendments name (1
+     * organisation establishment, 2 foreign affairs, 3 justice, 4 culture,
+     * 5 civil affairs, 6 tourism, 7 religion, 8 trade unions, 9 market
+     * regulation, A the military, N agriculture, Y others), and the
+     * entity's type is never 0.
+     */
+    if (strchr("123456789ANY", s[0]) == NULL) {
+        *problem = "authority";
+        return 0;
+    }
+
+    if (s[1] == '0') {
+        *problem = "type";
+        return 0;
+    }
+
     *problem = NULL;
 
     return 1;
+}
+
+
+int
+uc_uscc_org_code_valid(const char *s)
+{
+    int     i, v, sum, check;
+
+    static const int  weights[] = { 3, 7, 9, 10, 5, 8, 4, 2 };
+
+    sum = 0;
+
+    for (i = 0; i < 8; i++) {
+        v = s[8 + i] >= '0' && s[8 + i] <= '9' ? s[8 + i] - '0'
+            : s[8 + i] >= 'A' && s[8 + i] <= 'Z' ? s[8 + i] - 'A' + 10 : -1;
+
+        if (v < 0) {
+            return 0;
+        }
+
+        sum += v * weights[i];
+    }
+
+    check = 11 - sum % 11;
+
+    return s[16] == (check == 10 ? 'X' : check == 11 ? '0' : '0' + check);
 }
 
 

@@ -161,7 +161,10 @@ typedef struct {
     size_t          reserved;     /* of the images' memory budget */
     int             image;        /* the path takes an image */
     int             too_large;
-    int             busy;         /* the images' budget is spent */
+    int             busy;         /* 1: the images' budget or slots are
+                                     spent, 2: the upload was too slow */
+    int             entered;      /* holds one of the images' slots */
+    long long       started;      /* ms, monotonic */
 } ucb_upload_t;
 
 
@@ -500,6 +503,12 @@ dispatch(ucb_req_t *req, struct MHD_Connection *conn, ucb_upload_t *up)
 
     /* an image route's body is the image (ocr_http.c), never JSON */
     if (up->image) {
+        if (up->busy == 2) {
+            ucb_error(req, 408, "upload_too_slow",
+                      "the image arrived too slowly; send it again");
+            return;
+        }
+
         if (up->busy) {
             ucb_error(req, 503, "ocr_busy",
                       "recognition is busy; try again in a moment");
@@ -743,9 +752,11 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
 
 
 /*
- * A body's limit by its path; an image's memory is reserved at once from
- * the images' budget when it says its length (and refused unread when that
- * is too long), so uploads in flight together stay within the budget.
+ * A body's limit by its path. Images (ocr.h) are held in memory only as
+ * they arrive and within the images' budget, by a bounded number of
+ * uploads at once, each for a bounded time: a client that says 8 MB and
+ * sends a byte a minute holds neither memory nor more than its one slot.
+ * A length over the limit is refused unread.
  */
 static void
 upload_start(ucb_upload_t *up, struct MHD_Connection *conn, const char *url)
@@ -762,34 +773,25 @@ upload_start(ucb_upload_t *up, struct MHD_Connection *conn, const char *url)
 
     up->image = 1;
     up->limit = UCB_IMAGE_BYTES_MAX;
+    up->started = ucb_monotonic_ms();
 
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                      "Content-Length");
-    if (cl == NULL) {
-        return;
+    if (cl != NULL) {
+        n = strtoull(cl, &end, 10);
+
+        if (*end != '\0' || n > up->limit) {
+            up->too_large = 1;
+            return;
+        }
     }
 
-    n = strtoull(cl, &end, 10);
-
-    if (*end != '\0' || n > up->limit) {
-        up->too_large = 1;
-        return;
-    }
-
-    if (ucb_ocr_upload_reserve((size_t) n) != 0) {
+    if (ucb_ocr_upload_enter() != 0) {
         up->busy = 1;
         return;
     }
 
-    up->reserved = (size_t) n;
-    if (n > 0) {
-        up->body = malloc((size_t) n + 1);
-        if (up->body == NULL) {
-            up->busy = 1;
-        } else {
-            up->cap = (size_t) n + 1;
-        }
-    }
+    up->entered = 1;
 }
 
 
@@ -817,6 +819,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     }
 
     if (*upload_data_size > 0) {
+        if (up->image && !up->busy && !up->too_large
+            && ucb_monotonic_ms() - up->started > ucb_ocr.timeout_ms)
+        {
+            up->busy = 2;       /* too slow: its slot goes to another */
+        }
+
         if (up->image && !up->too_large && !up->busy
             && up->len + *upload_data_size > up->reserved)
         {
@@ -836,7 +844,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
             char    *p;
             size_t   need;
 
+            /* room doubles (within the limit): a body is copied a few
+               times as it grows, not once a chunk */
             need = up->len + *upload_data_size + 1;
+            if (need > up->cap && need < 2 * up->cap) {
+                need = 2 * up->cap < up->limit + 1 ? 2 * up->cap
+                                                    : up->limit + 1;
+            }
             p = need <= up->cap ? up->body : realloc(up->body, need);
 
             if (p == NULL) {
@@ -895,6 +909,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (up != NULL) {
         if (up->reserved > 0) {
             ucb_ocr_upload_release(up->reserved);
+        }
+        if (up->entered) {
+            ucb_ocr_upload_leave();
         }
         free(up->body);
         free(up);

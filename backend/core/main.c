@@ -30,9 +30,24 @@ main(int argc, char **argv)
     int         sig;
     char        err[512];
     sigset_t    set;
-    const char *conf;
+    const char *conf, *omp;
 
     conf = NULL;
+
+    /*
+     * Tesseract runs OpenMP loops, and libgomp reads its settings when it
+     * is loaded, before main: its idle threads would spin on the cores the
+     * recognition workers (one a core already) and every request need. A
+     * process without OMP_THREAD_LIMIT=1 starts itself again with it.
+     */
+    omp = getenv("OMP_THREAD_LIMIT");
+
+    if (omp == NULL || strcmp(omp, "1") != 0) {
+        setenv("OMP_THREAD_LIMIT", "1", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "uc-backend: cannot restart with OMP_THREAD_LIMIT=1; "
+                "recognition may run slowly\n");
+    }
 
     if (argc == 3 && strcmp(argv[1], "-c") == 0) {
         conf = argv[2];

@@ -104,6 +104,64 @@ jpeg_size(const unsigned char *d, size_t len, int *w, int *h)
 }
 
 
+/*
+ * A JPEG's scans, counted by walking its markers through the entropy-coded
+ * data (a marker there is 0xFF followed by neither 0x00 nor a restart).
+ * libjpeg decodes every scan it is given, each a pass over the whole
+ * image, and checks no deadline: a few kilobytes repeated make a decode of
+ * minutes. -1 when the walk finds no end.
+ */
+static long
+jpeg_scans(const unsigned char *d, size_t len)
+{
+    long      scans;
+    size_t    at, seg;
+    unsigned  m;
+
+    scans = 0;
+    at = 2;
+
+    while (at + 2 <= len) {
+        if (d[at] != 0xff) {
+            at++;               /* entropy-coded data */
+            continue;
+        }
+
+        m = d[at + 1];
+
+        if (m == 0x00 || m == 0xff || (m >= 0xd0 && m <= 0xd7)) {
+            at += m == 0xff ? 1 : 2;
+            continue;
+        }
+
+        if (m == 0xd9) {
+            return scans;
+        }
+
+        if (m == 0x01 || m == 0xd8) {
+            at += 2;
+            continue;
+        }
+
+        if (at + 4 > len) {
+            return -1;
+        }
+
+        seg = (size_t) d[at + 2] << 8 | d[at + 3];
+
+        if (seg < 2) {
+            return -1;
+        }
+
+        scans += m == 0xda;
+        at += 2 + seg;
+    }
+
+    /* cut short of its end: libjpeg stops where the data does */
+    return scans;
+}
+
+
 int
 ucb_image_check(const unsigned char *data, size_t len,
     const char *content_type, ucb_image_info_t *info, ucb_image_error_t *err)
@@ -149,6 +207,11 @@ ucb_image_check(const unsigned char *data, size_t len,
         if (w > UCB_IMAGE_SIDE_MAX || h > UCB_IMAGE_SIDE_MAX) {
             return refuse(err, 413, "image_too_large", "the image has more "
                           "pixels than 8000 on a side or 24 million in all");
+        }
+
+        if (jpeg_scans(data, len) > UCB_IMAGE_SCANS_MAX) {
+            return refuse(err, 413, "image_too_large", "the image has more "
+                          "progressive scans than a photo needs");
         }
     }
 

@@ -16,6 +16,8 @@
 #define UCB_IMAGE_BYTES_MAX    (8 * 1024 * 1024)
 #define UCB_IMAGE_SIDE_MAX     8000
 #define UCB_IMAGE_PIXELS_MAX   (24 * 1000 * 1000)
+/* a progressive JPEG has about ten; each costs a pass over the image */
+#define UCB_IMAGE_SCANS_MAX    32
 
 typedef enum {
     UCB_IMAGE_JPEG = 1,

@@ -149,7 +149,7 @@ clean(const char *in, char *out, size_t size, int cjk_only)
             c = 'A' + (c - 0xff21);
         }
 
-        if (cjk_only && !is_cjk(c) && c != 0xb7) {
+        if (c == 0xfffd || (cjk_only && !is_cjk(c) && c != 0xb7)) {
             in += n;
             continue;
         }
@@ -264,9 +264,25 @@ typedef struct {
 } answer_t;
 
 
+static void fail(answer_t *a, const char *name, const char *problem,
+    float confidence);
+
+
 static void
 put(answer_t *a, const char *name, const char *value, float confidence)
 {
+    json_t  *s;
+
+    /* a value jansson refuses (not UTF-8) is not read at all */
+    s = value != NULL ? json_string(value) : NULL;
+
+    if (value != NULL && s == NULL) {
+        fail(a, name, "unreadable", confidence);
+        return;
+    }
+
+    json_decref(s);
+
     json_object_set_new(a->fields, name,
                         json_pack("{s:o, s:f}", "value",
                                   value != NULL ? json_string(value)
@@ -593,6 +609,12 @@ credit_code_check(const char *text, char *v, ucb_division_known_pt division)
 
     if (!uc_uscc_valid(v, o, &problem)) {
         return problem;
+    }
+
+    /* a reading must pass the embedded organisation code's check too:
+       one misread code in 31 would pass the outer check alone */
+    if (!uc_uscc_org_code_valid(v)) {
+        return "organisation_code";
     }
 
     memcpy(div, v + 2, 6);

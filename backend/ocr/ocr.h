@@ -17,6 +17,9 @@
  *   ocr_timeout_ms = 10000     an image's deadline from its arrival
  *   ocr_upload_mb = 64         uploads held in memory at once (all
  *                              connections); beyond, 503 ocr_busy
+ *   ocr_uploads = 16           images being received at once; beyond,
+ *                              503 ocr_busy. Each has ocr_timeout_ms to
+ *                              arrive (408 upload_too_slow)
  *   ocr_tessdata = /usr/share/tesseract-ocr/5/tessdata
  */
 
@@ -34,6 +37,7 @@ typedef struct {
     long            queue;
     long            timeout_ms;
     long            upload_mb;
+    long            uploads;
     char            tessdata[256];
 } ucb_ocr_conf_t;
 
@@ -59,6 +63,10 @@ typedef enum {
  */
 ucb_ocr_rc_e ucb_ocr_read(const unsigned char *data, size_t len,
     ucb_doc_e doc, json_t **answer, const char **code);
+
+/* an image's upload slot (ocr_uploads at once): 0 taken, -1 none free */
+int ucb_ocr_upload_enter(void);
+void ucb_ocr_upload_leave(void);
 
 /* upload memory across connections: 0 reserved, -1 over the budget */
 int ucb_ocr_upload_reserve(size_t bytes);

@@ -16,6 +16,7 @@ ucb_ocr_config_defaults(void)
     memset(&ucb_ocr, 0, sizeof(ucb_ocr));
     ucb_ocr.timeout_ms = 10000;
     ucb_ocr.upload_mb = 64;
+    ucb_ocr.uploads = 16;
     strcpy(ucb_ocr.tessdata, "/usr/share/tesseract-ocr/5/tessdata");
 }
 
@@ -37,6 +38,10 @@ ucb_ocr_config_set(const char *name, const char *value)
 
     if (strcmp(name, "ocr_upload_mb") == 0) {
         return ucb_config_long(&ucb_ocr.upload_mb, value, 8, 4096);
+    }
+
+    if (strcmp(name, "ocr_uploads") == 0) {
+        return ucb_config_long(&ucb_ocr.uploads, value, 1, 4096);
     }
 
     if (strcmp(name, "ocr_tessdata") == 0) {

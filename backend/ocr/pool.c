@@ -55,6 +55,7 @@ static ucb_places_t     *places;
 static ucb_checks_t      checks;
 static long              nthreads;
 static size_t            upload_bytes;
+static long              uploads;
 static long              running;
 
 /* what GET /uc/v1/admin/ocr shows */
@@ -202,9 +203,6 @@ ucb_ocr_start(void)
     ucb_reader_t  *reader;
 
     ucb_image_init();
-
-    /* each worker is one thread: Tesseract's OpenMP would add more */
-    setenv("OMP_THREAD_LIMIT", "1", 1);
 
     if (load_places() != 0) {
         ucb_log(UCB_LOG_ERROR, "recognition cannot load the regions "
@@ -419,4 +417,29 @@ ucb_ocr_stats(void)
     pthread_mutex_unlock(&lock);
 
     return stats;
+}
+
+
+int
+ucb_ocr_upload_enter(void)
+{
+    int  rc;
+
+    pthread_mutex_lock(&lock);
+    rc = uploads >= ucb_ocr.uploads ? -1 : 0;
+    if (rc == 0) {
+        uploads++;
+    }
+    pthread_mutex_unlock(&lock);
+
+    return rc;
+}
+
+
+void
+ucb_ocr_upload_leave(void)
+{
+    pthread_mutex_lock(&lock);
+    uploads--;
+    pthread_mutex_unlock(&lock);
 }

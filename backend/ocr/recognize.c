@@ -176,7 +176,7 @@ prepare(PIX *band, float em_px, int whole)
     l_int32   ground;
     BOX      *box;
     BOXA     *marks;
-    PIX      *bin, *kept, *cut, *scaled, *out;
+    PIX      *bin, *kept, *cut, *scaled, *out, *cleaned = NULL;
 
     if (pixOtsuAdaptiveThreshold(band, pixGetWidth(band),
                                  pixGetHeight(band), 0, 0, 0.1f, NULL, &bin)
@@ -189,7 +189,7 @@ prepare(PIX *band, float em_px, int whole)
                            L_SELECT_IF_GT, NULL);
     pixDestroy(&bin);
 
-    if (kept != NULL && whole) {
+    if (kept != NULL && whole > 0) {
         /* digits in OCR-B: the band as it is, in black and white */
         out = pixAddBorder(kept, PAD, 0);
         pixDestroy(&kept);
@@ -197,6 +197,25 @@ prepare(PIX *band, float em_px, int whole)
     }
 
     marks = kept != NULL ? pixConnComp(kept, NULL, 8) : NULL;
+
+    /* the gray of the ink and its rim only: specks and guilloche gone,
+       the strokes' shading kept for the model */
+    ground = 255;
+    pixGetRankValue(band, 1, 0.5f, (l_uint32 *) &ground);
+    if (kept != NULL) {
+        PIX  *rim = pixDilateBrick(NULL, kept, 3, 3);
+        PIX  *g = pixCopy(NULL, band);
+        PIX  *inv = rim != NULL ? pixInvert(NULL, rim) : NULL;
+        if (g != NULL && inv != NULL) {
+            pixSetMasked(g, inv, (l_uint32) ground);
+            band = g;
+            cleaned = g;
+        } else {
+            pixDestroy(&g);
+        }
+        pixDestroy(&rim);
+        pixDestroy(&inv);
+    }
     pixDestroy(&kept);
 
     if (marks == NULL) {
@@ -236,12 +255,13 @@ prepare(PIX *band, float em_px, int whole)
     box = boxCreate(x0, y0, x1 - x0, y1 - y0);
     cut = box != NULL ? pixClipRectangle(band, box, NULL) : NULL;
     boxDestroy(&box);
+    pixDestroy(&cleaned);
 
     if (cut == NULL) {
         return NULL;
     }
 
-    scale = TARGET_EM / em_px;
+    scale = (whole < 0 ? TARGET_EM * 1.5f : TARGET_EM) / em_px;
     scaled = pixScale(cut, scale, scale);
     pixDestroy(&cut);
 
@@ -249,8 +269,6 @@ prepare(PIX *band, float em_px, int whole)
         return NULL;
     }
 
-    ground = 255;
-    pixGetRankValue(band, 1, 0.5f, (l_uint32 *) &ground);
     out = pixAddBorderGeneral(scaled, PAD, PAD, PAD, PAD, ground);
     pixDestroy(&scaled);
 
@@ -279,14 +297,41 @@ inked(PIX *gray)
 }
 
 
+/* a character cut by a full buffer is dropped, not left half there */
+static void
+utf8_trim(char *s)
+{
+    size_t  n, k, need;
+
+    n = strlen(s);
+
+    for (k = 1; k <= 4 && k <= n; k++) {
+        unsigned char  c = (unsigned char) s[n - k];
+
+        if ((c & 0xc0) == 0x80) {
+            continue;           /* a continuation byte: look further */
+        }
+
+        need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+               : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+        if (need != k) {
+            s[n - k] = '\0';
+        }
+
+        return;
+    }
+}
+
+
 /*
  * One line of print from a box of the page: its text appended to out, 0;
  * -1 when the deadline came first.
  */
 static int
 read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
-    const ucb_field_t *f, int x, int y, int w, int h, long long deadline,
-    ucb_reading_t *out)
+    const ucb_field_t *f, int x, int y, int w, int h, int second,
+    long long deadline, ucb_reading_t *out)
 {
     int         rc;
     BOX        *box;
@@ -304,9 +349,11 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
     cut = box != NULL ? pixClipRectangle(r->page, box, NULL) : NULL;
     boxDestroy(&box);
 
-    /* digits (the eng model) read best from the whole band */
+    /* digits (the eng model) read best from the whole band; a second
+       opinion is asked of the band cut to its ink */
     ready = cut != NULL && inked(cut) ? prepare(cut, f->em * l->px_mm,
-                                              !f->chi)
+                                              second == 2 ? -1
+                                              : !f->chi && !second)
                                       : NULL;
     pixDestroy(&cut);
 
@@ -333,6 +380,7 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
     if (text != NULL) {
         n = strlen(out->text);
         snprintf(out->text + n, sizeof(out->text) - n, "%s", text);
+        utf8_trim(out->text);
 
         /* a line with nothing on it does not lower the field's */
         if (strspn(text, " \n") != strlen(text)) {
@@ -353,7 +401,7 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
 /* one field from its box in the layout, line by line */
 static int
 read_field(ucb_reader_t *r, const ucb_layout_t *l, const ucb_field_t *f,
-    long long deadline, ucb_reading_t *out)
+    int second, long long deadline, ucb_reading_t *out)
 {
     int           i, x, y, w, h, pw, ph, band;
     TessBaseAPI  *api;
@@ -371,8 +419,8 @@ read_field(ucb_reader_t *r, const ucb_layout_t *l, const ucb_field_t *f,
     band = h / f->lines;
 
     for (i = 0; i < f->lines; i++) {
-        if (read_line(r, api, l, f, x, y + i * band, w, band, deadline,
-                      out)
+        if (read_line(r, api, l, f, x, y + i * band, w, band, second,
+                      deadline, out)
             != 0)
         {
             return -1;
@@ -403,7 +451,7 @@ orient(ucb_reader_t *r, const ucb_layout_t *l, long long deadline,
     const ucb_field_t  *f;
 
     f = &l->fields[l->anchor];
-    if (read_field(r, l, f, deadline, anchor) != 0) {
+    if (read_field(r, l, f, 0, deadline, anchor) != 0) {
         return -1;
     }
 
@@ -419,7 +467,7 @@ orient(ucb_reader_t *r, const ucb_layout_t *l, long long deadline,
 
     page = r->page;
     r->page = turned;
-    rc = read_field(r, l, f, deadline, &other);
+    rc = read_field(r, l, f, 0, deadline, &other);
     r->page = page;
 
     if (rc != 0) {
@@ -450,7 +498,8 @@ ucb_recognize(ucb_reader_t *r, const unsigned char *data, size_t len,
     int                  i, rc;
     PIX                 *pix, *gray;
     ucb_quad_t           quad;
-    ucb_reading_t        readings[16];
+    ucb_reading_t        readings[16], second;
+    const ucb_field_t   *anchor;
     const ucb_layout_t  *l;
 
     l = ucb_layout(doc);
@@ -491,9 +540,34 @@ ucb_recognize(ucb_reader_t *r, const unsigned char *data, size_t len,
 
     for (i = 0; i < l->nfields; i++) {
         if (i != l->anchor
-            && read_field(r, l, &l->fields[i], deadline, &readings[i]) != 0)
+            && read_field(r, l, &l->fields[i], 0, deadline, &readings[i])
+               != 0)
         {
             goto done;
+        }
+    }
+
+    /*
+     * An anchor (the number the document is for) that failed its checks
+     * is read once more, cut to its ink: either reading must pass the
+     * checks on its own, so a second opinion adds readings, never a
+     * guess.
+     */
+    anchor = &l->fields[l->anchor];
+
+    if (ucb_anchor_score(anchor, readings[l->anchor].text) < 2) {
+        if (read_field(r, l, anchor, 1, deadline, &second) != 0) {
+            goto done;
+        }
+
+        if (ucb_anchor_score(anchor, second.text) == 2) {
+            readings[l->anchor] = second;
+
+        } else if (read_field(r, l, anchor, 2, deadline, &second) != 0) {
+            goto done;
+
+        } else if (ucb_anchor_score(anchor, second.text) == 2) {
+            readings[l->anchor] = second;
         }
     }
 

@@ -161,6 +161,52 @@ main(void)
           "the JPEG signature and then fill bytes only");
     free(p);
 
+    /* a real progressive JPEG passes; one whose scans repeat does not */
+    {
+        PIX      *photo;
+        l_uint8  *prog;
+        size_t    prog_n, at, n, k;
+
+        photo = pixCreate(64, 48, 32);
+        pixSetAllArbitrary(photo, 0x80604000);
+        prog = NULL;
+        ok(photo != NULL
+           && pixWriteMemJpeg(&prog, &prog_n, photo, 75, 1) == 0
+           && ucb_image_check(prog, prog_n, "image/jpeg", &info, &err) == 0,
+           "a progressive JPEG passes");
+
+        /* its first scan (SOS to the next marker), repeated 40 times */
+        for (at = 2; prog != NULL && at + 1 < prog_n; at++) {
+            if (prog[at] == 0xff && prog[at + 1] == 0xda) {
+                break;
+            }
+        }
+        for (n = at + 2; prog != NULL && n + 1 < prog_n; n++) {
+            if (prog[n] == 0xff && prog[n + 1] != 0x00
+                && (prog[n + 1] < 0xd0 || prog[n + 1] > 0xd7))
+            {
+                break;
+            }
+        }
+
+        p = malloc(prog_n + 40 * (n - at));
+        if (prog != NULL && p != NULL && n + 1 < prog_n) {
+            memcpy(p, prog, n);
+            for (k = 0; k < 40; k++) {
+                memcpy(p + n + k * (n - at), prog + at, n - at);
+            }
+            memcpy(p + n + 40 * (n - at), prog + n, prog_n - n);
+            check(p, prog_n + 40 * (n - at), "image/jpeg", 413,
+                  "image_too_large", "a JPEG of 40 repeated scans more");
+        } else {
+            ok(0, "a JPEG of 40 repeated scans more (could not be made)");
+        }
+
+        free(p);
+        lept_free(prog);
+        pixDestroy(&photo);
+    }
+
     big = calloc(1, UCB_IMAGE_BYTES_MAX + 1);
     memcpy(big, png, png_n);
     check(big, UCB_IMAGE_BYTES_MAX + 1, "image/png", 413, "image_too_large",

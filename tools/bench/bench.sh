@@ -372,3 +372,8 @@ echo
 echo
 "$top/tools/bench/social.sh" "$bench" "$redis_port"
 
+
+# --- document recognition: quality per field and condition, and time per
+# image, beside the plain tesseract command on the same photos
+echo
+make -s -C "$top" ocr-quality

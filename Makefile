@@ -45,6 +45,14 @@ BACKEND_INC = $(BACKEND_DIRS:%=-I%) -I/usr/include/postgresql
 MIGRATIONS_SQLITE = $(wildcard backend/store/migrations/sqlite/*.sql)
 MIGRATIONS_PG = $(wildcard backend/store/migrations/postgresql/*.sql)
 MIGRATIONS_C = $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_pg.c
+# recognition's test documents (t/ocr/) and quality scorer (tools/)
+DOCGEN = $(BUILD)/docgen
+DOCGEN_SRC = $(wildcard t/ocr/*.c) libuc/uc_cn.c
+OCR_QUALITY = $(BUILD)/ocr-quality
+OCR_CORE = backend/ocr/find.c backend/ocr/layout.c backend/ocr/recognize.c \
+           backend/ocr/image.c backend/ocr/places.c libuc/uc_cn.c
+OCR_COUNT ?= 300
+OCR_SEED ?= 14
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
@@ -233,13 +241,6 @@ clean:
 # recognition's quality on generated documents (issue 14): the generator
 # (t/ocr/, FreeType, Debian's fonts) and the scorer beside the plain
 # tesseract command; make ocr-quality OCR_COUNT=300 OCR_SEED=14
-DOCGEN = $(BUILD)/docgen
-DOCGEN_SRC = $(wildcard t/ocr/*.c) libuc/uc_cn.c
-OCR_QUALITY = $(BUILD)/ocr-quality
-OCR_CORE = backend/ocr/find.c backend/ocr/layout.c backend/ocr/recognize.c \
-           backend/ocr/image.c backend/ocr/places.c libuc/uc_cn.c
-OCR_COUNT ?= 300
-OCR_SEED ?= 14
 
 $(DOCGEN): $(DOCGEN_SRC) t/ocr/docgen.h libuc/uc_cn.h
 	@mkdir -p $(BUILD)

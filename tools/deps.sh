@@ -11,7 +11,7 @@ libmaxmind-db-writer-perl libcurl4-openssl-dev python3-stdnum
 clang-14 libclang-rt-14-dev libfuzzer-14-dev libpq-dev postgresql-15
 libpsl-dev publicsuffix openssl tzdata libleptonica-dev
 libtesseract-dev tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
-libfreetype-dev fonts-wqy-zenhei fonts-arphic-uming fonts-ocr-b"
+libfreetype-dev pkg-config fonts-wqy-zenhei fonts-arphic-uming fonts-ocr-b"
 
 missing=
 for p in $packages; do

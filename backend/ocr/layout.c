@@ -29,7 +29,7 @@ static const ucb_field_t  id_front[] = {
     { "birth_month", UCB_FK_MONTH, 29.4f, 20.6f, 34.4f, 26.6f, 3.2f, 0, 1,
       DIGITS },
     { "birth_day", UCB_FK_DAY, 37.4f, 20.6f, 42.4f, 26.6f, 3.2f, 0, 1, DIGITS },
-    { "address", UCB_FK_TEXT, 15.0f, 28.4f, 55.5f, 41.9f, 3.2f, 1, 3, NULL },
+    { "address", UCB_FK_TEXT, 15.0f, 28.4f, 54.8f, 41.9f, 3.2f, 1, 3, NULL },
 };
 
 static const ucb_field_t  id_back[] = {
@@ -46,13 +46,13 @@ static const ucb_field_t  licence[] = {
     { "type", UCB_FK_TYPE, 46.5f, 80.0f, 146.0f, 88.2f, 4.5f, 1, 1, NULL },
     { "legal_representative", UCB_FK_NAME, 46.5f, 94.0f, 146.0f, 102.2f, 4.5f,
       1, 1, NULL },
-    { "registered_capital", UCB_FK_CAPITAL, 176.5f, 66.0f, 276.0f, 74.2f, 4.5f,
+    { "registered_capital", UCB_FK_CAPITAL, 176.5f, 66.0f, 274.5f, 74.2f, 4.5f,
       1, 1, DIGITS ".万元美人民币" },
-    { "established", UCB_FK_DATE, 176.5f, 80.0f, 276.0f, 88.2f, 4.5f, 1, 1,
+    { "established", UCB_FK_DATE, 176.5f, 80.0f, 274.5f, 88.2f, 4.5f, 1, 1,
       DIGITS "年月日" },
-    { "term", UCB_FK_TERM, 176.5f, 94.0f, 276.0f, 102.2f, 4.5f, 1, 1,
+    { "term", UCB_FK_TERM, 176.5f, 94.0f, 274.5f, 102.2f, 4.5f, 1, 1,
       DIGITS "年月日至长期" },
-    { "address", UCB_FK_TEXT, 176.5f, 106.6f, 276.0f, 122.6f, 4.5f, 1, 2, NULL },
+    { "address", UCB_FK_TEXT, 176.5f, 107.0f, 274.5f, 123.0f, 4.5f, 1, 2, NULL },
 };
 
 static const ucb_layout_t  layouts[] = {
@@ -340,6 +340,24 @@ name_field(answer_t *a, const char *name, const ucb_reading_t *r)
 
 typedef int (*fixer_pt)(const ucb_places_t *p, char *text, size_t size);
 
+
+/*
+ * The word before a house number is a kind of street (路, 街, 巷, 道...);
+ * 埠 ("wharf") there is Tesseract's reading of 巷 (the two differ by a
+ * stroke at the print's size), never an address.
+ */
+static void
+street_words(char *v)
+{
+    char  *p;
+
+    for (p = strstr(v, "埠"); p != NULL; p = strstr(p + 3, "埠")) {
+        if (p[3] >= '0' && p[3] <= '9') {
+            memcpy(p, "巷", 3);
+        }
+    }
+}
+
 static void
 text_field(answer_t *a, const char *name, const ucb_reading_t *r,
     size_t min, const char *const *tails, fixer_pt fix,
@@ -352,6 +370,10 @@ text_field(answer_t *a, const char *name, const ucb_reading_t *r,
 
     if (fix != NULL && checks != NULL && checks->places != NULL) {
         fix(checks->places, v, sizeof(v));
+    }
+
+    if (fix == ucb_places_fix_address) {
+        street_words(v);
     }
 
     ok = cp_len(v) >= min;

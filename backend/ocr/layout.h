@@ -62,6 +62,7 @@ typedef struct {
     char                text[256];  /* UTF-8, as Tesseract gave it */
     float               confidence; /* 0..1 */
     int                 read;       /* 0: not reached (deadline) */
+    int                 inked;      /* print was found in its box */
 } ucb_reading_t;
 
 const ucb_layout_t *ucb_layout(ucb_doc_e doc);

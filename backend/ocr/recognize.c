@@ -243,7 +243,10 @@ prepare(PIX *band, float em_px, int whole)
 
     boxaDestroy(&marks);
 
-    if (x1 < 0) {
+    /* a line of print is most of a character high: less is the edge of
+       the line above or below, cut by the band */
+    if (x1 < 0 || y1 - y0 < em_px * 0.5f) {
+        pixDestroy(&cleaned);
         return NULL;
     }
 
@@ -361,9 +364,12 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
         return 0;               /* no print: nothing read */
     }
 
+    out->inked = 1;
+
     TessBaseAPISetImage2(api, ready);
     TessBaseAPISetSourceResolution(api, 300);
-    TessBaseAPISetPageSegMode(api, PSM_SINGLE_LINE);
+    TessBaseAPISetPageSegMode(api, second == 2 && f->chi ? PSM_SINGLE_WORD
+                                                       : PSM_SINGLE_LINE);
     TessBaseAPISetVariable(api, "tessedit_char_whitelist",
                            f->chars != NULL ? f->chars : "");
     TessMonitorSetDeadlineMSecs(r->monitor, (int) left);
@@ -545,6 +551,23 @@ ucb_recognize(ucb_reader_t *r, const unsigned char *data, size_t len,
         {
             goto done;
         }
+    }
+
+    /* Tesseract sometimes returns nothing for a short line: once more,
+       larger */
+    for (i = 0; i < l->nfields; i++) {
+        if (i == l->anchor || !l->fields[i].chi
+            || strspn(readings[i].text, " \n") != strlen(readings[i].text)
+            || !readings[i].inked)
+        {
+            continue;
+        }
+
+        if (read_field(r, l, &l->fields[i], 2, deadline, &second) != 0) {
+            goto done;
+        }
+
+        readings[i] = second;
     }
 
     /*

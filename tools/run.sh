@@ -297,6 +297,10 @@ Certification (Alibaba Cloud's stand-in: 错* mismatch, 无* no record):
   curl -s $gw/pay/transfer -H "Authorization: Bearer \$TOKEN"      # now 200
   $ucctl cert list                            # merchants' requests waiting for review
 
+Recognition (photos from the generator: build/docgen --out /tmp/docs --count 3 --seed 1):
+  curl -s -XPOST "$gw/uc/v1/ocr/id-card?side=front" -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: image/png' --data-binary @/tmp/docs/0001-id_front-clean.png
+
 Stop it with: make stop
 MSG
 }

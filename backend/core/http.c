@@ -700,7 +700,8 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         }
 
     } else if (req->reply != NULL) {
-        text = json_dumps(req->reply, JSON_COMPACT);
+        /* six significant digits: 0.93, not 0.93000000000000005 */
+        text = json_dumps(req->reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
         if (text == NULL) {
             return MHD_NO;
         }

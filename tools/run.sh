@@ -154,6 +154,7 @@ start() {
             -e "s|@ARGON2_T@|${UC_ARGON2_T:-2}|g" \
             -e "s|@ARGON2_M@|${UC_ARGON2_M:-19456}|g" \
             -e "s|@SOCIAL_LIMIT@|${UC_SOCIAL_LIMIT:-rate=2r/s burst=20}|g" \
+            -e "s|@CERT_IMAGE_DECIDED_S@|${UC_CERT_IMAGE_DECIDED_S:-2592000}|g" \
             -e "s|@OCR_WORKERS@|${UC_OCR_WORKERS:-0}|g" \
             -e "s|@OCR_TIMEOUT_MS@|${UC_OCR_TIMEOUT_MS:-10000}|g" \
             -e "s|@OCR_LIMIT@|${UC_OCR_LIMIT:-rate=10r/m burst=10}|g" \

@@ -10,6 +10,9 @@
  *   certification_attempts = 5    per user per day
  *   certification_reuse_s = 86400 a provider's answer reused this long
  *   certification_unique = 1      one identity certifies one account
+ *   certification_image_pending_s = 7776000   a licence photo kept while
+ *                                 its request waits (90 days) ...
+ *   certification_image_decided_s = 2592000   ... and after the decision
  */
 
 #include <errno.h>
@@ -35,6 +38,8 @@ ucb_cert_config_defaults(void)
     ucb_cert.attempts = 5;
     ucb_cert.reuse_s = 86400;
     ucb_cert.unique = 1;
+    ucb_cert.image_pending_s = 90L * 86400;
+    ucb_cert.image_decided_s = 30L * 86400;
 }
 
 
@@ -87,6 +92,16 @@ ucb_cert_config_set(const char *name, const char *value)
 
     if (strcmp(name, "certification_reuse_s") == 0) {
         return ucb_config_long(&ucb_cert.reuse_s, value, 0, 30L * 86400);
+    }
+
+    if (strcmp(name, "certification_image_pending_s") == 0) {
+        return ucb_config_long(&ucb_cert.image_pending_s, value, 60,
+                               365L * 86400);
+    }
+
+    if (strcmp(name, "certification_image_decided_s") == 0) {
+        return ucb_config_long(&ucb_cert.image_decided_s, value, 0,
+                               365L * 86400);
     }
 
     if (strcmp(name, "certification_unique") == 0) {

@@ -6,6 +6,7 @@
  *   aliyun_verify.c  Alibaba Cloud's Id2MetaVerify, RPC-signed
  *   person.c         POST/GET /uc/v1/certification/person
  *   enterprise.c     a merchant's certification and its review
+ *   licence_image.c  a licence's photo for the review, sealed, expiring
  */
 
 #ifndef UCB_CERTIFICATION_H
@@ -31,12 +32,20 @@ typedef struct {
     long            attempts;          /* per user per day */
     long            reuse_s;           /* a provider's answer reused */
     long            unique;            /* one identity, one account */
+    long            image_pending_s;   /* a licence photo kept while its
+                                          request waits, at most */
+    long            image_decided_s;   /* ... and after the decision */
 } ucb_cert_conf_t;
 
 extern ucb_cert_conf_t  ucb_cert;
 
 int ucb_cert_config_set(const char *name, const char *value);
 void ucb_cert_config_defaults(void);
+
+void ucb_h_merchant_cert_licence_put(ucb_req_t *req);
+void ucb_h_admin_cert_licence_get(ucb_req_t *req);
+/* a decided request's photo kept image_decided_s more at most */
+void ucb_cert_licence_decided(const char *serial);
 int ucb_cert_start(void);
 int ucb_cert_enabled(void);
 
@@ -49,6 +58,12 @@ int ucb_seal(const char *plain, const char *context, char *out,
     size_t size);
 int ucb_unseal(const char *sealed, const char *context, char *out,
     size_t size);
+/* the same for bytes of any length (a licence's photo), malloc'ed */
+char *ucb_seal_bytes(const unsigned char *plain, size_t plen,
+    const char *context);
+unsigned char *ucb_unseal_bytes(const char *sealed, const char *context,
+    size_t *plen);
+
 /* HMAC-SHA256 under the hash key, hex */
 void ucb_keyed_hash(const char *value, char hex[65]);
 /* 11010519491231002X -> 1101**********002X; 张三丰 -> 张** */

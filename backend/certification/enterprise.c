@@ -390,6 +390,8 @@ ucb_h_admin_merchant_cert_decide(ucb_req_t *req)
         return;
     }
 
+    ucb_cert_licence_decided(serial);
+
     if (approve
         && ucb_merchant_changed(json_string_value(
                json_object_get(out, "merchant_id"))) != 0)

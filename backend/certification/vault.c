@@ -8,6 +8,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -23,47 +24,33 @@
 #define PLAIN_MAX  256
 
 
+/* the short values (names, numbers) as the bytes are, into out */
 int
 ucb_seal(const char *plain, const char *context, char *out, size_t size)
 {
-    int              n, len, ok;
-    size_t           plen, need;
-    EVP_CIPHER_CTX  *ctx;
-    unsigned char    buf[NONCE + PLAIN_MAX + TAG];
+    char    *sealed;
+    size_t   plen, n;
 
     plen = strlen(plain);
-    need = 3 + 4 * ((NONCE + plen + TAG + 2) / 3) + 1;
 
-    if (!ucb_cert.have_key || plen > PLAIN_MAX || need > size) {
+    if (plen > PLAIN_MAX) {
         return -1;
     }
 
-    if (RAND_bytes(buf, NONCE) != 1) {
+    sealed = ucb_seal_bytes((const unsigned char *) plain, plen, context);
+    if (sealed == NULL) {
         return -1;
     }
 
-    ctx = EVP_CIPHER_CTX_new();
-    ok = ctx != NULL
-         && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
-                               buf) == 1
-         && EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
-                              (int) strlen(context)) == 1
-         && EVP_EncryptUpdate(ctx, buf + NONCE, &n,
-                              (const unsigned char *) plain, (int) plen) == 1
-         && EVP_EncryptFinal_ex(ctx, buf + NONCE + n, &len) == 1
-         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
-                                buf + NONCE + plen) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    n = strlen(sealed);
 
-    if (!ok) {
-        OPENSSL_cleanse(buf, sizeof(buf));
+    if (n + 1 > size) {
+        free(sealed);
         return -1;
     }
 
-    memcpy(out, "v1.", 3);
-    EVP_EncodeBlock((unsigned char *) out + 3, buf,
-                    (int) (NONCE + plen + TAG));
-    OPENSSL_cleanse(buf, sizeof(buf));
+    memcpy(out, sealed, n + 1);
+    free(sealed);
 
     return 0;
 }
@@ -72,54 +59,28 @@ ucb_seal(const char *plain, const char *context, char *out, size_t size)
 int
 ucb_unseal(const char *sealed, const char *context, char *out, size_t size)
 {
-    int              n, len, ok, raw;
-    size_t           slen, plen;
-    EVP_CIPHER_CTX  *ctx;
-    unsigned char    buf[NONCE + PLAIN_MAX + TAG + 3];
+    size_t          plen;
+    unsigned char  *plain;
 
-    slen = strlen(sealed);
-
-    if (!ucb_cert.have_key || slen < 3 || strncmp(sealed, "v1.", 3) != 0
-        || (slen - 3) % 4 != 0 || (slen - 3) / 4 * 3 > sizeof(buf))
-    {
+    if (strlen(sealed) > 3 + 4 * ((NONCE + PLAIN_MAX + TAG + 2) / 3)) {
         return -1;
     }
 
-    raw = EVP_DecodeBlock(buf, (const unsigned char *) sealed + 3,
-                          (int) (slen - 3));
-    if (raw < 0) {
+    plain = ucb_unseal_bytes(sealed, context, &plen);
+    if (plain == NULL) {
         return -1;
     }
 
-    /* EVP_DecodeBlock counts the padding's zero bytes */
-    raw -= (sealed[slen - 1] == '=') + (sealed[slen - 2] == '=');
-
-    if (raw < NONCE + TAG || (size_t) (raw - NONCE - TAG) + 1 > size) {
+    if (plen + 1 > size || memchr(plain, '\0', plen) != NULL) {
+        OPENSSL_cleanse(plain, plen);
+        free(plain);
         return -1;
     }
 
-    plen = (size_t) raw - NONCE - TAG;
-
-    ctx = EVP_CIPHER_CTX_new();
-    ok = ctx != NULL
-         && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
-                               buf) == 1
-         && EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
-                              (int) strlen(context)) == 1
-         && EVP_DecryptUpdate(ctx, (unsigned char *) out, &n, buf + NONCE,
-                              (int) plen) == 1
-         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
-                                buf + NONCE + plen) == 1
-         && EVP_DecryptFinal_ex(ctx, (unsigned char *) out + n, &len) == 1;
-    EVP_CIPHER_CTX_free(ctx);
-    OPENSSL_cleanse(buf, sizeof(buf));
-
-    if (!ok) {
-        OPENSSL_cleanse(out, size);
-        return -1;
-    }
-
+    memcpy(out, plain, plen);
     out[plen] = '\0';
+    OPENSSL_cleanse(plain, plen);
+    free(plain);
 
     return 0;
 }
@@ -186,4 +147,118 @@ ucb_mask_name(char *dst, size_t size, const char *name)
     }
 
     dst[out] = '\0';
+}
+
+
+/*
+ * Bytes of any length (a licence's photo) sealed as the short values are:
+ * "v1." base64(nonce | ciphertext | tag), malloc'ed; NULL on failure.
+ */
+char *
+ucb_seal_bytes(const unsigned char *plain, size_t plen, const char *context)
+{
+    int              n, len, ok;
+    char            *out;
+    unsigned char   *buf;
+    EVP_CIPHER_CTX  *ctx;
+
+    if (!ucb_cert.have_key || plen > 64 * 1024 * 1024) {
+        return NULL;
+    }
+
+    buf = malloc(NONCE + plen + TAG);
+    out = malloc(3 + 4 * ((NONCE + plen + TAG + 2) / 3) + 1);
+
+    if (buf == NULL || out == NULL || RAND_bytes(buf, NONCE) != 1) {
+        free(buf);
+        free(out);
+        return NULL;
+    }
+
+    ctx = EVP_CIPHER_CTX_new();
+    ok = ctx != NULL
+         && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
+                               buf) == 1
+         && EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
+                              (int) strlen(context)) == 1
+         && EVP_EncryptUpdate(ctx, buf + NONCE, &n, plain, (int) plen) == 1
+         && EVP_EncryptFinal_ex(ctx, buf + NONCE + n, &len) == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
+                                buf + NONCE + plen) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+
+    if (ok) {
+        memcpy(out, "v1.", 3);
+        EVP_EncodeBlock((unsigned char *) out + 3, buf,
+                        (int) (NONCE + plen + TAG));
+    }
+
+    OPENSSL_cleanse(buf, NONCE + plen + TAG);
+    free(buf);
+
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+
+    return out;
+}
+
+
+/* what ucb_seal_bytes sealed, malloc'ed with its length; NULL if it does
+   not open (another context, another key, altered) */
+unsigned char *
+ucb_unseal_bytes(const char *sealed, const char *context, size_t *plen)
+{
+    int              n, len, ok, raw;
+    size_t           slen;
+    unsigned char   *buf, *out;
+    EVP_CIPHER_CTX  *ctx;
+
+    slen = strlen(sealed);
+
+    if (!ucb_cert.have_key || slen < 3 || strncmp(sealed, "v1.", 3) != 0
+        || (slen - 3) % 4 != 0)
+    {
+        return NULL;
+    }
+
+    buf = malloc((slen - 3) / 4 * 3 + 3);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    raw = EVP_DecodeBlock(buf, (const unsigned char *) sealed + 3,
+                          (int) (slen - 3));
+    if (raw >= 0) {
+        raw -= (sealed[slen - 1] == '=') + (sealed[slen - 2] == '=');
+    }
+
+    if (raw < NONCE + TAG) {
+        free(buf);
+        return NULL;
+    }
+
+    *plen = (size_t) raw - NONCE - TAG;
+    out = malloc(*plen + 1);
+
+    ctx = out != NULL ? EVP_CIPHER_CTX_new() : NULL;
+    ok = ctx != NULL
+         && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, ucb_cert.seal_key,
+                               buf) == 1
+         && EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) context,
+                              (int) strlen(context)) == 1
+         && EVP_DecryptUpdate(ctx, out, &n, buf + NONCE, (int) *plen) == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
+                                buf + NONCE + *plen) == 1
+         && EVP_DecryptFinal_ex(ctx, out + n, &len) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    free(buf);
+
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+
+    return out;
 }

@@ -131,6 +131,10 @@ static const ucb_route_t  routes[] = {
       ucb_h_admin_cert_revoke, 2 },
     { "POST",   "/uc/v1/admin/merchants/{}/certification/revoke",
       ucb_h_admin_merchant_cert_revoke, 2 },
+    { "PUT",    "/uc/v1/merchants/{}/certification/{}/licence",
+      ucb_h_merchant_cert_licence_put, 1 },
+    { "GET",    "/uc/v1/admin/certifications/{}/licence",
+      ucb_h_admin_cert_licence_get, 2 },
     { "POST",   "/uc/v1/admin/certifications/{}/{}",
       ucb_h_admin_merchant_cert_decide, 2 },
     { "POST",   "/uc/v1/ocr/id-card",              ucb_h_ocr_id_card, 1 },
@@ -201,6 +205,20 @@ ucb_reply(ucb_req_t *req, int status, json_t *body)
     json_decref(req->reply);
     req->status = status;
     req->reply = body;
+}
+
+
+void
+ucb_reply_bytes(ucb_req_t *req, int status, unsigned char *bytes,
+    size_t len, const char *type)
+{
+    json_decref(req->reply);
+    req->reply = NULL;
+    free(req->bytes);
+    req->status = status;
+    req->bytes = bytes;
+    req->bytes_len = len;
+    req->bytes_type = type;
 }
 
 
@@ -690,7 +708,15 @@ respond(struct MHD_Connection *conn, ucb_req_t *req)
         req->retry_after = 1;
     }
 
-    if (req->raw != NULL && req->reply == NULL) {
+    if (req->bytes != NULL && req->reply == NULL) {
+        resp = MHD_create_response_from_buffer(req->bytes_len, req->bytes,
+                                               MHD_RESPMEM_MUST_FREE);
+        if (resp != NULL) {
+            req->bytes = NULL;          /* MHD frees it */
+            MHD_add_response_header(resp, "Content-Type", req->bytes_type);
+        }
+
+    } else if (req->raw != NULL && req->reply == NULL) {
         resp = MHD_create_response_from_buffer(strlen(req->raw),
                                                (void *) req->raw,
                                                MHD_RESPMEM_MUST_COPY);
@@ -796,6 +822,32 @@ upload_start(ucb_upload_t *up, struct MHD_Connection *conn, const char *url)
 }
 
 
+/*
+ * An image upload refused while it arrives (too slow, too large, over the
+ * budget) gives back its slot, its memory and its reservation at once:
+ * the rest of its bytes are read and dropped, and a client trickling them
+ * in holds nothing another upload needs.
+ */
+static void
+upload_drop(ucb_upload_t *up)
+{
+    if (up->entered) {
+        ucb_ocr_upload_leave();
+        up->entered = 0;
+    }
+
+    if (up->reserved > 0) {
+        ucb_ocr_upload_release(up->reserved);
+        up->reserved = 0;
+    }
+
+    free(up->body);
+    up->body = NULL;
+    up->len = 0;
+    up->cap = 0;
+}
+
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -820,28 +872,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     }
 
     if (*upload_data_size > 0) {
-        if (up->image && !up->busy && !up->too_large
-            && ucb_monotonic_ms() - up->started > ucb_ocr.timeout_ms)
-        {
-            up->busy = 2;       /* too slow: its slot goes to another */
+        if (up->busy || up->too_large) {
+            *upload_data_size = 0;      /* refused: read and dropped */
+            return MHD_YES;
         }
 
-        if (up->image && !up->too_large && !up->busy
-            && up->len + *upload_data_size > up->reserved)
+        if (up->len + *upload_data_size > up->limit) {
+            up->too_large = 1;
+
+        } else if (up->image
+                   && ucb_monotonic_ms() - up->started > ucb_ocr.timeout_ms)
         {
-            /* a body that did not say its length reserves as it comes */
-            if (ucb_ocr_upload_reserve(up->len + *upload_data_size
-                                       - up->reserved) != 0)
-            {
-                up->busy = 1;
-            } else {
-                up->reserved = up->len + *upload_data_size;
-            }
+            up->busy = 2;               /* too slow */
         }
 
-        if (!up->too_large && !up->busy
-            && up->len + *upload_data_size <= up->limit)
-        {
+        if (!up->busy && !up->too_large) {
             char    *p;
             size_t   need;
 
@@ -852,21 +897,36 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 need = 2 * up->cap < up->limit + 1 ? 2 * up->cap
                                                     : up->limit + 1;
             }
-            p = need <= up->cap ? up->body : realloc(up->body, need);
 
-            if (p == NULL) {
-                up->too_large = 1;
+            /* an image's memory is reserved as it is allocated */
+            if (need > up->cap && up->image && need > up->reserved
+                && ucb_ocr_upload_reserve(need - up->reserved) != 0)
+            {
+                up->busy = 1;
 
             } else {
-                up->body = p;
-                up->cap = need > up->cap ? need : up->cap;
-                memcpy(up->body + up->len, upload_data, *upload_data_size);
-                up->len += *upload_data_size;
-                up->body[up->len] = '\0';
-            }
+                if (need > up->cap && up->image && need > up->reserved) {
+                    up->reserved = need;
+                }
 
-        } else {
-            up->too_large = 1;
+                p = need <= up->cap ? up->body : realloc(up->body, need);
+
+                if (p == NULL) {
+                    up->too_large = 1;
+
+                } else {
+                    up->body = p;
+                    up->cap = need > up->cap ? need : up->cap;
+                    memcpy(up->body + up->len, upload_data,
+                           *upload_data_size);
+                    up->len += *upload_data_size;
+                    up->body[up->len] = '\0';
+                }
+            }
+        }
+
+        if (up->image && (up->busy || up->too_large)) {
+            upload_drop(up);
         }
 
         *upload_data_size = 0;
@@ -893,6 +953,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     free(req.set_cookie);
     free(req.set_cookie2);
     free(req.raw);
+    free(req.bytes);
     free(req.location);
 
     return rc;

@@ -137,6 +137,11 @@ typedef struct {
                                         malloc'ed, freed after sending */
     char           *location;        /* a redirect's target, malloc'ed */
 
+    /* an answer of bytes (a photo), malloc'ed, sent as bytes_type */
+    unsigned char  *bytes;
+    size_t          bytes_len;
+    const char     *bytes_type;
+
     /* an image route's body as received (ocr.h), and its Content-Type */
     const unsigned char  *upload;
     size_t                upload_len;
@@ -144,6 +149,10 @@ typedef struct {
 } ucb_req_t;
 
 typedef void (*ucb_handler_pt)(ucb_req_t *req);
+
+/* an answer of bytes (taken: freed after sending) */
+void ucb_reply_bytes(ucb_req_t *req, int status, unsigned char *bytes,
+    size_t len, const char *type);
 
 /* Error answers: {"error":{"code":..,"message":..}} */
 void ucb_error(ucb_req_t *req, int status, const char *code,

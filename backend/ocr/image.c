@@ -166,6 +166,7 @@ int
 ucb_image_check(const unsigned char *data, size_t len,
     const char *content_type, ucb_image_info_t *info, ucb_image_error_t *err)
 {
+    long              scans;
     l_int32           format, w, h, bps, spp, cmap;
     ucb_image_type_e  type;
 
@@ -209,7 +210,16 @@ ucb_image_check(const unsigned char *data, size_t len,
                           "pixels than 8000 on a side or 24 million in all");
         }
 
-        if (jpeg_scans(data, len) > UCB_IMAGE_SCANS_MAX) {
+        scans = jpeg_scans(data, len);
+
+        /* a marker libjpeg would pass over that the walk cannot (a
+           segment shorter than its own length field) could hide scans */
+        if (scans < 0) {
+            return refuse(err, 400, "image_unreadable", "the image cannot "
+                          "be read: damaged or cut short");
+        }
+
+        if (scans > UCB_IMAGE_SCANS_MAX) {
             return refuse(err, 413, "image_too_large", "the image has more "
                           "progressive scans than a photo needs");
         }

@@ -30,8 +30,16 @@ static long  refused;
 int
 ucb_ocr_upload_path(const char *path)
 {
+    size_t  n;
+
+    n = strlen(path);
+
+    /* and a licence's photo for a certification's review */
     return strcmp(path, "/uc/v1/ocr/id-card") == 0
-           || strcmp(path, "/uc/v1/ocr/business-licence") == 0;
+           || strcmp(path, "/uc/v1/ocr/business-licence") == 0
+           || (strncmp(path, "/uc/v1/merchants/", 17) == 0 && n > 8
+               && strcmp(path + n - 8, "/licence") == 0
+               && strstr(path, "/certification/") != NULL);
 }
 
 

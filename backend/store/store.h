@@ -435,4 +435,19 @@ int ucb_store_merchant_cert_get(const char *serial, json_t **out);
 int ucb_store_merchant_cert_latest(const char *mid, json_t **out);
 int ucb_store_merchant_certs(const char *status, json_t **out);
 
+/*
+ * A licence's photo for the review of a pending request of merchant mid
+ * (UCB_NOT_FOUND: no such request of it, UCB_CONFLICT: decided already),
+ * sealed by the caller; kept until expires (s). get: {content_type,
+ * sealed} while not expired; retain: expires no later than until; purge:
+ * every expired photo deleted.
+ */
+int ucb_store_cert_image_put(const char *serial, const char *mid,
+    const char *content_type, const char *sealed, int64_t bytes,
+    int64_t now, int64_t expires);
+int ucb_store_cert_image_get(const char *serial, int64_t now,
+    json_t **out);
+int ucb_store_cert_image_retain(const char *serial, int64_t until);
+int ucb_store_cert_images_purge(int64_t now);
+
 #endif /* UCB_STORE_H */

@@ -458,3 +458,135 @@ ucb_store_merchant_cert_revoke(const char *mid, const char *reason,
 {
     UCB_STORE_RETRY(merchant_revoke_once(mid, reason, actor));
 }
+
+
+/* ------------------------------------------------ licence photos */
+
+static int
+image_put(const char *serial, const char *mid, const char *content_type,
+    const char *sealed, int64_t bytes, int64_t now, int64_t expires)
+{
+    int             rc;
+    json_t         *req;
+    const char     *status, *owner;
+    ucb_db_stmt_t  *s;
+
+    if (ucb_db_begin() != UCB_DB_DONE) {
+        return UCB_ERROR;
+    }
+
+    /* only a pending request of this merchant takes a photo */
+    s = ucb_db_stmt(S_MCERT_GET);
+    if (s == NULL) {
+        ucb_db_rollback();
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, serial);
+    rc = ucb_st_one(s, request_row, NULL, &req);
+
+    if (rc != UCB_OK) {
+        ucb_db_rollback();
+        return rc;
+    }
+
+    owner = json_string_value(json_object_get(req, "merchant_id"));
+    status = json_string_value(json_object_get(req, "status"));
+    rc = owner == NULL || strcmp(owner, mid) != 0 ? UCB_NOT_FOUND
+         : status == NULL || strcmp(status, "pending") != 0 ? UCB_CONFLICT
+         : UCB_OK;
+    json_decref(req);
+
+    if (rc != UCB_OK) {
+        ucb_db_rollback();
+        return rc;
+    }
+
+    s = ucb_db_stmt(S_CIMG_PUT);
+    if (s == NULL) {
+        ucb_db_rollback();
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, serial);
+    ucb_db_bind_text(s, 2, content_type);
+    ucb_db_bind_text(s, 3, sealed);
+    ucb_db_bind_int64(s, 4, bytes);
+    ucb_db_bind_int64(s, 5, now);
+    ucb_db_bind_int64(s, 6, expires);
+
+    if (ucb_db_exec(s) != UCB_DB_DONE || ucb_db_commit() != UCB_DB_DONE) {
+        ucb_db_rollback();
+        return UCB_ERROR;
+    }
+
+    return UCB_OK;
+}
+
+
+int
+ucb_store_cert_image_put(const char *serial, const char *mid,
+    const char *content_type, const char *sealed, int64_t bytes,
+    int64_t now, int64_t expires)
+{
+    UCB_STORE_RETRY(image_put(serial, mid, content_type, sealed, bytes, now,
+                              expires));
+}
+
+
+static json_t *
+image_row(ucb_db_stmt_t *s, void *arg)
+{
+    return json_pack("{s:s, s:s}", "content_type", ucb_db_text(s, 0),
+                     "sealed", ucb_db_text(s, 1));
+}
+
+
+int
+ucb_store_cert_image_get(const char *serial, int64_t now, json_t **out)
+{
+    ucb_db_stmt_t  *s;
+
+    s = ucb_db_stmt(S_CIMG_GET);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, serial);
+    ucb_db_bind_int64(s, 2, now);
+
+    return ucb_st_one(s, image_row, NULL, out);
+}
+
+
+int
+ucb_store_cert_image_retain(const char *serial, int64_t until)
+{
+    ucb_db_stmt_t  *s;
+
+    s = ucb_db_stmt(S_CIMG_RETAIN);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_text(s, 1, serial);
+    ucb_db_bind_int64(s, 2, until);
+
+    return ucb_db_exec(s) == UCB_DB_DONE ? UCB_OK : UCB_ERROR;
+}
+
+
+int
+ucb_store_cert_images_purge(int64_t now)
+{
+    ucb_db_stmt_t  *s;
+
+    s = ucb_db_stmt(S_CIMG_PURGE);
+    if (s == NULL) {
+        return UCB_ERROR;
+    }
+
+    ucb_db_bind_int64(s, 1, now);
+
+    return ucb_db_exec(s) == UCB_DB_DONE ? UCB_OK : UCB_ERROR;
+}

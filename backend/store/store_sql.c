@@ -421,4 +421,18 @@ const char *const  ucb_sql[S_NSTMTS] = {
     [S_USER_VERIFIED] =
         "SELECT COUNT(*) FROM identities WHERE user_seq = ?1"
         " AND kind IN ('phone', 'email') AND verified = 1",
+    /* licence photos for review (store_merchant_cert.c) */
+    [S_CIMG_PUT] =
+        "INSERT INTO certification_images (serial, content_type, sealed,"
+        " bytes, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT (serial) DO UPDATE SET content_type = ?2, sealed = ?3,"
+        " bytes = ?4, created_at = ?5, expires_at = ?6",
+    [S_CIMG_GET] =
+        "SELECT content_type, sealed FROM certification_images"
+        " WHERE serial = ?1 AND expires_at > ?2",
+    [S_CIMG_RETAIN] =
+        "UPDATE certification_images SET expires_at = ?2"
+        " WHERE serial = ?1 AND expires_at > ?2",
+    [S_CIMG_PURGE] =
+        "DELETE FROM certification_images WHERE expires_at <= ?1",
 };

@@ -11,6 +11,7 @@
 use strict;
 use warnings;
 use Test::More;
+use File::Temp ();
 use lib 't/helpers';
 use UcE2E;
 
@@ -146,6 +147,36 @@ ok((grep { $_->{serial} eq $serial } @{ $list->{json}{requests} // [] }),
 is api(GET => '/uc/v1/admin/certifications', undef, $token2)->{status}, 403,
     '  which is the operators\' only';
 
+# --- the licence's photo for the review: sealed, for operators only,
+# deleted after the decision (certification_image_decided_s is 0 here)
+my $photos = File::Temp::tempdir(CLEANUP => 1);
+system('build/docgen', '--out', $photos, '--count', 1, '--seed', 220, '--kinds', 'licence',
+       '--conditions', 'clean') == 0 or die 'docgen failed';
+my ($photo_file) = glob("$photos/*.png");
+my $photo = do { open my $f, '<:raw', $photo_file or die $!; local $/; <$f> };
+my $licence_path = "/uc/v1/merchants/$mid2/certification/$serial/licence";
+$r = api(PUT => $licence_path, $photo, $token2, { 'Content-Type' => 'image/png' });
+is "$r->{status} $r->{json}{bytes}", '200 ' . length($photo), 'the owner sends the licence photo';
+my $sealed = stack_sql("SELECT sealed FROM certification_images WHERE serial = '$serial'");
+like $sealed, qr/^v1\./, '  sealed in the store';
+unlike $sealed, qr/iVBORw0KGgo/, '  not the PNG itself';
+$r = api(GET => "/uc/v1/admin/certifications/$serial/licence", undef, $admin);
+is $r->{status}, 200, 'an operator sees it';
+is $r->{headers}{'content-type'}, 'image/png', '  as a PNG';
+ok $r->{content} eq $photo, '  the same bytes';
+is api(GET => "/uc/v1/admin/certifications/$serial/licence", undef, $token2)->{status}, 403,
+    '  the applicant does not';
+is api(PUT => $licence_path, $photo, $token, { 'Content-Type' => 'image/png' })->{status}, 404,
+    'another merchant\'s owner cannot send one for it (not a member: 404)';
+is api(PUT => "/uc/v1/merchants/$mid/certification/$serial/licence", $photo, $token,
+       { 'Content-Type' => 'image/png' })->{status}, 404,
+    '  nor under their own merchant';
+$r = api(PUT => $licence_path, 'GIF89a' . ("\0" x 64), $token2, { 'Content-Type' => 'image/gif' });
+is "$r->{status} $r->{json}{error}{code}", '415 unsupported_media_type', 'not JPEG or PNG: 415';
+$r = api(PUT => $licence_path, substr($photo, 0, 100) . ("\0" x 200), $token2,
+         { 'Content-Type' => 'image/jpeg' });
+is $r->{status}, 415, 'PNG bytes called JPEG: 415';
+
 $r = api(POST => "/uc/v1/admin/certifications/$serial/reject", {}, $admin);
 is "$r->{status} $r->{json}{error}{code}", '400 reason_required', 'a rejection without reason: 400';
 $r = api(POST => "/uc/v1/admin/certifications/$serial/reject",
@@ -153,6 +184,12 @@ $r = api(POST => "/uc/v1/admin/certifications/$serial/reject",
 is "$r->{status} $r->{json}{status}", '200 rejected', 'rejected with a reason';
 is api(GET => "/uc/v1/merchants/$mid2/certification", undef, $token2)->{json}{reason},
     'the licence names another representative', 'the applicant sees the reason';
+is api(GET => "/uc/v1/admin/certifications/$serial/licence", undef, $admin)->{status}, 404,
+    'the photo is gone after the decision (no retention configured here)';
+is stack_sql("SELECT COUNT(*) FROM certification_images WHERE serial = '$serial'"), 0,
+    '  deleted from the store';
+$r = api(PUT => $licence_path, $photo, $token2, { 'Content-Type' => 'image/png' });
+is "$r->{status} $r->{json}{error}{code}", '409 already_decided', '  and none is taken after it';
 $r = api(POST => "/uc/v1/admin/certifications/$serial/approve", {}, $admin);
 is "$r->{status} $r->{json}{error}{code}", '409 already_decided', 'decided once';
 is api(POST => '/uc/v1/admin/certifications/NOPE1/approve', {}, $admin)->{status}, 404,

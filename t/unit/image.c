@@ -198,6 +198,22 @@ main(void)
             memcpy(p + n + 40 * (n - at), prog + n, prog_n - n);
             check(p, prog_n + 40 * (n - at), "image/jpeg", 413,
                   "image_too_large", "a JPEG of 40 repeated scans more");
+
+            /* the same, the count's walk stopped by a segment shorter
+               than its length field (libjpeg passes over it) */
+            {
+                size_t          total = prog_n + 40 * (n - at);
+                unsigned char  *q = malloc(total + 4);
+
+                if (q != NULL && total >= 2) {
+                    memcpy(q, p, total - 2);
+                    memcpy(q + total - 2, "\xff\xfe\x00\x00\xff\xd9", 6);
+                    check(q, total + 4, "image/jpeg", 400,
+                          "image_unreadable",
+                          "... with a comment of length 0 before its end");
+                }
+                free(q);
+            }
         } else {
             ok(0, "a JPEG of 40 repeated scans more (could not be made)");
         }

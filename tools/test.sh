@@ -32,6 +32,8 @@ export UC_SOCIAL_LIMIT="rate=500r/s burst=1000"
 export UC_OCR_LIMIT="rate=500r/s burst=1000"
 # a licence photo is deleted as soon as its request is decided
 export UC_CERT_IMAGE_DECIDED_S=0
+# a photo's deadline (and an upload's) short enough to test a slow one
+export UC_OCR_TIMEOUT_MS=3000
 export UC_ADMIN_USERS=1
 # real argon2id, at a test-sized cost
 export UC_ARGON2_T=1 UC_ARGON2_M=8192

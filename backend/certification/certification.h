@@ -42,6 +42,10 @@ extern ucb_cert_conf_t  ucb_cert;
 int ucb_cert_config_set(const char *name, const char *value);
 void ucb_cert_config_defaults(void);
 
+/* 0 when the caller owns the merchant of the path's first {id}; else
+   the request is answered (404, 403 merchant_role_required) */
+int ucb_cert_owner(ucb_req_t *req);
+
 void ucb_h_merchant_cert_licence_put(ucb_req_t *req);
 void ucb_h_admin_cert_licence_get(ucb_req_t *req);
 /* a decided request's photo kept image_decided_s more at most */

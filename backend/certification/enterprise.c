@@ -100,11 +100,37 @@ attempt(ucb_req_t *req, const char *mid)
 }
 
 
+int
+ucb_cert_owner(ucb_req_t *req)
+{
+    char  role[16];
+
+    if (!ucb_cert_enabled()) {
+        ucb_error(req, 404, "provider_not_configured", "certification is "
+                  "not configured here");
+        return -1;
+    }
+
+    if (!ucb_merchant_param_valid(req, 0)
+        || ucb_merchant_role_of(req, req->params[0], role, sizeof(role)) != 0)
+    {
+        return -1;
+    }
+
+    if (strcmp(role, "owner") != 0) {
+        store_refused(req, UCB_FORBIDDEN);
+        return -1;
+    }
+
+    return 0;
+}
+
+
 void
 ucb_h_merchant_cert_request(ucb_req_t *req)
 {
     int                    rc, biz;
-    char                   role[16], serial[40], request_id[80];
+    char                   serial[40], request_id[80];
     char                   rep_id[UC_RIC_LEN + 1], ctx[96];
     char                   rep_sealed[256], rep_masked[72];
     char                   id_sealed[128], id_masked[32];
@@ -114,24 +140,11 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     ucb_provider_error_t   err;
     ucb_merchant_cert_t    c;
 
-    if (!ucb_cert_enabled()) {
-        ucb_error(req, 404, "provider_not_configured", "certification is "
-                  "not configured here");
-        return;
-    }
-
-    if (!ucb_merchant_param_valid(req, 0)
-        || ucb_merchant_role_of(req, req->params[0], role, sizeof(role)) != 0)
-    {
+    if (ucb_cert_owner(req) != 0) {
         return;
     }
 
     mid = req->params[0];
-
-    if (strcmp(role, "owner") != 0) {
-        store_refused(req, UCB_FORBIDDEN);
-        return;
-    }
 
     if (ucb_body_string(req, "legal_rep", 64, 1, &rep) != 0
         || ucb_body_string(req, "legal_rep_id_number", 32, 0, &given) != 0)

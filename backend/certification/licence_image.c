@@ -39,32 +39,18 @@ void
 ucb_h_merchant_cert_licence_put(ucb_req_t *req)
 {
     int                 rc;
-    char                role[16], context[64], *sealed;
+    char                context[64], *sealed;
     long                now;
     const char         *mid, *serial;
     ucb_image_info_t    info;
     ucb_image_error_t   err;
 
-    if (!ucb_cert_enabled()) {
-        ucb_error(req, 404, "provider_not_configured", "certification is "
-                  "not configured here");
-        return;
-    }
-
-    if (!ucb_merchant_param_valid(req, 0)
-        || ucb_merchant_role_of(req, req->params[0], role, sizeof(role)) != 0)
-    {
+    if (ucb_cert_owner(req) != 0) {
         return;
     }
 
     mid = req->params[0];
     serial = req->params[1];
-
-    if (strcmp(role, "owner") != 0) {
-        ucb_error(req, 403, "merchant_role_required", "only an owner of the "
-                  "merchant sends its licence");
-        return;
-    }
 
     if (!serial_valid(serial)) {
         ucb_error(req, 404, "not_found", "no such request");

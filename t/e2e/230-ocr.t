@@ -171,6 +171,29 @@ ok $r->{status} == 400 || $r->{status} == 422 || $r->{status} == 200,
     'a truncated JPEG: a clear answer';
 like $r->{content}, qr/^\{"(error|document)"/, '  in JSON';
 
+# --- an upload that takes longer than ocr_timeout_ms (3 s in make test)
+# to arrive is refused (408) and holds nothing meanwhile: half the photo,
+# a pause longer than the limit (the slowness is what is tested), the rest
+{
+    use IO::Socket::INET;
+    my $half = int(length($front_bytes) / 2);
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $ENV{UC_GATEWAY_PORT}) or die $!;
+    print $sock "POST /uc/v1/ocr/id-card?side=front HTTP/1.1\r\n"
+        . "Host: 127.0.0.1\r\nAuthorization: Bearer $token\r\n"
+        . "Content-Type: image/png\r\nContent-Length: " . length($front_bytes)
+        . "\r\nConnection: close\r\n\r\n" . substr($front_bytes, 0, $half);
+    $sock->flush;
+    select undef, undef, undef, ($ENV{UC_OCR_TIMEOUT_MS} // 10000) / 1000 + 1;
+    print $sock substr($front_bytes, $half);
+    $sock->flush;
+    local $/;
+    my $answer = <$sock> // '';
+    like $answer, qr{^HTTP/1\.1 408 }, 'an upload slower than the limit: 408';
+    like $answer, qr/"upload_too_slow"/, '  upload_too_slow';
+    is counters()->{upload_bytes}, 0, '  and nothing of it is left reserved';
+}
+
 # --- 20 photos at once on two workers with four places in the queue
 sub backend_rss {
     my $pid = slurp("$ENV{UC_RUN_DIR}/backend.pid");

@@ -50,7 +50,8 @@ DOCGEN = $(BUILD)/docgen
 DOCGEN_SRC = $(wildcard t/ocr/*.c) libuc/uc_cn.c
 OCR_QUALITY = $(BUILD)/ocr-quality
 OCR_CORE = backend/ocr/find.c backend/ocr/layout.c backend/ocr/recognize.c \
-           backend/ocr/image.c backend/ocr/places.c libuc/uc_cn.c
+           backend/ocr/image.c backend/ocr/places.c libuc/uc_cn.c \
+           backend/core/validate.c backend/core/formats.c
 OCR_COUNT ?= 300
 OCR_SEED ?= 14
 UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
@@ -249,7 +250,7 @@ $(DOCGEN): $(DOCGEN_SRC) t/ocr/docgen.h libuc/uc_cn.h
 
 $(OCR_QUALITY): tools/ocr_quality.c $(OCR_CORE) $(wildcard backend/ocr/*.h)
 	@mkdir -p $(BUILD)
-	$(CC) $(UC_CFLAGS) -Ibackend/ocr -o $@ tools/ocr_quality.c $(OCR_CORE) \
+	$(CC) $(UC_CFLAGS) $(BACKEND_INC) -o $@ tools/ocr_quality.c $(OCR_CORE) \
 	    -ltesseract -llept -ljansson -lm
 
 .PHONY: ocr-quality

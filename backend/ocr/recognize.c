@@ -10,6 +10,7 @@
 #include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
+#include "ucb.h"
 #include "find.h"
 #include "layout.h"
 #include "recognize.h"
@@ -300,33 +301,6 @@ inked(PIX *gray)
 }
 
 
-/* a character cut by a full buffer is dropped, not left half there */
-static void
-utf8_trim(char *s)
-{
-    size_t  n, k, need;
-
-    n = strlen(s);
-
-    for (k = 1; k <= 4 && k <= n; k++) {
-        unsigned char  c = (unsigned char) s[n - k];
-
-        if ((c & 0xc0) == 0x80) {
-            continue;           /* a continuation byte: look further */
-        }
-
-        need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4 : 0;
-
-        if (need != k) {
-            s[n - k] = '\0';
-        }
-
-        return;
-    }
-}
-
-
 /*
  * One line of print from a box of the page: its text appended to out, 0;
  * -1 when the deadline came first.
@@ -384,9 +358,10 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
 
     text = TessBaseAPIGetUTF8Text(api);
     if (text != NULL) {
+        /* valid UTF-8 whatever Tesseract gave, cut on a character */
         n = strlen(out->text);
-        snprintf(out->text + n, sizeof(out->text) - n, "%s", text);
-        utf8_trim(out->text);
+        ucb_utf8_clean(out->text + n, sizeof(out->text) - n, text,
+                       strlen(text));
 
         /* a line with nothing on it does not lower the field's */
         if (strspn(text, " \n") != strlen(text)) {

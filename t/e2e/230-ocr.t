@@ -118,7 +118,15 @@ is $r->{status}, 400, 'side=left: 400';
 is $r->{json}{error}{code}, 'invalid_side', '  invalid_side';
 
 # --- hostile images: refused by their bytes, no worker touches them
-sub counters { api(GET => '/uc/v1/admin/ocr', undef, $admin)->{json} }
+# the workers' counters, or the test stops: sums of nothing would pass
+sub counters {
+    my $c = api(GET => '/uc/v1/admin/ocr', undef, $admin)->{json};
+    for my $k (qw(read failed refused queued running upload_bytes)) {
+        die "the workers' counter $k cannot be read"
+            unless defined $c->{$k} && $c->{$k} =~ /^\d+$/;
+    }
+    return $c;
+}
 my $before = counters();
 ok defined $before->{read} && defined $before->{refused}, 'the workers\' counters'
     or diag explain $before;
@@ -199,6 +207,7 @@ sub backend_rss {
     my $pid = slurp("$ENV{UC_RUN_DIR}/backend.pid");
     chomp $pid;
     my ($kb) = slurp("/proc/$pid/status") =~ /^VmRSS:\s+(\d+)/m;
+    die "the backend's resident memory cannot be read" unless $kb;
     return $kb;
 }
 

@@ -358,6 +358,65 @@ street_words(char *v)
     }
 }
 
+/* an address ends in a character, a digit or a letter, never a mark */
+static void
+trailing_marks(char *v)
+{
+    size_t  n;
+
+    n = strlen(v);
+
+    for ( ;; ) {
+        if (n >= 1 && strchr(",.;:'\"-_~`!", v[n - 1]) != NULL) {
+            n -= 1;
+
+        } else if (n >= 3
+                   && (strcmp(v + n - 3, "，") == 0
+                       || strcmp(v + n - 3, "。") == 0
+                       || strcmp(v + n - 3, "、") == 0
+                       || strcmp(v + n - 3, "；") == 0
+                       || strcmp(v + n - 3, "：") == 0))
+        {
+            n -= 3;
+
+        } else {
+            break;
+        }
+
+        v[n] = '\0';
+    }
+}
+
+
+/*
+ * 县 in a heavy sans face is read as 有具 (its two halves) or 具: no
+ * division or authority holds either, an address hardly ever, so both are
+ * put back before the division names are matched (which correct one
+ * character in a short name, not two).
+ */
+static void
+county_words(char *v)
+{
+    char    *p;
+    size_t   n;
+
+    while ((p = strstr(v, "有具")) != NULL) {
+        n = strlen(p + 6);
+        /* 县有具: the reading doubled the character */
+        if (p >= v + 3 && memcmp(p - 3, "县", 3) == 0) {
+            memmove(p, p + 6, n + 1);
+        } else {
+            memcpy(p, "县", 3);
+            memmove(p + 3, p + 6, n + 1);
+        }
+    }
+
+    for (p = strstr(v, "具公安局"); p != NULL; p = strstr(p + 3, "具公安局")) {
+        memcpy(p, "县", 3);
+    }
+}
+
+
 static void
 text_field(answer_t *a, const char *name, const ucb_reading_t *r,
     size_t min, const char *const *tails, fixer_pt fix,
@@ -368,12 +427,17 @@ text_field(answer_t *a, const char *name, const ucb_reading_t *r,
 
     clean(r->text, v, sizeof(v), 0);
 
+    if (fix != NULL) {
+        county_words(v);
+    }
+
     if (fix != NULL && checks != NULL && checks->places != NULL) {
         fix(checks->places, v, sizeof(v));
     }
 
     if (fix == ucb_places_fix_address) {
         street_words(v);
+        trailing_marks(v);
     }
 
     ok = cp_len(v) >= min;

@@ -13,6 +13,7 @@
 #include "ucb.h"
 #include "find.h"
 #include "layout.h"
+#include "places.h"
 #include "recognize.h"
 
 
@@ -281,16 +282,17 @@ prepare(PIX *band, float em_px, int whole)
 
 
 /*
- * Whether a band holds print: its darkest hundredth far below its ground
- * (a card's pale guilloche or a JPEG's grain is not print; Otsu would
- * split them into "ink" all the same).
+ * Whether a band holds print: its darkest 0.2 % far below its ground (a
+ * card's pale guilloche or a JPEG's grain is not print; Otsu would split
+ * them into "ink" all the same). A lone character wrapped onto an
+ * address's last line is less than a hundredth of its band.
  */
 static int
 inked(PIX *gray)
 {
     float  dark, ground;
 
-    if (pixGetRankValueMasked(gray, NULL, 0, 0, 1, 0.01f, &dark, NULL) != 0
+    if (pixGetRankValueMasked(gray, NULL, 0, 0, 1, 0.002f, &dark, NULL) != 0
         || pixGetRankValueMasked(gray, NULL, 0, 0, 1, 0.5f, &ground, NULL)
            != 0)
     {
@@ -302,8 +304,9 @@ inked(PIX *gray)
 
 
 /*
- * One line of print from a box of the page: its text appended to out, 0;
- * -1 when the deadline came first.
+ * One line of print from a box of the page: its text appended to out; 1
+ * when the box held print, 0 when it did not, -1 when the deadline came
+ * first.
  */
 static int
 read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
@@ -375,6 +378,31 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
     TessBaseAPIClear(api);
     pixDestroy(&ready);
 
+    return 1;
+}
+
+
+/*
+ * Whether a line of a Chinese field holds what one can: a character or a
+ * digit. A photo's grain in an empty band is read as letters and commas.
+ */
+static int
+wordy(const char *text)
+{
+    int       i, n;
+    unsigned  cp[128];
+
+    n = ucb_utf8_decode(text, cp, 128);
+
+    for (i = 0; i < n; i++) {
+        if ((cp[i] >= 0x3400 && cp[i] <= 0x9fff)
+            || (cp[i] >= 0x20000 && cp[i] <= 0x2a6df)
+            || (cp[i] >= '0' && cp[i] <= '9'))
+        {
+            return 1;
+        }
+    }
+
     return 0;
 }
 
@@ -384,7 +412,8 @@ static int
 read_field(ucb_reader_t *r, const ucb_layout_t *l, const ucb_field_t *f,
     int second, long long deadline, ucb_reading_t *out)
 {
-    int           i, x, y, w, h, pw, ph, band;
+    int           i, x, y, w, h, pw, ph, band, rc;
+    size_t        n;
     TessBaseAPI  *api;
 
     memset(out, 0, sizeof(*out));
@@ -400,11 +429,27 @@ read_field(ucb_reader_t *r, const ucb_layout_t *l, const ucb_field_t *f,
     band = h / f->lines;
 
     for (i = 0; i < f->lines; i++) {
-        if (read_line(r, api, l, f, x, y + i * band, w, band, second,
-                      deadline, out)
-            != 0)
+        n = strlen(out->text);
+        rc = read_line(r, api, l, f, x, y + i * band, w, band, second,
+                       deadline, out);
+
+        /* Tesseract sometimes returns nothing for a short line of print
+           (the last character of an address, wrapped alone): once more,
+           larger, as a word */
+        if (rc == 1 && f->chi && second != 2
+            && strspn(out->text + n, " \n") == strlen(out->text + n))
         {
+            out->text[n] = '\0';
+            rc = read_line(r, api, l, f, x, y + i * band, w, band, 2,
+                           deadline, out);
+        }
+
+        if (rc < 0) {
             return -1;
+        }
+
+        if (f->chi && f->lines > 1 && !wordy(out->text + n)) {
+            out->text[n] = '\0';
         }
     }
 
@@ -526,23 +571,6 @@ ucb_recognize(ucb_reader_t *r, const unsigned char *data, size_t len,
         {
             goto done;
         }
-    }
-
-    /* Tesseract sometimes returns nothing for a short line: once more,
-       larger */
-    for (i = 0; i < l->nfields; i++) {
-        if (i == l->anchor || !l->fields[i].chi
-            || strspn(readings[i].text, " \n") != strlen(readings[i].text)
-            || !readings[i].inked)
-        {
-            continue;
-        }
-
-        if (read_field(r, l, &l->fields[i], 2, deadline, &second) != 0) {
-            goto done;
-        }
-
-        readings[i] = second;
     }
 
     /*

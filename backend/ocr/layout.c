@@ -118,8 +118,8 @@ next_cp(const char *s, int *n)
 }
 
 
-static int
-is_cjk(unsigned c)
+int
+ucb_is_cjk(unsigned c)
 {
     return (c >= 0x3400 && c <= 0x9fff) || (c >= 0x20000 && c <= 0x2a6df);
 }
@@ -149,7 +149,7 @@ clean(const char *in, char *out, size_t size, int cjk_only)
             c = 'A' + (c - 0xff21);
         }
 
-        if (c == 0xfffd || (cjk_only && !is_cjk(c) && c != 0xb7)) {
+        if (c == 0xfffd || (cjk_only && !ucb_is_cjk(c) && c != 0xb7)) {
             in += n;
             continue;
         }

@@ -62,10 +62,12 @@ typedef struct {
     char                text[256];  /* UTF-8, as Tesseract gave it */
     float               confidence; /* 0..1 */
     int                 read;       /* 0: not reached (deadline) */
-    int                 inked;      /* print was found in its box */
 } ucb_reading_t;
 
 const ucb_layout_t *ucb_layout(ucb_doc_e doc);
+
+/* 1: a Chinese character (the unified ideographs, extensions A and B) */
+int ucb_is_cjk(unsigned c);
 
 /*
  * How good an anchor reading is, to choose the orientation: 2 a valid

@@ -341,8 +341,6 @@ read_line(ucb_reader_t *r, TessBaseAPI *api, const ucb_layout_t *l,
         return 0;               /* no print: nothing read */
     }
 
-    out->inked = 1;
-
     TessBaseAPISetImage2(api, ready);
     TessBaseAPISetSourceResolution(api, 300);
     TessBaseAPISetPageSegMode(api, second == 2 && f->chi ? PSM_SINGLE_WORD
@@ -395,10 +393,7 @@ wordy(const char *text)
     n = ucb_utf8_decode(text, cp, 128);
 
     for (i = 0; i < n; i++) {
-        if ((cp[i] >= 0x3400 && cp[i] <= 0x9fff)
-            || (cp[i] >= 0x20000 && cp[i] <= 0x2a6df)
-            || (cp[i] >= '0' && cp[i] <= '9'))
-        {
+        if (ucb_is_cjk(cp[i]) || (cp[i] >= '0' && cp[i] <= '9')) {
             return 1;
         }
     }

@@ -9,6 +9,9 @@
  *   {"RequestId":"...","Code":"200","Message":"success",
  *    "ResultObject":{"BizCode":"1"}}     1 match, 2 mismatch, 3 no record
  *
+ * EntElementVerify answers under "Result", with the registry's Status of
+ * the enterprise (经营状态: 存续, 在业, 吊销, 注销...).
+ *
  * Code and BizCode come as strings or numbers. The name and number are
  * sent, never logged; the answer's RequestId is kept with the record.
  */
@@ -62,12 +65,13 @@ nonce(char dst[33])
 
 /*
  * One call of action with its own parameters (extra, n of them): the
- * answer's BizCode under result_field, 1 to 3; -1 and *err.
+ * answer's BizCode under result_field, 1 to 3, and its Status there when
+ * status is not NULL ("" when it has none); -1 and *err.
  */
 static int
 rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
-    const char *result_field, char *request_id, size_t size,
-    ucb_provider_error_t *err)
+    const char *result_field, char *status, size_t status_size,
+    char *request_id, size_t size, ucb_provider_error_t *err)
 {
     int                 rc;
     char                ts[24], sn[33], sig[29], *form, *sts, *body;
@@ -79,6 +83,9 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
     uc_aliyun_param_t   p[20];
 
     request_id[0] = '\0';
+    if (status != NULL) {
+        status[0] = '\0';
+    }
     form = sts = body = NULL;
     rc = -1;
     ucb_provider_begin();
@@ -154,6 +161,9 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
     text_of(j, "Code", code, sizeof(code));
     result = json_object_get(j, result_field);
     text_of(result, "BizCode", biz, sizeof(biz));
+    if (status != NULL) {
+        text_of(result, "Status", status, status_size);
+    }
     text_of(j, "RequestId", request_id, size);
 
     for (i = 0; request_id[i] != '\0'; i++) {
@@ -229,7 +239,8 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     p[1] = (uc_aliyun_param_t) { "IdentifyNum", id_number };
     p[2] = (uc_aliyun_param_t) { "UserName", name };
 
-    return rpc("Id2MetaVerify", p, 3, "ResultObject", request_id, size, err);
+    return rpc("Id2MetaVerify", p, 3, "ResultObject", NULL, 0, request_id,
+               size, err);
 }
 
 
@@ -242,7 +253,8 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
 int
 ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
     const char *rep_id, const char *serial, const char *merchant,
-    char *request_id, size_t size, ucb_provider_error_t *err)
+    char *status, size_t status_size, char *request_id, size_t size,
+    ucb_provider_error_t *err)
 {
     size_t             n;
     uc_aliyun_param_t  p[9];
@@ -264,5 +276,6 @@ ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
         p[n++] = (uc_aliyun_param_t) { "LegalPersonCertNo", rep_id };
     }
 
-    return rpc("EntElementVerify", p, n, "Result", request_id, size, err);
+    return rpc("EntElementVerify", p, n, "Result", status, status_size,
+               request_id, size, err);
 }

@@ -88,12 +88,13 @@ void ucb_cert_today(char day[16]);
    fails */
 long ucb_cert_count(const char *key);
 
-/* 1 full match, 2 mismatch, 3 no record; -1 and *err (rep_id "": three
-   elements) */
+/* 1 full match, 2 mismatch, 3 no record, with the registry's status of
+   the enterprise ("" when the answer has none); -1 and *err (rep_id "":
+   three elements) */
 int ucb_aliyun_ent_verify(const char *code, const char *name,
     const char *rep, const char *rep_id, const char *serial,
-    const char *merchant, char *request_id, size_t size,
-    ucb_provider_error_t *err);
+    const char *merchant, char *status, size_t status_size,
+    char *request_id, size_t size, ucb_provider_error_t *err);
 
 /* an operator's reason (1 to 200 bytes), or NULL and answered (400) */
 const char *ucb_cert_reason(ucb_req_t *req);

@@ -11,9 +11,10 @@
  * An active merchant's own credit code (GB 32100, checked when it was
  * written) and name, the legal representative and their ID number go to
  * the provider's element check (EntElementVerify): a full match of the
- * four elements certifies the merchant at once; anything else, three
- * elements included (all three are printed on the licence and public),
- * waits for an operator. Certification is of the name and code checked:
+ * four elements, of an enterprise the registry says is in business,
+ * certifies the merchant at once; anything else, three elements included
+ * (all three are printed on the licence and public), waits for an
+ * operator. Certification is of the name and code checked:
  * a merchant that no longer has them is not certified (409
  * merchant_changed). Certified, the merchant's copy for the gateways says
  * so, and a certified person (level 3) acting for it is level 4 there.
@@ -33,6 +34,38 @@
 
 
 #define SERIAL_PREFIX  "EC"
+
+
+/*
+ * Whether the registry's status (经营状态) is that of an enterprise in
+ * business: the elements of a deregistered or revoked one still match
+ * its record, so a match certifies only with a status that says so
+ * (存续, 在业, 在营, 开业, 在册); none, or any other, goes to review.
+ */
+static int
+operating(const char *status)
+{
+    size_t  i;
+
+    static const char *const  ended[] = { "吊销", "注销", "撤销", "迁出",
+                                          "停业", "歇业", "清算", NULL };
+    static const char *const  going[] = { "存续", "在业", "在营", "开业",
+                                          "在册", NULL };
+
+    for (i = 0; ended[i] != NULL; i++) {
+        if (strstr(status, ended[i]) != NULL) {
+            return 0;
+        }
+    }
+
+    for (i = 0; going[i] != NULL; i++) {
+        if (strstr(status, going[i]) != NULL) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
 
 
 static void
@@ -130,7 +163,7 @@ void
 ucb_h_merchant_cert_request(ucb_req_t *req)
 {
     int                    rc, biz;
-    char                   serial[40], request_id[80];
+    char                   serial[40], request_id[80], reg_status[64];
     char                   rep_id[UC_RIC_LEN + 1], ctx[96];
     char                   rep_sealed[256], rep_masked[72];
     char                   id_sealed[128], id_masked[32];
@@ -216,7 +249,8 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     }
 
     biz = ucb_aliyun_ent_verify(code, name, rep, rep_id, serial, mid,
-                                request_id, sizeof(request_id), &err);
+                                reg_status, sizeof(reg_status), request_id,
+                                sizeof(request_id), &err);
 
     if (biz < 0) {
         ucb_log(UCB_LOG_WARN, "certification provider refused",
@@ -258,10 +292,12 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     c.rep_id_masked = id_masked;
     c.name = name;
     c.credit_code = code;
-    c.provider_result = biz == 1 ? "match" : biz == 2 ? "mismatch"
-                                                      : "no_record";
+    c.provider_result = biz == 2 ? "mismatch"
+                        : biz == 3 ? "no_record"
+                        : operating(reg_status) ? "match"
+                        : "match_not_operating";
     c.provider_request = request_id;
-    c.certify = biz == 1 && rep_id[0] != '\0';
+    c.certify = strcmp(c.provider_result, "match") == 0 && rep_id[0] != '\0';
 
     rc = ucb_store_merchant_cert_request(&c, &out);
 

@@ -2,8 +2,9 @@
 # stand-in of Alibaba Cloud's EntElementVerify: an owner asks with the
 # legal representative (and their ID number for four elements); a full
 # match certifies at once and every session acting for the merchant is
-# level 4 at the gateway (the demo's /mall/merchant/finance); a mismatch
-# or no record waits for an operator, who approves or rejects with a
+# level 4 at the gateway (the demo's /mall/merchant/finance); a mismatch,
+# no record, or a match of an enterprise the registry says is no longer in
+# business waits for an operator, who approves or rejects with a
 # reason (audited); one request pending at a time; the representative's
 # name and number sealed and masked; the provider busy is 503 and leaves
 # no request.
@@ -216,6 +217,21 @@ is "$r->{status} $r->{json}{error}{code}", '409 certification_pending',
     like scalar ucctl_stack('cert', 'list', 'rejected'), qr/three elements prove nothing/,
         'ucctl cert list rejected: with its reason';
 }
+
+# --- four elements match, but the registry says the enterprise is
+# deregistered (注销): its record still matches, so an operator decides
+my ($owner6, $token6) = sign_up();
+is api(POST => '/uc/v1/certification/person', { name => '周八', id_number => ric() },
+       $token6)->{json}{auth_level}, 3, 'another certified person';
+my $mid6 = merchant('销户商户', $token6);
+$r = api(POST => "/uc/v1/merchants/$mid6/certification",
+         { legal_rep => '周八', legal_rep_id_number => ric() }, $token6);
+is "$r->{status} $r->{json}{status} $r->{json}{provider_result} $r->{json}{elements}",
+    '201 pending match_not_operating 4',
+    'four elements matching a deregistered enterprise: pending review, not certified';
+is api(GET => "/uc/v1/merchants/$mid6", undef, $token6)->{json}{certification}, 'none',
+    '  the merchant is not certified';
+is $finance->($token6)->{status}, 403, '  and its owner gets no level 4';
 
 # --- no record, approved by an operator
 my ($owner3, $token3) = sign_up();

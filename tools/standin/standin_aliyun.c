@@ -122,7 +122,8 @@ signed_by_key(si_req_t *r)
  * EntElementVerify (ENT_3META, ENT_4META): the registry's answer by the
  * enterprise's or the representative's name, as for persons: 错* a
  * mismatch (BizCode 2, the flag of what differs), 无* no record (3), 忙*
- * a system error; otherwise a full match.
+ * a system error; otherwise a full match, with the registry's Status:
+ * 注销 (deregistered) for 销*, 存续 (in business) for the others.
  */
 static void
 enterprise(si_req_t *r, si_answer_t *a)
@@ -170,7 +171,12 @@ enterprise(si_req_t *r, si_answer_t *a)
         return;
     }
 
-    answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"1\"}");
+    /* the registry's status of the enterprise: 销* one deregistered */
+    answer_as(a, 200, "200", "success", "Result",
+              strncmp(name, "销", strlen("销")) == 0
+              ? "{\"BizCode\":\"1\",\"Status\":\"注销\"}"
+              : "{\"BizCode\":\"1\","
+                "\"Status\":\"存续（在营、开业、在册）\"}");
 }
 
 

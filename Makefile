@@ -58,7 +58,8 @@ UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/serials.t $(BUILD)/t/ids.t $(BUILD)/t/pow.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
              $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t \
-             $(BUILD)/t/aliyun.t $(BUILD)/t/image.t
+             $(BUILD)/t/aliyun.t $(BUILD)/t/image.t \
+             $(BUILD)/t/layout.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -118,6 +119,13 @@ $(BUILD)/t/image.t: t/unit/image.c t/unit/tap.h backend/ocr/image.c \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -It/unit -Ibackend/ocr -o $@ $< backend/ocr/image.c \
 	    -llept
+
+$(BUILD)/t/layout.t: t/unit/layout.c t/unit/tap.h backend/ocr/layout.c \
+                     backend/ocr/places.c $(BACKEND_HDR) $(LIBUC_HDR)
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< backend/ocr/layout.c \
+	    backend/ocr/places.c libuc/uc_cn.c backend/core/validate.c \
+	    backend/core/formats.c -ljansson
 
 $(BUILD)/t/wechat.t: t/unit/wechat.c t/unit/tap.h \
                      backend/social/wechat_answer.c $(BACKEND_HDR) $(LIBUC_HDR)

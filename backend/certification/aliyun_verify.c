@@ -9,8 +9,11 @@
  *   {"RequestId":"...","Code":"200","Message":"success",
  *    "ResultObject":{"BizCode":"1"}}     1 match, 2 mismatch, 3 no record
  *
- * EntElementVerify answers under "Result", with the registry's Status of
- * the enterprise (经营状态: 存续, 在业, 吊销, 注销...).
+ * EntElementVerify belongs to the API's 2022-11-25 version (at
+ * cloudauth.aliyuncs.com) and answers Code "Success" and, under "Result",
+ * the BizCode and the registry's Status of the enterprise (经营状态: 1 in
+ * business, 2 moved out, 3 deregistered, 4 revoked, 5 cancelled, 6
+ * suspended, 0 other).
  *
  * Code and BizCode come as strings or numbers. The name and number are
  * sent, never logged; the answer's RequestId is kept with the record.
@@ -64,14 +67,16 @@ nonce(char dst[33])
 
 
 /*
- * One call of action with its own parameters (extra, n of them): the
- * answer's BizCode under result_field, 1 to 3, and its Status there when
- * status is not NULL ("" when it has none); -1 and *err.
+ * One call of action (of the API version, at endpoint) with its own
+ * parameters (extra, n of them): the answer's BizCode under result_field,
+ * 1 to 3, and its Status there when status is not NULL ("" when it has
+ * none or one longer than status_size); -1 and *err.
  */
 static int
-rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
-    const char *result_field, char *status, size_t status_size,
-    char *request_id, size_t size, ucb_provider_error_t *err)
+rpc(const char *endpoint, const char *action, const char *version,
+    const uc_aliyun_param_t *extra, size_t nextra, const char *result_field,
+    char *status, size_t status_size, char *request_id, size_t size,
+    ucb_provider_error_t *err)
 {
     int                 rc;
     char                ts[24], sn[33], sig[29], *form, *sts, *body;
@@ -97,7 +102,7 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
 
     n = 0;
     p[n++] = (uc_aliyun_param_t) { "Action", action };
-    p[n++] = (uc_aliyun_param_t) { "Version", "2019-03-07" };
+    p[n++] = (uc_aliyun_param_t) { "Version", version };
     p[n++] = (uc_aliyun_param_t) { "Format", "JSON" };
     p[n++] = (uc_aliyun_param_t) { "AccessKeyId", ucb_cert.access_key_id };
     p[n++] = (uc_aliyun_param_t) { "SignatureMethod", "HMAC-SHA1" };
@@ -143,7 +148,7 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
         goto done;
     }
 
-    if (ucb_provider_post_form(ucb_cert.endpoint, form, &body, &len, err)
+    if (ucb_provider_post_form(endpoint, form, &body, &len, err)
         != 0)
     {
         goto done;
@@ -163,6 +168,10 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
     text_of(result, "BizCode", biz, sizeof(biz));
     if (status != NULL) {
         text_of(result, "Status", status, status_size);
+        /* cut, it would be another value */
+        if (strlen(status) + 1 >= status_size) {
+            status[0] = '\0';
+        }
     }
     text_of(j, "RequestId", request_id, size);
 
@@ -179,9 +188,10 @@ rpc(const char *action, const uc_aliyun_param_t *extra, size_t nextra,
 
     json_decref(j);
 
-    if (strcmp(code, "200") == 0 && (strcmp(biz, "1") == 0
-                                     || strcmp(biz, "2") == 0
-                                     || strcmp(biz, "3") == 0))
+    /* 2019-03-07 says "200", 2022-11-25 "Success" */
+    if ((strcmp(code, "200") == 0 || strcmp(code, "Success") == 0)
+        && (strcmp(biz, "1") == 0 || strcmp(biz, "2") == 0
+            || strcmp(biz, "3") == 0))
     {
         rc = biz[0] - '0';
         goto done;
@@ -239,8 +249,8 @@ ucb_aliyun_id2meta(const char *name, const char *id_number,
     p[1] = (uc_aliyun_param_t) { "IdentifyNum", id_number };
     p[2] = (uc_aliyun_param_t) { "UserName", name };
 
-    return rpc("Id2MetaVerify", p, 3, "ResultObject", NULL, 0, request_id,
-               size, err);
+    return rpc(ucb_cert.endpoint, "Id2MetaVerify", "2019-03-07", p, 3,
+               "ResultObject", NULL, 0, request_id, size, err);
 }
 
 
@@ -276,6 +286,6 @@ ucb_aliyun_ent_verify(const char *code, const char *name, const char *rep,
         p[n++] = (uc_aliyun_param_t) { "LegalPersonCertNo", rep_id };
     }
 
-    return rpc("EntElementVerify", p, n, "Result", status, status_size,
-               request_id, size, err);
+    return rpc(ucb_cert.ent_endpoint, "EntElementVerify", "2022-11-25", p, n,
+               "Result", status, status_size, request_id, size, err);
 }

@@ -5,6 +5,8 @@
  *                                 the sealing and hashing keys derive
  *                                 from it; without it, no certification
  *   aliyun_cloudauth = https://cloudauth.cn-shanghai.aliyuncs.com
+ *   aliyun_cloudauth_enterprise = https://cloudauth.aliyuncs.com
+ *                                 (EntElementVerify, API 2022-11-25)
  *   aliyun_access_key_id = ...
  *   aliyun_access_key_secret_file = FILE
  *   certification_attempts = 5    per user per day
@@ -35,6 +37,7 @@ ucb_cert_config_defaults(void)
 {
     memset(&ucb_cert, 0, sizeof(ucb_cert));
     strcpy(ucb_cert.endpoint, "https://cloudauth.cn-shanghai.aliyuncs.com");
+    strcpy(ucb_cert.ent_endpoint, "https://cloudauth.aliyuncs.com");
     ucb_cert.attempts = 5;
     ucb_cert.reuse_s = 86400;
     ucb_cert.unique = 1;
@@ -56,6 +59,42 @@ set_text(char *dst, size_t size, const char *value)
 }
 
 
+/*
+ * A provider's address: https, or plain http to this machine (the
+ * stand-in) and nowhere else: no user part ("http://127.0.0.1:x@host/"
+ * would go to host), only a port after the address.
+ */
+static int
+endpoint_ok(const char *value)
+{
+    const char  *p;
+
+    if (strchr(value, '@') != NULL) {
+        return 0;
+    }
+
+    if (strncmp(value, "https://", 8) == 0) {
+        return 1;
+    }
+
+    if (strncmp(value, "http://127.0.0.1", 16) != 0) {
+        return 0;
+    }
+
+    p = value + 16;
+
+    if (*p == ':') {
+        p++;
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+        p += strspn(p, "0123456789");
+    }
+
+    return *p == '\0' || *p == '/';
+}
+
+
 int
 ucb_cert_config_set(const char *name, const char *value)
 {
@@ -64,16 +103,16 @@ ucb_cert_config_set(const char *name, const char *value)
     }
 
     if (strcmp(name, "aliyun_cloudauth") == 0) {
-        /* https, or plain http to this machine (the stand-in) */
-        if (strncmp(value, "https://", 8) != 0
-            && !(strncmp(value, "http://127.0.0.1", 16) == 0
-                 && (value[16] == '\0' || value[16] == ':'
-                     || value[16] == '/')))
-        {
-            return -1;
-        }
+        return endpoint_ok(value)
+               ? set_text(ucb_cert.endpoint, sizeof(ucb_cert.endpoint), value)
+               : -1;
+    }
 
-        return set_text(ucb_cert.endpoint, sizeof(ucb_cert.endpoint), value);
+    if (strcmp(name, "aliyun_cloudauth_enterprise") == 0) {
+        return endpoint_ok(value)
+               ? set_text(ucb_cert.ent_endpoint,
+                          sizeof(ucb_cert.ent_endpoint), value)
+               : -1;
     }
 
     if (strcmp(name, "aliyun_access_key_id") == 0) {

@@ -24,7 +24,8 @@ typedef struct {
     unsigned char   hash_key[32];
     int             have_key;
 
-    char            endpoint[UCB_SOCIAL_URL_MAX];
+    char            endpoint[UCB_SOCIAL_URL_MAX];     /* Id2MetaVerify */
+    char            ent_endpoint[UCB_SOCIAL_URL_MAX]; /* EntElementVerify */
     char            access_key_id[65];
     char            access_key_secret_file[256];
     char            access_key_secret[129];

@@ -39,32 +39,14 @@
 /*
  * Whether the registry's status (经营状态) is that of an enterprise in
  * business: the elements of a deregistered or revoked one still match
- * its record, so a match certifies only with a status that says so
- * (存续, 在业, 在营, 开业, 在册); none, or any other, goes to review.
+ * its record, so a match certifies only with the status "1" (在营, 开业);
+ * none, or any other (moved out, deregistered, revoked, cancelled,
+ * suspended, other), goes to review.
  */
 static int
 operating(const char *status)
 {
-    size_t  i;
-
-    static const char *const  ended[] = { "吊销", "注销", "撤销", "迁出",
-                                          "停业", "歇业", "清算", NULL };
-    static const char *const  going[] = { "存续", "在业", "在营", "开业",
-                                          "在册", NULL };
-
-    for (i = 0; ended[i] != NULL; i++) {
-        if (strstr(status, ended[i]) != NULL) {
-            return 0;
-        }
-    }
-
-    for (i = 0; going[i] != NULL; i++) {
-        if (strstr(status, going[i]) != NULL) {
-            return 1;
-        }
-    }
-
-    return 0;
+    return strcmp(status, "1") == 0;
 }
 
 

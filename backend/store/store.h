@@ -399,8 +399,8 @@ int ucb_store_certified_elsewhere(const char *hash, const char *kind,
  * request as answered: {serial, merchant_id, status (certified, pending,
  * rejected), elements (3, 4), credit_code, name, legal_rep (masked),
  * legal_rep_id_number (masked, "" for 3 elements), provider_result
- * (match, mismatch, no_record, unavailable), reason, requested_by,
- * decided_by, created_at, decided_at}. Certifying marks the merchant
+ * (match, match_not_operating, mismatch, no_record, unavailable),
+ * reason, requested_by, decided_by, created_at, decided_at}. Certifying marks the merchant
  * (certification "certified", its version bumped: the gateways' copy
  * follows) with merchant.certified; a request to review writes
  * merchant.certification_requested; each with its audit row.
@@ -416,7 +416,8 @@ typedef struct {
     const char     *rep_id_masked;
     const char     *name;               /* as the provider checked them */
     const char     *credit_code;
-    const char     *provider_result;    /* match, mismatch, no_record */
+    const char     *provider_result;    /* match, match_not_operating,
+                                           mismatch, no_record */
     const char     *provider_request;
     int             certify;            /* at once (a full match) */
 } ucb_merchant_cert_t;

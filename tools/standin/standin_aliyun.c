@@ -123,7 +123,8 @@ signed_by_key(si_req_t *r)
  * enterprise's or the representative's name, as for persons: 错* a
  * mismatch (BizCode 2, the flag of what differs), 无* no record (3), 忙*
  * a system error; otherwise a full match, with the registry's Status:
- * 注销 (deregistered) for 销*, 存续 (in business) for the others.
+ * "3" (deregistered) for 销*, "1" (in business) for the others. It is
+ * API version 2022-11-25, whose Code for success is "Success".
  */
 static void
 enterprise(si_req_t *r, si_answer_t *a)
@@ -153,30 +154,32 @@ enterprise(si_req_t *r, si_answer_t *a)
     }
 
     if (strncmp(name, "无", strlen("无")) == 0) {
-        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"3\"}");
+        answer_as(a, 200, "Success", "success", "Result",
+                  "{\"BizCode\":\"3\"}");
         return;
     }
 
     __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
 
     if (strncmp(name, "错", strlen("错")) == 0) {
-        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"2\","
-               "\"ReasonDetail\":{\"EntNameFlag\":\"0\"}}");
+        answer_as(a, 200, "Success", "success", "Result",
+                  "{\"BizCode\":\"2\",\"ReasonDetail\":\"EntNameFlag\"}");
         return;
     }
 
     if (strncmp(rep, "错", strlen("错")) == 0) {
-        answer_as(a, 200, "200", "success", "Result", "{\"BizCode\":\"2\","
-               "\"ReasonDetail\":{\"LegalPersonNameFlag\":\"0\"}}");
+        answer_as(a, 200, "Success", "success", "Result",
+                  "{\"BizCode\":\"2\","
+                  "\"ReasonDetail\":\"LegalPersonNameFlag\"}");
         return;
     }
 
-    /* the registry's status of the enterprise: 销* one deregistered */
-    answer_as(a, 200, "200", "success", "Result",
+    /* the registry's status of the enterprise: 3 deregistered for 销*,
+       1 in business for the others */
+    answer_as(a, 200, "Success", "success", "Result",
               strncmp(name, "销", strlen("销")) == 0
-              ? "{\"BizCode\":\"1\",\"Status\":\"注销\"}"
-              : "{\"BizCode\":\"1\","
-                "\"Status\":\"存续（在营、开业、在册）\"}");
+              ? "{\"BizCode\":\"1\",\"Status\":\"3\"}"
+              : "{\"BizCode\":\"1\",\"Status\":\"1\"}");
 }
 
 
@@ -219,7 +222,7 @@ si_aliyun(si_req_t *r, si_answer_t *a)
     }
 
     if (action != NULL && strcmp(action, "EntElementVerify") == 0
-        && version != NULL && strcmp(version, "2019-03-07") == 0)
+        && version != NULL && strcmp(version, "2022-11-25") == 0)
     {
         enterprise(r, a);
         return;

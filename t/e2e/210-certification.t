@@ -6,12 +6,16 @@
 # identity certifies one account; mismatch and no record are 422 with
 # their own codes, the provider busy 503, slow 504; a provider's answer is
 # reused (no second billed call); attempts are limited per day; invalid
-# numbers never reach the provider.
+# numbers never reach the provider; the stand-in refuses a call changed
+# after signing, replayed, stale, from an unknown key or of the wrong API
+# version.
 
 use strict;
 use warnings;
 use Test::More;
 use HTTP::Tiny;
+use Digest::SHA qw(hmac_sha1_base64);
+use JSON::PP ();
 use Time::HiRes qw(time);
 use lib 't/helpers';
 use UcE2E;
@@ -220,5 +224,60 @@ my (undef, $token6) = sign_in();
 is certify($token6, '张三', $id)->{status}, 200, 'the number is free to certify another account';
 is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => $id })->{status},
     401, 'certification needs a session';
+
+# --- the stand-in checks what the provider checks: a call signed with the
+# AccessKey passes; one changed after signing, replayed, stale, from an
+# unknown key or of the wrong API version is refused, as Alibaba Cloud
+# refuses it (so every match above proves our signature)
+{
+    open my $f, '<', "$ENV{UC_RUN_DIR}/social/aliyun.secret" or die $!;
+    chomp(my $secret = <$f>);
+    my $enc = sub {
+        my $s = shift;
+        utf8::encode($s) if utf8::is_utf8($s);
+        $s =~ s/([^A-Za-z0-9\-_.~])/sprintf '%%%02X', ord $1/ge;
+        return $s;
+    };
+    my $seq = 0;
+    my $form = sub {
+        my (%p) = @_;
+        my $query = join '&', map { $enc->($_) . '=' . $enc->($p{$_}) } sort keys %p;
+        my $sig = hmac_sha1_base64("POST&%2F&" . $enc->($query), "$secret&");
+        $sig .= '=' while length($sig) % 4;
+        return "$query&Signature=" . $enc->($sig);
+    };
+    my $stamp = sub {
+        my @t = gmtime shift;
+        sprintf '%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0];
+    };
+    my %call = (Action => 'Id2MetaVerify', Version => '2019-03-07', Format => 'JSON',
+                AccessKeyId => 'LTAIstandin0001', SignatureMethod => 'HMAC-SHA1',
+                SignatureVersion => '1.0', ParamType => 'normal',
+                IdentifyNum => number(), UserName => '无名', Timestamp => $stamp->(time));
+    my $post = sub {
+        my $r = $Http->post("$S/", {
+            headers => { 'content-type' => 'application/x-www-form-urlencoded' },
+            content => shift });
+        my $j = eval { JSON::PP::decode_json($r->{content}) } // {};
+        return "$r->{status} " . ($j->{Code} // '');
+    };
+    my $signed = $form->(%call, SignatureNonce => "e2e-$$-" . ++$seq);
+    is $post->($signed), '200 200', 'a call signed with the AccessKey: answered';
+    is $post->($signed), '400 SignatureNonceUsed', '  the same call again: a replay, refused';
+    (my $changed = $form->(%call, SignatureNonce => "e2e-$$-" . ++$seq))
+        =~ s/UserName=[^&]+/UserName=%E6%9D%8E%E5%9B%9B/;
+    is $post->($changed), '400 SignatureDoesNotMatch',
+        'a name changed after signing: the signature does not match';
+    is $post->($form->(%call, SignatureNonce => "e2e-$$-" . ++$seq,
+                       Timestamp => $stamp->(time - 3600))),
+        '400 InvalidTimeStamp.Expired', 'an hour-old timestamp: refused';
+    is $post->($form->(%call, SignatureNonce => "e2e-$$-" . ++$seq,
+                       AccessKeyId => 'LTAIsomeoneelse')),
+        '404 InvalidAccessKeyId.NotFound', 'an unknown AccessKey: refused';
+    is $post->($form->(%call, SignatureNonce => "e2e-$$-" . ++$seq,
+                       Action => 'EntElementVerify')),
+        '404 InvalidAction.NotFound',
+        'EntElementVerify under version 2019-03-07: no such action there';
+}
 
 done_testing;

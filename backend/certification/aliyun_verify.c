@@ -67,6 +67,39 @@ nonce(char dst[33])
 
 
 /*
+ * A refusal the provider explained, by its Code and the HTTP status it
+ * came with, as our envelope's. Version 2019-03-07 answers its trouble in
+ * a 200 (402 the registry's, 403 too many calls, 500 its own); the RPC
+ * gateway names its own with a 4xx or 5xx (Throttling.User,
+ * ServiceUnavailable, SignatureDoesNotMatch, InvalidAccessKeyId...).
+ */
+static void
+refused(const char *code, long http, ucb_provider_error_t *err)
+{
+    if (strcmp(code, "402") == 0 || strcmp(code, "403") == 0
+        || strcmp(code, "500") == 0 || strncmp(code, "Throttling", 10) == 0
+        || strcmp(code, "ServiceUnavailable") == 0
+        || strcmp(code, "InternalError") == 0 || http >= 500)
+    {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "the verification service is busy; try again "
+                          "later", 5);
+
+    } else if (code[0] == '4' || http >= 400) {
+        ucb_provider_fail(err, 502, "provider_misconfigured",
+                          "the verification service refused this service's "
+                          "call", 0);
+
+    } else {
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the verification service gave no answer", 0);
+    }
+
+    err->errcode = http != 200 ? http : strtol(code, NULL, 10);
+}
+
+
+/*
  * One call of action (of the API version, at endpoint) with its own
  * parameters (extra, n of them): the answer's BizCode under result_field,
  * 1 to 3, and its Status there when status is not NULL ("" when it has
@@ -80,7 +113,8 @@ rpc(const char *endpoint, const char *action, const char *version,
 {
     int                 rc;
     char                ts[24], sn[33], sig[29], *form, *sts, *body;
-    char                code[16], biz[8];
+    char                code[64], biz[8];
+    long                http;
     size_t              n, i, len, w;
     json_t             *j, *result;
     time_t              now;
@@ -148,7 +182,9 @@ rpc(const char *endpoint, const char *action, const char *version,
         goto done;
     }
 
-    if (ucb_provider_post_form(endpoint, form, &body, &len, err)
+    http = 0;
+
+    if (ucb_provider_post_form_any(endpoint, form, &body, &len, &http, err)
         != 0)
     {
         goto done;
@@ -158,8 +194,14 @@ rpc(const char *endpoint, const char *action, const char *version,
 
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the provider's answer could not be read", 0);
+
+        if (http != 200) {
+            refused("", http, err);
+        } else {
+            ucb_provider_fail(err, 502, "provider_error",
+                              "the provider's answer could not be read", 0);
+        }
+
         goto done;
     }
 
@@ -189,7 +231,8 @@ rpc(const char *endpoint, const char *action, const char *version,
     json_decref(j);
 
     /* 2019-03-07 says "200", 2022-11-25 "Success" */
-    if ((strcmp(code, "200") == 0 || strcmp(code, "Success") == 0)
+    if (http == 200
+        && (strcmp(code, "200") == 0 || strcmp(code, "Success") == 0)
         && (strcmp(biz, "1") == 0 || strcmp(biz, "2") == 0
             || strcmp(biz, "3") == 0))
     {
@@ -197,25 +240,7 @@ rpc(const char *endpoint, const char *action, const char *version,
         goto done;
     }
 
-    /* 402 the registry's own trouble, 403 too many calls, 500 theirs */
-    if (strcmp(code, "402") == 0 || strcmp(code, "403") == 0
-        || strcmp(code, "500") == 0)
-    {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "the verification service is busy; try again "
-                          "later", 5);
-
-    } else if (code[0] == '4') {
-        ucb_provider_fail(err, 502, "provider_misconfigured",
-                          "the verification service refused this service's "
-                          "call", 0);
-
-    } else {
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the verification service gave no answer", 0);
-    }
-
-    err->errcode = strtol(code, NULL, 10);
+    refused(code, http, err);
 
 done:
 

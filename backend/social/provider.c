@@ -208,9 +208,11 @@ ucb_provider_fail(ucb_provider_error_t *err, int status, const char *code,
 }
 
 
+/* any_status: the body of any status the provider answered with, which
+   is *any_status; NULL: of a 200 only */
 static int
 call(const char *url, const char *form, char **body, size_t *len,
-    ucb_provider_error_t *err)
+    long *any_status, ucb_provider_error_t *err)
 {
     CURL       *h;
     long        status, left;
@@ -267,7 +269,13 @@ call(const char *url, const char *form, char **body, size_t *len,
 
     give_back(h);
 
-    if (rc == CURLE_OK && status == 200) {
+    if (rc == CURLE_OK && (status == 200 || (any_status != NULL
+                                             && a.data != NULL)))
+    {
+        if (any_status != NULL) {
+            *any_status = status;
+        }
+
         if (a.data == NULL) {
             ucb_provider_fail(err, 502, "provider_error",
                               "the provider's answer was empty", 0);
@@ -312,7 +320,7 @@ int
 ucb_provider_get(const char *url, char **body, size_t *len,
     ucb_provider_error_t *err)
 {
-    return call(url, NULL, body, len, err);
+    return call(url, NULL, body, len, NULL, err);
 }
 
 
@@ -320,7 +328,15 @@ int
 ucb_provider_post_form(const char *url, const char *form, char **body,
     size_t *len, ucb_provider_error_t *err)
 {
-    return call(url, form, body, len, err);
+    return call(url, form, body, len, NULL, err);
+}
+
+
+int
+ucb_provider_post_form_any(const char *url, const char *form, char **body,
+    size_t *len, long *status, ucb_provider_error_t *err)
+{
+    return call(url, form, body, len, status, err);
 }
 
 

@@ -109,6 +109,10 @@ int ucb_provider_get(const char *url, char **body, size_t *len,
     ucb_provider_error_t *err);
 int ucb_provider_post_form(const char *url, const char *form, char **body,
     size_t *len, ucb_provider_error_t *err);
+/* the same, with the body of any status the provider answered with (its
+   errors explained in it), the status in *status */
+int ucb_provider_post_form_any(const char *url, const char *form,
+    char **body, size_t *len, long *status, ucb_provider_error_t *err);
 /* a value URL-encoded onto dst at *n (RFC 3986 unreserved kept); -1 when
    it does not fit */
 int ucb_url_append(char *dst, size_t size, size_t *n, const char *value);

@@ -138,6 +138,11 @@ is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
     'the provider\'s system error: 503 provider_busy';
 ok $r->{headers}{'retry-after'}, '  with Retry-After';
 
+$r = certify($token2, '限流', number());
+is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+    'the provider\'s flow control (HTTP 400 Throttling.User): 503 provider_busy';
+ok $r->{headers}{'retry-after'}, '  with Retry-After';
+
 my $t0 = time;
 $r = certify($token2, '慢人', number());
 is "$r->{status} $r->{json}{error}{code}", '504 provider_timeout',

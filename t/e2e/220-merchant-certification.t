@@ -253,6 +253,14 @@ $r = api(POST => "/uc/v1/merchants/$mid4/certification", { legal_rep => '赵六'
 is "$r->{status} $r->{json}{error}{code}", '503 provider_busy', 'the provider busy: 503';
 is api(GET => "/uc/v1/merchants/$mid4/certification", undef, $token4)->{status}, 404,
     '  and no request was kept';
+my ($owner7, $token7) = sign_up();
+my $mid7 = merchant('限流商户', $token7);
+$r = api(POST => "/uc/v1/merchants/$mid7/certification", { legal_rep => '吴九' }, $token7);
+is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+    'the provider\'s flow control (HTTP 400 Throttling.User): 503';
+ok $r->{headers}{'retry-after'}, '  with Retry-After';
+is api(GET => "/uc/v1/merchants/$mid7/certification", undef, $token7)->{status}, 404,
+    '  and no request was kept';
 
 # --- hostile input
 for my $case ([{}, 400, 'no representative'], [{ legal_rep => '张3' }, 400, 'a digit'],

@@ -221,6 +221,17 @@ si_aliyun(si_req_t *r, si_answer_t *a)
         return;
     }
 
+    /* the gateway's flow control, as it answers it (a 400): for a person
+       or an enterprise whose name begins with 限 */
+    name = si_param(r, "UserName") != NULL ? si_param(r, "UserName")
+                                           : si_param(r, "EntName");
+
+    if (name != NULL && strncmp(name, "限", strlen("限")) == 0) {
+        answer(a, 400, "Throttling.User", "Request was denied due to user "
+               "flow control.", NULL);
+        return;
+    }
+
     if (action != NULL && strcmp(action, "EntElementVerify") == 0
         && version != NULL && strcmp(version, "2022-11-25") == 0)
     {

@@ -289,7 +289,14 @@ call(const char *url, const char *form, char **body, size_t *len,
 
     free(a.data);
 
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
+    if (rc == CURLE_OK && status >= 500) {
+        /* its own trouble or its load balancer's (an empty 502 or 503),
+           which passes as a refused connection does */
+        ucb_provider_fail(err, 503, "provider_unavailable",
+                          "the provider cannot answer now; try again "
+                          "shortly", 5);
+
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         ucb_provider_fail(err, 504, "provider_timeout",
                           "the provider did not answer in time; try again", 1);
 

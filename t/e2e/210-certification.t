@@ -143,6 +143,11 @@ is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
     'the provider\'s flow control (HTTP 400 Throttling.User): 503 provider_busy';
 ok $r->{headers}{'retry-after'}, '  with Retry-After';
 
+$r = certify($token2, '崩溃', number());
+is "$r->{status} $r->{json}{error}{code}", '503 provider_unavailable',
+    'an empty HTTP 503 from the provider\'s load balancer: 503 provider_unavailable';
+ok $r->{headers}{'retry-after'}, '  with Retry-After';
+
 my $t0 = time;
 $r = certify($token2, '慢人', number());
 is "$r->{status} $r->{json}{error}{code}", '504 provider_timeout',

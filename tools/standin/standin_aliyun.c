@@ -4,7 +4,8 @@
  * one checks them (libuc/uc_aliyun.c): the AccessKey, the signature over the method and
  * every parameter, a SignatureNonce used once, a Timestamp within 15
  * minutes. The registry's answer is chosen by the name: 错* mismatch
- * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 慢*
+ * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 限*
+ * the gateway's flow control (HTTP 400), 崩* an empty HTTP 503, 慢*
  * answers "no record" after --slow-ms; anyone else matches (1). GET
  * /_standin/calls counts the billed answers (1 and 2), for the tests of
  * reuse.
@@ -229,6 +230,13 @@ si_aliyun(si_req_t *r, si_answer_t *a)
     if (name != NULL && strncmp(name, "限", strlen("限")) == 0) {
         answer(a, 400, "Throttling.User", "Request was denied due to user "
                "flow control.", NULL);
+        return;
+    }
+
+    /* its load balancer with the service behind it down: an empty 503,
+       for a name beginning with 崩 */
+    if (name != NULL && strncmp(name, "崩", strlen("崩")) == 0) {
+        si_text(a, 503, "text/html", "%s", "");
         return;
     }
 

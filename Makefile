@@ -21,17 +21,18 @@ UC_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 
 LIBUC_SRC = libuc/uc_token.c libuc/uc_schema.c libuc/uc_config.c libuc/uc_flags.c \
             libuc/uc_pow.c libuc/uc_ident.c libuc/uc_cn.c libuc/uc_alipay.c \
-            libuc/uc_aliyun.c
+            libuc/uc_aliyun.c libuc/uc_tc3.c
 LIBUC_HDR = libuc/uc_token.h libuc/uc_schema.h libuc/uc_config.h libuc/uc_flags.h \
             libuc/uc_pow.h libuc/uc_ident.h libuc/uc_cn.h libuc/uc_alipay.h \
-            libuc/uc_aliyun.h
+            libuc/uc_aliyun.h libuc/uc_tc3.h
 MODULE    = $(BUILD)/nginx/ngx_http_usercenter_module.so
 MODULE_SRC = config $(wildcard ngx_usercenter_module/*.[ch]) $(LIBUC_SRC) \
              $(LIBUC_HDR)
 UCCTL     = $(BUILD)/ucctl
 # the loopback WeChat and Alipay (tools/standin/): demo and tests only
 STANDIN   = $(BUILD)/uc-standin
-STANDIN_SRC = $(wildcard tools/standin/*.c) libuc/uc_alipay.c libuc/uc_aliyun.c
+STANDIN_SRC = $(wildcard tools/standin/*.c) libuc/uc_alipay.c libuc/uc_aliyun.c \
+              libuc/uc_tc3.c
 BACKEND   = $(BUILD)/uc-backend
 # backend/: core (server, routing, config, logs, Redis, ids, outbox), store
 # (its interface and SQLite), and one folder per domain
@@ -90,10 +91,10 @@ $(BACKEND): $(BACKEND_SRC) $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR) \
 	    -lpsl -lcurl -ltesseract -llept -lm
 
 $(STANDIN): $(STANDIN_SRC) tools/standin/standin.h libuc/uc_alipay.h \
-            libuc/uc_aliyun.h
+            libuc/uc_aliyun.h libuc/uc_tc3.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UC_CFLAGS) -pthread -Itools/standin -o $@ $(STANDIN_SRC) \
-	    -lmicrohttpd -lcrypto
+	    -lmicrohttpd -ljansson -lcrypto
 
 $(MODULE): $(MODULE_SRC) tools/build-module.sh
 	@tools/build-module.sh $(BUILD)/nginx

@@ -98,6 +98,8 @@ social_keys() {
         [ -f "$dir/seed" ] || head -c 32 /dev/urandom > "$dir/seed"
         [ -f "$dir/aliyun.secret" ] \
             || od -An -N15 -tx1 /dev/urandom | tr -d ' \n' > "$dir/aliyun.secret"
+        [ -f "$dir/tencent.secret" ] \
+            || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/tencent.secret"
         [ -f "$dir/certification.key" ] \
             || od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$dir/certification.key"
     )
@@ -192,6 +194,7 @@ CONF
             --alipay-key "$run/social/standin-alipay-private.pem" \
             --app-public "$run/social/alipay-app-public.pem" \
             --aliyun-key "LTAIstandin0001:$(cat "$run/social/aliyun.secret")" \
+            --tencent-key "AKIDstandin0001:$(cat "$run/social/tencent.secret")" \
             --slow-ms $((provider_timeout + 1000)) \
             >> "$run/logs/standin.log" 2>&1 &
         echo $! > "$run/standin.pid"

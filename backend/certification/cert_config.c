@@ -9,6 +9,11 @@
  *                                 (EntElementVerify, API 2022-11-25)
  *   aliyun_access_key_id = ...
  *   aliyun_access_key_secret_file = FILE
+ *   tencent_faceid = https://faceid.tencentcloudapi.com
+ *   tencent_secret_id = ...
+ *   tencent_secret_key_file = FILE
+ *   certification_person_providers = aliyun   or tencent, or both in
+ *                                 the order they are asked: aliyun,tencent
  *   certification_attempts = 5    per user per day
  *   certification_reuse_s = 86400 a provider's answer reused this long
  *   certification_unique = 1      one identity certifies one account
@@ -38,6 +43,9 @@ ucb_cert_config_defaults(void)
     memset(&ucb_cert, 0, sizeof(ucb_cert));
     strcpy(ucb_cert.endpoint, "https://cloudauth.cn-shanghai.aliyuncs.com");
     strcpy(ucb_cert.ent_endpoint, "https://cloudauth.aliyuncs.com");
+    strcpy(ucb_cert.tc_endpoint, "https://faceid.tencentcloudapi.com");
+    ucb_cert.person_providers[0] = UCB_CERT_ALIYUN;
+    ucb_cert.npersons = 1;
     ucb_cert.attempts = 5;
     ucb_cert.reuse_s = 86400;
     ucb_cert.unique = 1;
@@ -95,6 +103,53 @@ endpoint_ok(const char *value)
 }
 
 
+/* "aliyun", "tencent" or both, comma-separated, each once; a list
+   refused leaves the last one taken */
+static int
+set_providers(const char *value)
+{
+    int          i, n, p, seen, list[UCB_CERT_PROVIDERS];
+    size_t       len;
+    const char  *s;
+
+    n = 0;
+    seen = 0;
+
+    for (s = value; ; s += len + 1) {
+        len = strcspn(s, ",");
+
+        if (len == 6 && strncmp(s, "aliyun", 6) == 0) {
+            p = UCB_CERT_ALIYUN;
+        } else if (len == 7 && strncmp(s, "tencent", 7) == 0) {
+            p = UCB_CERT_TENCENT;
+        } else {
+            return -1;
+        }
+
+        /* each once: no more than there are providers */
+        if (seen & (1 << p)) {
+            return -1;
+        }
+
+        seen |= 1 << p;
+        list[n++] = p;
+
+        if (s[len] == '\0') {
+            break;
+        }
+    }
+
+    for (i = 0; i < UCB_CERT_PROVIDERS; i++) {
+        ucb_cert.person_providers[i] = i < n ? list[i] : -1;
+    }
+
+    ucb_cert.npersons = n;
+    ucb_cert.providers_named = 1;
+
+    return 0;
+}
+
+
 int
 ucb_cert_config_set(const char *name, const char *value)
 {
@@ -125,6 +180,27 @@ ucb_cert_config_set(const char *name, const char *value)
                         sizeof(ucb_cert.access_key_secret_file), value);
     }
 
+    if (strcmp(name, "tencent_faceid") == 0) {
+        return endpoint_ok(value)
+               ? set_text(ucb_cert.tc_endpoint, sizeof(ucb_cert.tc_endpoint),
+                          value)
+               : -1;
+    }
+
+    if (strcmp(name, "tencent_secret_id") == 0) {
+        return set_text(ucb_cert.tc_secret_id, sizeof(ucb_cert.tc_secret_id),
+                        value);
+    }
+
+    if (strcmp(name, "tencent_secret_key_file") == 0) {
+        return set_text(ucb_cert.tc_secret_key_file,
+                        sizeof(ucb_cert.tc_secret_key_file), value);
+    }
+
+    if (strcmp(name, "certification_person_providers") == 0) {
+        return set_providers(value);
+    }
+
     if (strcmp(name, "certification_attempts") == 0) {
         return ucb_config_long(&ucb_cert.attempts, value, 1, 1000);
     }
@@ -148,6 +224,15 @@ ucb_cert_config_set(const char *name, const char *value)
     }
 
     return -2;
+}
+
+
+static int
+provider_ready(int provider)
+{
+    return provider == UCB_CERT_TENCENT
+           ? ucb_cert.tc_secret_key[0] != '\0'
+           : ucb_cert.access_key_secret[0] != '\0';
 }
 
 
@@ -198,12 +283,60 @@ ucb_cert_start(void)
         return -1;
     }
 
+    if (ucb_cert.tc_secret_id[0] != '\0'
+        && ucb_config_secret(ucb_cert.tc_secret_key_file,
+                             ucb_cert.tc_secret_key,
+                             sizeof(ucb_cert.tc_secret_key)) != 0)
+    {
+        ucb_log(UCB_LOG_ERROR, "the Tencent Cloud SecretKey cannot be read",
+                "\"file\":\"%s\"", ucb_cert.tc_secret_key_file);
+        return -1;
+    }
+
+    /* named by the operator, a provider must be usable; the default
+       (Alibaba Cloud) without credentials leaves certification off */
+    for (i = 0; ucb_cert.providers_named && i < ucb_cert.npersons; i++) {
+        if (!provider_ready(ucb_cert.person_providers[i])) {
+            ucb_log(UCB_LOG_ERROR, "a certification provider is named "
+                    "without its credentials", "\"provider\":\"%s\"",
+                    ucb_cert_provider_name(ucb_cert.person_providers[i]));
+            return -1;
+        }
+    }
+
     return 0;
 }
 
 
+const char *
+ucb_cert_provider_name(int provider)
+{
+    return provider == UCB_CERT_TENCENT ? "tencent" : "aliyun";
+}
+
+
+/*
+ * Certification is offered when there is a key to seal with and the
+ * check's providers have their credentials: Alibaba Cloud's for
+ * enterprises, the persons' providers for persons.
+ */
 int
 ucb_cert_enabled(void)
 {
     return ucb_cert.have_key && ucb_cert.access_key_secret[0] != '\0';
+}
+
+
+int
+ucb_cert_person_enabled(void)
+{
+    int  i;
+
+    for (i = 0; i < ucb_cert.npersons; i++) {
+        if (!provider_ready(ucb_cert.person_providers[i])) {
+            return 0;
+        }
+    }
+
+    return ucb_cert.have_key && ucb_cert.npersons > 0;
 }

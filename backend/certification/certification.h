@@ -4,6 +4,8 @@
  *   cert_config.c    settings: the sealing key, the provider's credentials
  *   vault.c          sealing (AES-256-GCM) and keyed hashes of personal data
  *   aliyun_verify.c  Alibaba Cloud's Id2MetaVerify, RPC-signed
+ *   tencent_verify.c Tencent Cloud's IdCardVerification, TC3-signed
+ *   person_check.c   the person's check by the providers in order
  *   person.c         POST/GET /uc/v1/certification/person
  *   enterprise.c     a merchant's certification and its review
  *   licence_image.c  a licence's photo for the review, sealed, expiring
@@ -18,6 +20,14 @@
 #include "social.h"         /* the provider calls (provider.c) */
 
 
+/* the providers of a person's check, tried in the configured order */
+typedef enum {
+    UCB_CERT_ALIYUN = 0,
+    UCB_CERT_TENCENT
+} ucb_cert_provider_e;
+
+#define UCB_CERT_PROVIDERS  2
+
 typedef struct {
     char            key_file[256];
     unsigned char   seal_key[32];      /* derived from the file's key */
@@ -30,6 +40,13 @@ typedef struct {
     char            access_key_secret_file[256];
     char            access_key_secret[129];
 
+    char            tc_endpoint[UCB_SOCIAL_URL_MAX];  /* faceid */
+    char            tc_secret_id[65];
+    char            tc_secret_key_file[256];
+    char            tc_secret_key[129];
+    int             person_providers[UCB_CERT_PROVIDERS];   /* in order */
+    int             npersons;
+    int             providers_named;   /* by the operator */
     long            attempts;          /* per user per day */
     long            reuse_s;           /* a provider's answer reused */
     long            unique;            /* one identity, one account */
@@ -52,7 +69,10 @@ void ucb_h_admin_cert_licence_get(ucb_req_t *req);
 /* a decided request's photo kept image_decided_s more at most */
 void ucb_cert_licence_decided(const char *serial);
 int ucb_cert_start(void);
+/* "aliyun", "tencent" */
+const char *ucb_cert_provider_name(int provider);
 int ucb_cert_enabled(void);
+int ucb_cert_person_enabled(void);
 
 /*
  * vault.c: "v1." base64(nonce | ciphertext | tag); 0 or -1. context is
@@ -78,6 +98,20 @@ void ucb_mask_name(char *dst, size_t size, const char *name);
 /* aliyun_verify.c: 1 match, 2 mismatch, 3 no record; -1 and *err */
 int ucb_aliyun_id2meta(const char *name, const char *id_number,
     char *request_id, size_t size, ucb_provider_error_t *err);
+
+/* tencent_verify.c: IdCardVerification, as ucb_aliyun_id2meta */
+int ucb_tencent_id_verify(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err);
+
+/*
+ * person_check.c: the two-element check by the configured providers in
+ * their order, the next asked when one cannot answer (busy, down,
+ * refusing our call); an answer (a match, a mismatch, no record) is
+ * final. *provider names the one that answered.
+ */
+int ucb_cert_person_check(const char *name, const char *id_number,
+    const char **provider, char *request_id, size_t size,
+    ucb_provider_error_t *err);
 
 /* person.c: a name as identity cards print it */
 int ucb_person_name_valid(const char *s);

@@ -229,10 +229,18 @@ answer_key(char *dst, size_t size, const char *name, const char *id)
 }
 
 
+/*
+ * The answer kept for key: 1 to 3, and the provider and its RequestId it
+ * came from ("1|aliyun|<id>"; a bare "1" from before: the first
+ * provider's, no id); 0 when there is none.
+ */
 static int
-reused_answer(const char *key)
+reused_answer(const char *key, const char **provider, char *request_id,
+    size_t size)
 {
     int          biz;
+    size_t       n;
+    const char  *p;
     redisReply  *r;
 
     if (ucb_cert.reuse_s == 0) {
@@ -240,8 +248,31 @@ reused_answer(const char *key)
     }
 
     r = ucb_redis_command("GET %s", key);
-    biz = r != NULL && r->type == REDIS_REPLY_STRING && r->len == 1
-          && r->str[0] >= '1' && r->str[0] <= '3' ? r->str[0] - '0' : 0;
+    biz = 0;
+
+    if (r != NULL && r->type == REDIS_REPLY_STRING && r->len >= 1
+        && r->str[0] >= '1' && r->str[0] <= '3')
+    {
+        biz = r->str[0] - '0';
+        *provider = ucb_cert_provider_name(ucb_cert.person_providers[0]);
+
+        if (r->len > 1 && r->str[1] == '|') {
+            p = r->str + 2;
+
+            if (strncmp(p, "tencent|", 8) == 0) {
+                *provider = "tencent";
+            } else if (strncmp(p, "aliyun|", 7) == 0) {
+                *provider = "aliyun";
+            }
+
+            p = strchr(p, '|');
+            n = p != NULL ? strlen(p + 1) : 0;
+
+            if (n > 0 && n < size) {
+                memcpy(request_id, p + 1, n + 1);
+            }
+        }
+    }
 
     if (r != NULL) {
         freeReplyObject(r);
@@ -252,7 +283,8 @@ reused_answer(const char *key)
 
 
 static void
-keep_answer(const char *key, int biz)
+keep_answer(const char *key, int biz, const char *provider,
+    const char *request_id)
 {
     redisReply  *r;
 
@@ -260,7 +292,8 @@ keep_answer(const char *key, int biz)
         return;
     }
 
-    r = ucb_redis_command("SET %s %d EX %ld", key, biz, ucb_cert.reuse_s);
+    r = ucb_redis_command("SET %s %d|%s|%s EX %ld", key, biz, provider,
+                          request_id, ucb_cert.reuse_s);
     if (r != NULL) {
         freeReplyObject(r);
     }
@@ -269,7 +302,7 @@ keep_answer(const char *key, int biz)
 
 static int
 certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
-    const char *request_id)
+    const char *provider, const char *request_id)
 {
     int                   rc;
     char                  name_sealed[256], id_sealed[128];
@@ -301,7 +334,7 @@ certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
     c.id_sealed = id_sealed;
     c.id_masked = id_masked;
     c.id_hash = hash;
-    c.provider = "aliyun";
+    c.provider = provider;
     c.provider_request = request_id;
     c.unique = (int) ucb_cert.unique;
     c.level = LEVEL_CERTIFIED;
@@ -356,10 +389,10 @@ ucb_h_cert_person(ucb_req_t *req)
     char                   request_id[80];
     long                   n, m;
     json_t                *have;
-    const char            *name, *given;
+    const char            *name, *given, *provider;
     ucb_provider_error_t   err;
 
-    if (!ucb_cert_enabled()) {
+    if (!ucb_cert_person_enabled()) {
         ucb_error(req, 404, "provider_not_configured", "certification is "
                   "not configured here");
         return;
@@ -435,12 +468,13 @@ ucb_h_cert_person(ucb_req_t *req)
     }
 
     answer_key(key, sizeof(key), name, id);
-    biz = reused_answer(key);
     request_id[0] = '\0';
+    provider = NULL;
+    biz = reused_answer(key, &provider, request_id, sizeof(request_id));
 
     if (biz == 0) {
-        biz = ucb_aliyun_id2meta(name, id, request_id, sizeof(request_id),
-                                 &err);
+        biz = ucb_cert_person_check(name, id, &provider, request_id,
+                                    sizeof(request_id), &err);
 
         if (biz < 0) {
             ucb_log(UCB_LOG_WARN, "certification provider refused",
@@ -457,7 +491,7 @@ ucb_h_cert_person(ucb_req_t *req)
             goto done;
         }
 
-        keep_answer(key, biz);
+        keep_answer(key, biz, provider, request_id);
     }
 
     if (biz == 2) {
@@ -469,7 +503,7 @@ ucb_h_cert_person(ucb_req_t *req)
                   "record of this ID number");
 
     } else {
-        (void) certify(req, name, id, hash, request_id);
+        (void) certify(req, name, id, hash, provider, request_id);
     }
 
 done:

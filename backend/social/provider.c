@@ -211,13 +211,27 @@ ucb_provider_fail(ucb_provider_error_t *err, int status, const char *code,
 /* any_status: the body of any status the provider answered with, which
    is *any_status; NULL: of a 200 only */
 static int
-call(const char *url, const char *form, char **body, size_t *len,
-    long *any_status, ucb_provider_error_t *err)
+call(const char *url, const char *form, const char *const *headers,
+    char **body, size_t *len, long *any_status, ucb_provider_error_t *err)
 {
-    CURL       *h;
-    long        status, left;
-    CURLcode    rc;
-    answer_t    a;
+    CURL               *h;
+    long                status, left;
+    CURLcode            rc;
+    answer_t            a;
+    struct curl_slist  *list, *more;
+
+    list = NULL;
+
+    for (; headers != NULL && *headers != NULL; headers++) {
+        more = curl_slist_append(list, *headers);
+        if (more == NULL) {
+            curl_slist_free_all(list);
+            ucb_provider_fail(err, 503, "provider_busy",
+                              "out of memory; try again shortly", 1);
+            return -1;
+        }
+        list = more;
+    }
 
     *body = NULL;
     *len = 0;
@@ -225,6 +239,7 @@ call(const char *url, const char *form, char **body, size_t *len,
     left = deadline > 0 ? (long) (deadline - now_ms()) : ucb_social.timeout_ms;
 
     if (left <= 0) {
+        curl_slist_free_all(list);
         ucb_provider_fail(err, 504, "provider_timeout",
                           "the provider did not answer in time; try again", 1);
         return -1;
@@ -233,6 +248,7 @@ call(const char *url, const char *form, char **body, size_t *len,
     h = take(left < ucb_social.wait_ms ? left : ucb_social.wait_ms);
 
     if (h == NULL) {
+        curl_slist_free_all(list);
         ucb_provider_fail(err, 503, "provider_busy",
                           "too many sign-ins through providers at once; try "
                           "again shortly", 1);
@@ -263,11 +279,16 @@ call(const char *url, const char *form, char **body, size_t *len,
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
     }
 
+    if (list != NULL) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    }
+
     rc = curl_easy_perform(h);
     status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 
     give_back(h);
+    curl_slist_free_all(list);
 
     if (rc == CURLE_OK && (status == 200 || (any_status != NULL
                                              && a.data != NULL)))
@@ -327,7 +348,7 @@ int
 ucb_provider_get(const char *url, char **body, size_t *len,
     ucb_provider_error_t *err)
 {
-    return call(url, NULL, body, len, NULL, err);
+    return call(url, NULL, NULL, body, len, NULL, err);
 }
 
 
@@ -335,7 +356,7 @@ int
 ucb_provider_post_form(const char *url, const char *form, char **body,
     size_t *len, ucb_provider_error_t *err)
 {
-    return call(url, form, body, len, NULL, err);
+    return call(url, form, NULL, body, len, NULL, err);
 }
 
 
@@ -343,7 +364,16 @@ int
 ucb_provider_post_form_any(const char *url, const char *form, char **body,
     size_t *len, long *status, ucb_provider_error_t *err)
 {
-    return call(url, form, body, len, status, err);
+    return call(url, form, NULL, body, len, status, err);
+}
+
+
+int
+ucb_provider_post_json(const char *url, const char *const *headers,
+    const char *json, char **body, size_t *len, long *status,
+    ucb_provider_error_t *err)
+{
+    return call(url, json, headers, body, len, status, err);
 }
 
 

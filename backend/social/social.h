@@ -113,6 +113,11 @@ int ucb_provider_post_form(const char *url, const char *form, char **body,
    errors explained in it), the status in *status */
 int ucb_provider_post_form_any(const char *url, const char *form,
     char **body, size_t *len, long *status, ucb_provider_error_t *err);
+/* a POST of JSON with headers of our own ("Name: value", NULL-ended)
+   beside its Content-Type, the body of any status read as above */
+int ucb_provider_post_json(const char *url, const char *const *headers,
+    const char *json, char **body, size_t *len, long *status,
+    ucb_provider_error_t *err);
 /* a value URL-encoded onto dst at *n (RFC 3986 unreserved kept); -1 when
    it does not fit */
 int ucb_url_append(char *dst, size_t size, size_t *n, const char *value);

@@ -8,13 +8,14 @@
 # reused (no second billed call); attempts are limited per day; invalid
 # numbers never reach the provider; the stand-in refuses a call changed
 # after signing, replayed, stale, from an unknown key or of the wrong API
-# version.
+# version. Tencent Cloud's IdCardVerification (TC3-signed) answers when
+# Alibaba Cloud cannot, with the same outcomes.
 
 use strict;
 use warnings;
 use Test::More;
 use HTTP::Tiny;
-use Digest::SHA qw(hmac_sha1_base64);
+use Digest::SHA qw(hmac_sha1_base64 hmac_sha256 hmac_sha256_hex sha256_hex);
 use JSON::PP ();
 use Time::HiRes qw(time);
 use lib 't/helpers';
@@ -157,6 +158,44 @@ ok time - $t0 < 1.9, sprintf '  at the deadline (%.2f s)', time - $t0;
 is api(GET => '/pay/transfer', undef, $token2)->{status}, 403,
     'none of these raised the account';
 
+# --- Tencent Cloud's IdCardVerification, asked when Alibaba Cloud cannot
+# answer (the Alibaba stand-in is down for names beginning with 腾; the
+# Tencent stand-in checks the TC3 signature and answers by the rest)
+{
+    my ($tuid, $ttoken) = sign_in();
+    my $before = billed();
+    my $r = certify($ttoken, '腾错', number());
+    is "$r->{status} $r->{json}{error}{code}", '422 certification_mismatch',
+        'Alibaba Cloud down: Tencent Cloud\'s mismatch (Result -1) is 422 certification_mismatch';
+    is billed(), $before + 1, '  one billed call, Tencent\'s';
+    $r = certify($ttoken, '腾无', number());
+    is "$r->{status} $r->{json}{error}{code}", '422 certification_no_record',
+        '  its "no record" (-5): 422 certification_no_record';
+    $r = certify($ttoken, '腾忙', number());
+    is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+        '  its registry\'s trouble (-4): 503 provider_busy';
+    ok $r->{headers}{'retry-after'}, '    with Retry-After';
+    $r = certify($ttoken, '腾限', number());
+    is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+        '  its flow control (RequestLimitExceeded): 503 provider_busy';
+    $r = certify($ttoken, '腾崩', number());
+    is "$r->{status} $r->{json}{error}{code}", '503 provider_unavailable',
+        '  an empty 503: provider_unavailable';
+    is api(GET => '/pay/transfer', undef, $ttoken)->{status}, 403,
+        '  none of them raised the account';
+
+    $before = billed();
+    $r = certify($ttoken, '腾讯云', number());
+    is "$r->{status} $r->{json}{auth_level}", '200 3', 'a match through Tencent Cloud: level 3';
+    is billed(), $before + 1, '  one billed call';
+    is api(GET => '/uc/v1/certification/person', undef, $ttoken)->{json}{provider},
+        'tencent', '  the record names the provider that answered';
+    is api(GET => '/pay/transfer', undef, $ttoken)->{status}, 200,
+        '  the gateway admits the session at level 3 at once';
+    is api(GET => '/uc/v1/certification/person', undef, $token)->{json}{provider},
+        'aliyun', 'the first account\'s record names Alibaba Cloud';
+}
+
 # --- attempts per day (5 in the demo): the sixth is refused
 my (undef, $token3) = sign_in();
 my @codes = map { certify($token3, '无名', number())->{json}{error}{code} } 1 .. 5;
@@ -288,6 +327,52 @@ is api(POST => '/uc/v1/certification/person', { name => '张三', id_number => $
                        Action => 'EntElementVerify')),
         '404 InvalidAction.NotFound',
         'EntElementVerify under version 2019-03-07: no such action there';
+}
+
+# --- and the Tencent stand-in checks what Tencent Cloud checks: a call
+# signed with TC3-HMAC-SHA256 under the SecretKey passes; one changed
+# after signing, stale, from an unknown SecretId, for another service or
+# leaving the host out of the signature is refused
+{
+    open my $f, '<', "$ENV{UC_RUN_DIR}/social/tencent.secret" or die $!;
+    chomp(my $secret = <$f>);
+    my $type = 'application/json; charset=utf-8';
+    my $call = sub {
+        my (%o) = @_;
+        my $ts = $o{ts} // int time;
+        my @t = gmtime $ts;
+        my $day = sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3];
+        my $service = $o{service} // '127';
+        my $body = '{"IdCard":"' . number() . '","Name":"无名"}';
+        my $signed = $o{signed} // 'content-type;host';
+        my $headers = join '', map { "$_:" . ($_ eq 'host' ? '127.0.0.1' : $type) . "\n" }
+                               split /;/, $signed;
+        my $request = join "\n", 'POST', '/', '', $headers, $signed,
+                                 sha256_hex($o{signed_body} // $body);
+        my $to_sign = join "\n", 'TC3-HMAC-SHA256', $ts, "$day/$service/tc3_request",
+                                 sha256_hex($request);
+        my $k = hmac_sha256($day, "TC3$secret");
+        $k = hmac_sha256($service, $k);
+        $k = hmac_sha256('tc3_request', $k);
+        my $sig = hmac_sha256_hex($to_sign, $k);
+        my $id = $o{id} // 'AKIDstandin0001';
+        my $r = $Http->post("$S/", {
+            headers => { 'content-type' => $type, 'x-tc-action' => 'IdCardVerification',
+                         'x-tc-version' => '2018-03-01', 'x-tc-timestamp' => $ts,
+                         authorization => "TC3-HMAC-SHA256 Credential=$id/$day/$service/"
+                                          . "tc3_request, SignedHeaders=$signed, Signature=$sig" },
+            content => $body });
+        my $j = eval { JSON::PP::decode_json($r->{content}) } // {};
+        return $j->{Response}{Error}{Code} // "Result $j->{Response}{Result}";
+    };
+    is $call->(), 'Result -5', 'a call signed with the SecretKey: answered';
+    is $call->(signed_body => '{"IdCard":"110105194912310021","Name":"李四"}'),
+        'AuthFailure.SignatureFailure', 'a body changed after signing: refused';
+    is $call->(ts => time - 600), 'AuthFailure.SignatureExpire', 'a ten-minute-old timestamp: refused';
+    is $call->(id => 'AKIDsomeoneelse'), 'AuthFailure.SecretIdNotFound', 'an unknown SecretId: refused';
+    is $call->(service => 'cvm'), 'AuthFailure.SignatureFailure', 'signed for another service: refused';
+    is $call->(signed => 'content-type'), 'AuthFailure.SignatureFailure',
+        'the host left out of the signature: refused';
 }
 
 done_testing;

@@ -1,7 +1,8 @@
 /*
  * Certification's provider addresses (backend/certification/cert_config.c):
  * https anywhere, plain http only to this machine (the stand-in), and
- * nothing that would send the signed call elsewhere.
+ * nothing that would send the signed call elsewhere; the persons'
+ * providers, each named once, in the order they are asked.
  */
 
 #include <stdlib.h>
@@ -28,6 +29,12 @@ address(const char *value, int good)
 int
 main(void)
 {
+    int          i, rc;
+    const char  *bad[] = {
+        "", "aliyun,aliyun", "aliyun,", ",tencent", "baidu", "Aliyun",
+        "aliyun tencent", "tencent,aliyun,tencent"
+    };
+
     ucb_cert_config_defaults();
 
     ok(strcmp(ucb_cert.ent_endpoint, "https://cloudauth.aliyuncs.com") == 0,
@@ -50,6 +57,33 @@ main(void)
 
     ok(strcmp(ucb_cert.ent_endpoint, "http://127.0.0.1/") == 0,
        "a refused address leaves the last one taken");
+
+    rc = ucb_cert_config_set("tencent_faceid", "http://127.0.0.1:x@remote/");
+    ok(rc == -1 && strcmp(ucb_cert.tc_endpoint,
+                          "https://faceid.tencentcloudapi.com") == 0,
+       "Tencent's address: the same rule, faceid.tencentcloudapi.com by "
+       "default");
+
+    ok(ucb_cert.npersons == 1 && ucb_cert.person_providers[0]
+                                 == UCB_CERT_ALIYUN,
+       "persons: Alibaba Cloud alone by default");
+    ok(ucb_cert_config_set("certification_person_providers",
+                           "tencent,aliyun") == 0
+       && ucb_cert.npersons == 2
+       && ucb_cert.person_providers[0] == UCB_CERT_TENCENT
+       && ucb_cert.person_providers[1] == UCB_CERT_ALIYUN,
+       "tencent,aliyun: both, Tencent first");
+    ok(ucb_cert_config_set("certification_person_providers", "tencent") == 0
+       && ucb_cert.npersons == 1
+       && ucb_cert.person_providers[0] == UCB_CERT_TENCENT,
+       "tencent: alone");
+
+    for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++) {
+        ok(ucb_cert_config_set("certification_person_providers", bad[i])
+           == -1 && ucb_cert.npersons == 1
+           && ucb_cert.person_providers[0] == UCB_CERT_TENCENT,
+           "\"%s\": refused, the last list kept", bad[i]);
+    }
 
     printf("1..%d\n", tap_n);
 

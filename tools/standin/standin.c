@@ -5,7 +5,7 @@
  *   uc-standin --listen 127.0.0.1:PORT --seed FILE
  *       [--wechat-app APPID:SECRET]... [--alipay-app-id ID
  *        --alipay-key PEM --app-public PEM] [--aliyun-key ID:SECRET]
- *       [--slow-ms N]
+ *       [--tencent-key SECRETID:SECRETKEY] [--slow-ms N]
  */
 
 #define _GNU_SOURCE            /* asprintf */
@@ -358,6 +358,31 @@ si_param(si_req_t *r, const char *name)
 
 
 void
+si_request_id(char rid[37], int upper)
+{
+    int            i;
+    unsigned char  raw[16];
+
+    RAND_bytes(raw, sizeof(raw));
+    for (i = 0; i < 16; i++) {
+        snprintf(rid + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10), 3,
+                 upper ? "%02X" : "%02x", raw[i]);
+    }
+    rid[8] = rid[13] = rid[18] = rid[23] = '-';
+    rid[36] = '\0';
+}
+
+
+const char *
+si_header(si_req_t *r, const char *name)
+{
+    return r->conn != NULL
+           ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name)
+           : NULL;
+}
+
+
+void
 si_text(si_answer_t *a, int status, const char *type, const char *fmt, ...)
 {
     int      n;
@@ -629,6 +654,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     memset(&a, 0, sizeof(a));
     r.method = method;
     r.path = url;
+    r.conn = conn;
+    r.body = up->body;
+    r.body_len = up->len;
 
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &r);
     r.query_count = r.nparams;
@@ -654,6 +682,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                || strcmp(url, "/oauth2/publicAppAuthorize.htm") == 0)
     {
         si_alipay(&r, &a);
+
+    } else if (strcmp(url, "/") == 0 && si_header(&r, "X-TC-Action") != NULL)
+    {
+        si_tencent(&r, &a);
 
     } else if (strcmp(url, "/") == 0) {
         si_aliyun(&r, &a);
@@ -744,8 +776,28 @@ usage(void)
 {
     fprintf(stderr, "usage: uc-standin --listen HOST:PORT --seed FILE "
             "[--wechat-app APPID:SECRET]... [--alipay-app-id ID "
-            "--alipay-key PEM --app-public PEM] [--slow-ms N]\n");
+            "--alipay-key PEM --app-public PEM] [--aliyun-key ID:SECRET]\n"
+            "       [--tencent-key SECRETID:SECRETKEY] [--slow-ms N]\n");
     exit(2);
+}
+
+
+/* a cloud's "ID:SECRET" into its two parts */
+static void
+key_pair(const char *arg, char *id, size_t id_size, char *secret,
+    size_t secret_size)
+{
+    const char  *colon;
+
+    colon = strchr(arg, ':');
+    if (colon == NULL || (size_t) (colon - arg) >= id_size
+        || strlen(colon + 1) >= secret_size)
+    {
+        usage();
+    }
+
+    snprintf(id, id_size, "%.*s", (int) (colon - arg), arg);
+    snprintf(secret, secret_size, "%s", colon + 1);
 }
 
 
@@ -809,14 +861,12 @@ main(int argc, char **argv)
             si.app_public = load_key(argv[i + 1], 0);
 
         } else if (strcmp(argv[i], "--aliyun-key") == 0) {
-            colon = strchr(argv[i + 1], ':');
-            if (colon == NULL) {
-                usage();
-            }
-            *colon = '\0';
-            snprintf(si.aliyun_id, sizeof(si.aliyun_id), "%s", argv[i + 1]);
-            snprintf(si.aliyun_secret, sizeof(si.aliyun_secret), "%s",
-                     colon + 1);
+            key_pair(argv[i + 1], si.aliyun_id, sizeof(si.aliyun_id),
+                     si.aliyun_secret, sizeof(si.aliyun_secret));
+
+        } else if (strcmp(argv[i], "--tencent-key") == 0) {
+            key_pair(argv[i + 1], si.tencent_id, sizeof(si.tencent_id),
+                     si.tencent_secret, sizeof(si.tencent_secret));
 
         } else if (strcmp(argv[i], "--slow-ms") == 0) {
             si.slow_ms = atol(argv[i + 1]);

@@ -48,6 +48,8 @@ typedef struct {
     EVP_PKEY       *app_public;        /* the app's, to check requests */
     char            aliyun_id[65];     /* Alibaba Cloud's AccessKey */
     char            aliyun_secret[129];
+    char            tencent_id[65];    /* Tencent Cloud's SecretId */
+    char            tencent_secret[129];
     long            slow_ms;
     unsigned char   seed[32];          /* ids derive from it and the name */
 } si_conf_t;
@@ -81,9 +83,16 @@ typedef struct {
     si_param_t      params[64];
     int             nparams;
     int             query_count;       /* the first ones came in the URL */
+    void           *conn;              /* libmicrohttpd's, for headers */
+    const char     *body;              /* as it came, or NULL */
+    size_t          body_len;
 } si_req_t;
 
 const char *si_param(si_req_t *r, const char *name);
+/* a fresh RequestId, written as a UUID is (upper: in capitals) */
+void si_request_id(char rid[37], int upper);
+/* a header of the request (any case), or NULL */
+const char *si_header(si_req_t *r, const char *name);
 
 /* codes: minted for (provider, appid, user); taken once */
 typedef enum { SI_CODE_OK, SI_CODE_UNKNOWN, SI_CODE_USED, SI_CODE_EXPIRED }
@@ -113,9 +122,12 @@ const si_app_t *si_wechat_app(const char *appid);
 /* 1 when nonce was seen (in the last 15 minutes or so), else remembered */
 int si_nonce_seen(const char *nonce);
 long si_aliyun_billed(void);
+/* one more billed answer, of either provider */
+void si_bill(void);
 
 void si_wechat(si_req_t *r, si_answer_t *a);
 void si_aliyun(si_req_t *r, si_answer_t *a);
+void si_tencent(si_req_t *r, si_answer_t *a);
 void si_alipay(si_req_t *r, si_answer_t *a);
 
 #endif /* UC_STANDIN_H */

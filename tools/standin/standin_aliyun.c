@@ -5,7 +5,8 @@
  * every parameter, a SignatureNonce used once, a Timestamp within 15
  * minutes. The registry's answer is chosen by the name: 错* mismatch
  * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 限*
- * the gateway's flow control (HTTP 400), 崩* an empty HTTP 503, 慢*
+ * the gateway's flow control (HTTP 400), 崩* an empty HTTP 503, 腾*
+ * ServiceUnavailable (HTTP 503: Tencent Cloud's stand-in answers), 慢*
  * answers "no record" after --slow-ms; anyone else matches (1). GET
  * /_standin/calls counts the billed answers (1 and 2), for the tests of
  * reuse.
@@ -18,13 +19,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "standin.h"
 #include "uc_aliyun.h"
 
 
 static long  billed;
+
+
+void
+si_bill(void)
+{
+    __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
+}
 
 
 long
@@ -38,18 +45,10 @@ static void
 answer_as(si_answer_t *a, int status, const char *code, const char *message,
     const char *key, const char *result)
 {
-    int            i;
-    char           rid[37];
-    unsigned char  raw[16];
+    char  rid[37];
 
     /* a RequestId of its own for each answer, as a UUID is written */
-    RAND_bytes(raw, sizeof(raw));
-    for (i = 0; i < 16; i++) {
-        snprintf(rid + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10), 3,
-                 "%02X", raw[i]);
-    }
-    rid[8] = rid[13] = rid[18] = rid[23] = '-';
-    rid[36] = '\0';
+    si_request_id(rid, 1);
 
     si_text(a, status, "application/json;charset=utf-8",
             "{\"RequestId\":\"%s\",\"Code\":\"%s\",\"Message\":\"%s\""
@@ -160,7 +159,7 @@ enterprise(si_req_t *r, si_answer_t *a)
         return;
     }
 
-    __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
+    si_bill();
 
     if (strncmp(name, "错", strlen("错")) == 0) {
         answer_as(a, 200, "Success", "success", "Result",
@@ -233,6 +232,14 @@ si_aliyun(si_req_t *r, si_answer_t *a)
         return;
     }
 
+    /* the service down for a person whose name begins with 腾: the
+       check goes on to the next provider, Tencent Cloud's stand-in */
+    if (name != NULL && strncmp(name, "腾", strlen("腾")) == 0) {
+        answer(a, 503, "ServiceUnavailable", "The request has failed due "
+               "to a temporary failure of the server.", NULL);
+        return;
+    }
+
     /* its load balancer with the service behind it down: an empty 503,
        for a name beginning with 崩 */
     if (name != NULL && strncmp(name, "崩", strlen("崩")) == 0) {
@@ -281,7 +288,7 @@ si_aliyun(si_req_t *r, si_answer_t *a)
         return;
     }
 
-    __atomic_add_fetch(&billed, 1, __ATOMIC_SEQ_CST);
+    si_bill();
 
     answer(a, 200, "200", "success",
            strncmp(name, "错", strlen("错")) == 0 ? "{\"BizCode\":\"2\"}"

@@ -1,0 +1,271 @@
+/*
+ * uc-backend: Tencent Cloud's two-element check (product faceid, API
+ * version 2018-03-01, PROTOCOLS.md 3f): IdCardVerification, a person's
+ * name and ID number. A POST of JSON to the product's host, its action,
+ * version and time in X-TC-* headers, signed TC3-HMAC-SHA256 with the
+ * SecretKey (libuc/uc_tc3.c) over the content type, the host and the
+ * body; the provider refuses a signature older than five minutes.
+ *
+ *   {"Response":{"Result":"0","Description":"...","RequestId":"..."}}
+ *     0 match, -1 mismatch (both billed); -2 a number and -3 a name the
+ *     provider calls invalid (as a mismatch: we checked both first); -5
+ *     no record; -4 and -6 the registry's trouble, -7 its daily limit on
+ *     the identity (busy)
+ *   {"Response":{"Error":{"Code":"AuthFailure.SignatureFailure",
+ *     "Message":"..."},"RequestId":"..."}}
+ *
+ * The name and number are sent, never logged; the RequestId is kept with
+ * the record.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "certification.h"
+#include "uc_tc3.h"
+
+
+#define HOST_MAX  256
+
+
+/* the host of url, without its port, as the signature names it */
+static int
+host_of(const char *url, char *host, size_t size)
+{
+    size_t       n;
+    const char  *p;
+
+    p = strstr(url, "://");
+    if (p == NULL) {
+        return -1;
+    }
+
+    p += 3;
+    n = strcspn(p, ":/");
+
+    if (n == 0 || n >= size) {
+        return -1;
+    }
+
+    memcpy(host, p, n);
+    host[n] = '\0';
+
+    return 0;
+}
+
+
+/* its RequestId, kept when it is what one looks like */
+static void
+request_id_of(json_t *response, char *dst, size_t size)
+{
+    size_t       n;
+    const char  *s;
+
+    dst[0] = '\0';
+    s = json_string_value(json_object_get(response, "RequestId"));
+
+    if (s != NULL && (n = strlen(s)) < size
+        && strspn(s, "0123456789abcdefABCDEF-") == n)
+    {
+        memcpy(dst, s, n + 1);
+    }
+}
+
+
+/* an Error's Code as our envelope's */
+static void
+refused(const char *code, ucb_provider_error_t *err)
+{
+    if (strncmp(code, "RequestLimitExceeded", 20) == 0
+        || strncmp(code, "InternalError", 13) == 0
+        || strncmp(code, "ResourceUnavailable", 19) == 0
+        || strncmp(code, "FailedOperation", 15) == 0)
+    {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "the verification service is busy; try again "
+                          "later", 5);
+
+    } else if (strncmp(code, "AuthFailure", 11) == 0
+               || strncmp(code, "UnauthorizedOperation", 21) == 0
+               || strncmp(code, "InvalidParameter", 16) == 0
+               || strncmp(code, "MissingParameter", 16) == 0
+               || strncmp(code, "InvalidAction", 13) == 0
+               || strncmp(code, "UnsupportedOperation", 20) == 0)
+    {
+        ucb_provider_fail(err, 502, "provider_misconfigured",
+                          "the verification service refused this service's "
+                          "call", 0);
+
+    } else {
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the verification service gave no answer", 0);
+    }
+}
+
+
+/* Result as 1 match, 2 mismatch, 3 no record; -1 and *err */
+static int
+result_of(const char *result, ucb_provider_error_t *err)
+{
+    if (strcmp(result, "0") == 0) {
+        return 1;
+    }
+
+    if (strcmp(result, "-1") == 0 || strcmp(result, "-2") == 0
+        || strcmp(result, "-3") == 0)
+    {
+        return 2;
+    }
+
+    if (strcmp(result, "-5") == 0) {
+        return 3;
+    }
+
+    if (strcmp(result, "-4") == 0 || strcmp(result, "-6") == 0
+        || strcmp(result, "-7") == 0)
+    {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "the verification service is busy; try again "
+                          "later", 5);
+        return -1;
+    }
+
+    ucb_provider_fail(err, 502, "provider_error",
+                      "the verification service gave no answer", 0);
+
+    return -1;
+}
+
+
+int
+ucb_tencent_id_verify(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err)
+{
+    int          rc;
+    char         host[HOST_MAX], service[64], sig[65], date[16];
+    char         auth[512], stamp[48], canonical[HOST_MAX + 64];
+    char        *json, *body;
+    long         http;
+    size_t       len;
+    time_t       now;
+    json_t      *req, *j, *response, *error;
+    struct tm    tm;
+    const char  *headers[7], *text;
+
+    static const char  type[] = "application/json; charset=utf-8";
+
+    request_id[0] = '\0';
+    json = body = NULL;
+    j = NULL;
+    len = 0;
+    rc = -1;
+    ucb_provider_begin();
+
+    if (host_of(ucb_cert.tc_endpoint, host, sizeof(host)) != 0
+        || uc_tc3_service(host, service, sizeof(service)) != 0)
+    {
+        ucb_provider_fail(err, 502, "provider_misconfigured",
+                          "the verification service's address is wrong", 0);
+        return -1;
+    }
+
+    req = json_pack("{s:s, s:s}", "IdCard", id_number, "Name", name);
+    json = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    snprintf(canonical, sizeof(canonical), "content-type:%s\nhost:%s\n",
+             type, host);
+
+    if (json == NULL
+        || uc_tc3_signature(ucb_cert.tc_secret_key, "POST", "/", "",
+                            canonical, "content-type;host", json,
+                            strlen(json), (long) now, service, sig) != 0)
+    {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "out of memory; try again shortly", 1);
+        goto done;
+    }
+
+    snprintf(auth, sizeof(auth), "Authorization: TC3-HMAC-SHA256 "
+             "Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;"
+             "host, Signature=%s", ucb_cert.tc_secret_id, date, service, sig);
+    snprintf(stamp, sizeof(stamp), "X-TC-Timestamp: %ld", (long) now);
+
+    headers[0] = "Content-Type: application/json; charset=utf-8";
+    headers[1] = "X-TC-Action: IdCardVerification";
+    headers[2] = "X-TC-Version: 2018-03-01";
+    headers[3] = stamp;
+    headers[4] = auth;
+    headers[5] = "Expect:";
+    headers[6] = NULL;
+
+    if (ucb_provider_post_json(ucb_cert.tc_endpoint, headers, json, &body,
+                               &len, &http, err) != 0)
+    {
+        goto done;
+    }
+
+    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    response = json_object_get(j, "Response");
+
+    if (!json_is_object(response)) {
+        if (http >= 500) {
+            ucb_provider_fail(err, 503, "provider_busy",
+                              "the verification service is busy; try "
+                              "again later", 5);
+        } else {
+            ucb_provider_fail(err, 502, "provider_error",
+                              "the provider's answer could not be read", 0);
+        }
+        goto done;
+    }
+
+    request_id_of(response, request_id, size);
+    error = json_object_get(response, "Error");
+
+    if (error != NULL) {
+        text = json_string_value(json_object_get(error, "Code"));
+        refused(text != NULL ? text : "", err);
+        err->errcode = http;
+        goto done;
+    }
+
+    text = json_string_value(json_object_get(response, "Result"));
+
+    if (http != 200 || text == NULL) {
+        ucb_provider_fail(err, http >= 500 ? 503 : 502,
+                          http >= 500 ? "provider_busy" : "provider_error",
+                          "the verification service gave no answer",
+                          http >= 500 ? 5 : 0);
+        err->errcode = http;
+        goto done;
+    }
+
+    rc = result_of(text, err);
+    if (rc < 0) {
+        err->errcode = strtol(text, NULL, 10);
+    }
+
+done:
+
+    if (json != NULL) {
+        OPENSSL_cleanse(json, strlen(json));
+    }
+
+    if (body != NULL) {
+        OPENSSL_cleanse(body, len);
+    }
+
+    free(json);
+    free(body);
+    json_decref(j);
+
+    return rc;
+}

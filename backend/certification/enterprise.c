@@ -144,7 +144,7 @@ ucb_cert_owner(ucb_req_t *req)
 void
 ucb_h_merchant_cert_request(ucb_req_t *req)
 {
-    int                    rc, biz;
+    int                    rc, biz, revoked;
     char                   serial[40], request_id[80], reg_status[64];
     char                   rep_id[UC_RIC_LEN + 1], ctx[96];
     char                   rep_sealed[256], rep_masked[72];
@@ -198,6 +198,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     /* decided here before a billed call; the store decides again */
     rc = code[0] == '\0' || cert == NULL || strcmp(cert, "certified") == 0
          || v == NULL || strcmp(v, "active") != 0;
+    revoked = cert != NULL && strcmp(cert, "revoked") == 0;
     json_decref(m);
 
     if (rc) {
@@ -279,7 +280,9 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
                         : operating(reg_status) ? "match"
                         : "match_not_operating";
     c.provider_request = request_id;
-    c.certify = strcmp(c.provider_result, "match") == 0 && rep_id[0] != '\0';
+    /* after an operator's revocation, an operator decides again */
+    c.certify = strcmp(c.provider_result, "match") == 0 && rep_id[0] != '\0'
+                && !revoked;
 
     rc = ucb_store_merchant_cert_request(&c, &out);
 

@@ -300,6 +300,24 @@ keep_answer(const char *key, int biz, const char *provider,
 }
 
 
+/* the answer to ucb_store_identity_barred's 1, 2 or -1 */
+static void
+identity_barred(ucb_req_t *req, int why)
+{
+    if (why == 1) {
+        ucb_error(req, 409, "identity_in_use", "this identity certifies "
+                  "another account");
+
+    } else if (why == 2) {
+        ucb_error(req, 403, "certification_revoked", "an operator revoked "
+                  "this identity's certification of this account");
+
+    } else {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+    }
+}
+
+
 static int
 certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
     const char *provider, const char *request_id)
@@ -352,8 +370,11 @@ certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
         return -1;
 
     case UCB_TAKEN:
-        ucb_error(req, 409, "identity_in_use", "this identity certifies "
-                  "another account");
+        identity_barred(req, 1);
+        return -1;
+
+    case UCB_FORBIDDEN:
+        identity_barred(req, 2);
         return -1;
 
     case UCB_NOT_FOUND:
@@ -428,13 +449,23 @@ ucb_h_cert_person(ucb_req_t *req)
         return;
     }
 
+    ucb_keyed_hash(id, hash);
+
+    /* an identity an operator took from this account: said at once, it
+       tells the account only its own history */
+    rc = ucb_store_identity_barred(hash, "person", req->uid, 0);
+
+    if (rc != 0) {
+        identity_barred(req, rc);
+        goto done;
+    }
+
     /*
      * Every attempt counts from here, the answer "in use" included (or it
      * would tell anyone, without limit, which numbers have an account):
      * the user's own day, and the number's, over every account (twice the
      * user's: a name guessed from many accounts).
      */
-    ucb_keyed_hash(id, hash);
     attempts_key(ukey, sizeof(ukey), req->uid);
     number_key(nkey, sizeof(nkey), hash);
 
@@ -454,17 +485,14 @@ ucb_h_cert_person(ucb_req_t *req)
         goto done;
     }
 
-    /* before the provider bills a call: one identity, one account */
-    if (ucb_cert.unique) {
-        rc = ucb_store_certified_elsewhere(hash, "person", req->uid);
+    /* before the provider bills a call: one identity, one account, and
+       not an identity an operator revoked on this account */
+    rc = ucb_store_identity_barred(hash, "person", req->uid,
+                                   (int) ucb_cert.unique);
 
-        if (rc != 0) {
-            ucb_error(req, rc < 0 ? 500 : 409,
-                      rc < 0 ? "internal_error" : "identity_in_use",
-                      rc < 0 ? "try again shortly"
-                             : "this identity certifies another account");
-            goto done;
-        }
+    if (rc != 0) {
+        identity_barred(req, rc);
+        goto done;
     }
 
     answer_key(key, sizeof(key), name, id);

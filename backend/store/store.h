@@ -389,10 +389,11 @@ int ucb_store_certification_revoke(const char *uid, const char *reason,
 /* an operator's revocation of a merchant's: UCB_NOT_FOUND not certified */
 int ucb_store_merchant_cert_revoke(const char *mid, const char *reason,
     const char *actor);
-/* whether the identity (its hash) certifies an account other than uid's:
-   1, 0, or -1 */
-int ucb_store_certified_elsewhere(const char *hash, const char *kind,
-    const char *uid);
+/* whether the identity (its hash) may certify uid's account: 0 it may, 1
+   it certifies another (asked when unique), 2 an operator revoked its
+   certification of this one; -1 */
+int ucb_store_identity_barred(const char *hash, const char *kind,
+    const char *uid, int unique);
 
 /*
  * Merchants' (enterprise) certification (store_merchant_cert.c). A

@@ -33,13 +33,14 @@ user_seq(const char *uid, int64_t *seq, int *status)
 
 
 /* certified rows of hash on accounts other than seq: a count, or -1 */
+/* S_CERT_HASH_OTHERS or S_CERT_HASH_REVOKED: the rows, or -1 */
 static int64_t
-others(const char *hash, const char *kind, int64_t seq)
+count_of(int stmt, const char *hash, const char *kind, int64_t seq)
 {
     int64_t         n;
     ucb_db_stmt_t  *s;
 
-    s = ucb_db_stmt(S_CERT_HASH_OTHERS);
+    s = ucb_db_stmt(stmt);
     if (s == NULL) {
         return -1;
     }
@@ -80,8 +81,16 @@ certify_once(const ucb_certification_t *c)
         return rc == UCB_ERROR ? UCB_ERROR : UCB_NOT_FOUND;
     }
 
+    /* taken from this account by an operator: not given back by asking */
+    n = count_of(S_CERT_HASH_REVOKED, c->id_hash, c->kind, seq);
+
+    if (n != 0) {
+        ucb_db_rollback();
+        return n < 0 ? UCB_ERROR : UCB_FORBIDDEN;
+    }
+
     if (c->unique) {
-        n = others(c->id_hash, c->kind, seq);
+        n = count_of(S_CERT_HASH_OTHERS, c->id_hash, c->kind, seq);
 
         if (n != 0) {
             ucb_db_rollback();
@@ -188,8 +197,8 @@ ucb_store_certification(const char *uid, const char *kind, json_t **out)
 
 
 int
-ucb_store_certified_elsewhere(const char *hash, const char *kind,
-    const char *uid)
+ucb_store_identity_barred(const char *hash, const char *kind,
+    const char *uid, int unique)
 {
     int      status;
     int64_t  seq, n;
@@ -198,7 +207,13 @@ ucb_store_certified_elsewhere(const char *hash, const char *kind,
         return -1;
     }
 
-    n = others(hash, kind, seq);
+    n = count_of(S_CERT_HASH_REVOKED, hash, kind, seq);
+
+    if (n != 0 || !unique) {
+        return n < 0 ? -1 : n > 0 ? 2 : 0;
+    }
+
+    n = count_of(S_CERT_HASH_OTHERS, hash, kind, seq);
 
     return n < 0 ? -1 : n > 0;
 }
@@ -209,6 +224,7 @@ revoke_once(const char *uid, const char *reason, const char *actor,
     int *level)
 {
     int             rc, status;
+    char            subject[64];
     json_t         *data;
     int64_t         seq, verified;
     ucb_db_stmt_t  *s;
@@ -278,6 +294,16 @@ revoke_once(const char *uid, const char *reason, const char *actor,
 
     data = json_pack("{s:s, s:i, s:s}", "kind", "person", "level", *level,
                      "reason", reason);
+    snprintf(subject, sizeof(subject), "user:%s", uid);
+
+    /* the operator's reason with the change, in the administrative audit */
+    if (data == NULL
+        || ucb_st_audit_change(actor, "user.certification_revoked", subject,
+                               NULL, data) != 0)
+    {
+        json_decref(data);
+        goto failed;
+    }
 
     if (ucb_st_commit_event("user.certification_revoked", uid, data)
         != UCB_OK)

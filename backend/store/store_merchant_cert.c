@@ -166,7 +166,8 @@ request_once(const ucb_merchant_cert_t *c, json_t **out)
         return UCB_CONFLICT;
     }
 
-    match = c->certify;
+    /* after an operator's revocation, an operator decides again */
+    match = c->certify && strcmp(cert, "revoked") != 0;
 
     s = ucb_db_stmt(S_MCERT_INSERT);
     if (s == NULL) {

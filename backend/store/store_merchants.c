@@ -187,6 +187,11 @@ ucb_st_merchant_changed(const char *id, const char *action, json_t *before,
     b = audit_copy(before);
     a = audit_copy(after);
 
+    /* an operator's reason is part of what the change was */
+    if (a != NULL && json_object_get(data, "reason") != NULL) {
+        json_object_set(a, "reason", json_object_get(data, "reason"));
+    }
+
     rc = (before != NULL && b == NULL) || a == NULL
          || ucb_st_audit_change(actor, action, subject, b, a) != 0;
 

@@ -377,6 +377,10 @@ const char *const  ucb_sql[S_NSTMTS] = {
         "SELECT COUNT(*) FROM certifications c JOIN users u"
         " ON u.seq = c.user_seq WHERE c.id_hash = ?1 AND c.kind = ?2"
         " AND c.status = 'certified' AND c.user_seq <> ?3 AND u.status <> 2",
+    /* an operator took the identity's certification from this account */
+    [S_CERT_HASH_REVOKED] =
+        "SELECT COUNT(*) FROM certifications WHERE id_hash = ?1 AND kind = ?2"
+        " AND user_seq = ?3 AND status = 'revoked'",
     [S_DICT_HAS] =
         "SELECT COUNT(*) FROM dict_items WHERE dict = ?1 AND code = ?2",
     /* merchants' certification (store_merchant_cert.c) */

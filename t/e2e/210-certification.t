@@ -264,6 +264,16 @@ $r = api(POST => "/uc/v1/admin/users/$uid2/certification/revoke",
 is "$r->{status} $r->{json}{auth_level}", '200 2', 'revoked: the account back to level 2';
 ok wait_for(sub { api(GET => '/pay/transfer', undef, $token2)->{status} == 403 }),
     '  and its live session is refused level 3 at once';
+$before = billed();
+$r = certify($token2, '张三', $id);
+is "$r->{status} $r->{json}{error}{code}", '403 certification_revoked',
+    '  the account asks again with the same identity: 403 certification_revoked';
+is billed(), $before, '    before any billed call';
+is api(GET => '/pay/transfer', undef, $token2)->{status}, 403, '    and stays at level 2';
+my $changes = api(GET => "/uc/v1/admin/audit?subject=user:$uid2", undef, $admin)->{json}{changes};
+ok((grep { $_->{action} eq 'user.certification_revoked'
+           && ($_->{after}{reason} // '') eq 'the identity was reported stolen' }
+    @{ $changes // [] }), '  the audit keeps the operator\'s reason');
 is api(GET => '/pay/orders', undef, $token2)->{status}, 200, '  but keeps level 2';
 is api(GET => '/uc/v1/certification/person', undef, $token2)->{json}{error}{code},
     'not_certified', '  GET: not certified';

@@ -122,6 +122,20 @@ is api(GET => "/uc/v1/merchants/$mid", undef, $token)->{json}{certification}, 'r
     '  the merchant says revoked';
 is api(POST => "/uc/v1/admin/merchants/$mid/certification/revoke",
        { reason => 'again' }, $admin)->{status}, 404, 'revoking again: 404';
+$audit = api(GET => "/uc/v1/admin/audit?subject=merchant:$mid", undef, $admin);
+ok((grep { $_->{action} eq 'merchant.certification_revoked'
+           && ($_->{after}{reason} // '') eq 'forged licence' }
+    @{ $audit->{json}{changes} // [] }), '  the audit keeps the operator\'s reason');
+
+# the owner asks again with the same four elements: the provider matches,
+# but after a revocation an operator decides
+$r = api(POST => "/uc/v1/merchants/$mid/certification",
+         { legal_rep => '张三', legal_rep_id_number => ric() }, $token);
+is "$r->{status} $r->{json}{status} $r->{json}{provider_result}", '201 pending match',
+    'asked again after the revocation: a match, yet pending review';
+is $finance->($token)->{status}, 403, '  and level 4 stays refused';
+is api(GET => "/uc/v1/merchants/$mid", undef, $token)->{json}{certification}, 'revoked',
+    '  the merchant still says revoked';
 
 # --- four elements, a mismatch, review
 my ($owner2, $token2) = sign_up();

@@ -143,6 +143,7 @@ SERIALS_SRC = backend/control/serials.c backend/store/store_sqlite.c \
               backend/store/store_keys.c backend/store/store_merchants.c \
               backend/store/store_members.c backend/store/store_social.c \
               backend/store/store_certification.c \
+              backend/store/store_merchant_cert.c \
               backend/control/flags_sync.c backend/lines/lines_sync.c \
               backend/lines/keys_sync.c backend/merchants/merchants_sync.c \
               backend/core/formats.c \

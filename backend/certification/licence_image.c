@@ -11,7 +11,8 @@
  * the request's serial (a photo moved to another request does not open),
  * never logged, kept while the request waits (certification_image_pending_s)
  * and for certification_image_decided_s after its decision, then deleted:
- * expired photos go at each upload and each decision.
+ * expired photos go at each upload, each decision and every 30 seconds
+ * (the outbox relay's housekeeping), so a quiet system keeps none either.
  */
 
 #include <stdio.h>

@@ -182,6 +182,12 @@ relay_loop(void *arg)
             ucb_lines_reconcile();
             ucb_keys_reconcile();
             ucb_merchants_reconcile();
+
+            /* licence photos past their retention, even on a quiet day */
+            if (ucb_store_cert_images_purge((int64_t) time(NULL)) != UCB_OK) {
+                ucb_log(UCB_LOG_WARN, "licence photos not expired", NULL);
+            }
+
             reconciled = time(NULL);
         }
 

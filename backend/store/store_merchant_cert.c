@@ -476,6 +476,13 @@ image_put(const char *serial, const char *mid, const char *content_type,
         return UCB_ERROR;
     }
 
+    /* after a decision committed, or before it starts: a photo is never
+       stored for a decided request, with a waiting request's retention */
+    if (ucb_st_merchant_lock(mid) != UCB_OK) {
+        ucb_db_rollback();
+        return UCB_ERROR;
+    }
+
     /* only a pending request of this merchant takes a photo */
     s = ucb_db_stmt(S_MCERT_GET);
     if (s == NULL) {

@@ -247,6 +247,11 @@ is api(GET => "/uc/v1/merchants/$mid6", undef, $token6)->{json}{certification}, 
     '  the merchant is not certified';
 is $finance->($token6)->{status}, 403, '  and its owner gets no level 4';
 
+# its photo (expired at the end, when no upload or decision follows)
+my $serial6 = $r->{json}{serial};
+is api(PUT => "/uc/v1/merchants/$mid6/certification/$serial6/licence", $photo, $token6,
+       { 'Content-Type' => 'image/png' })->{status}, 200, 'a photo for the waiting request';
+
 # --- no record, approved by an operator
 my ($owner3, $token3) = sign_up();
 my $mid3 = merchant('无记录商户', $token3);
@@ -286,5 +291,12 @@ for my $case ([{}, 400, 'no representative'], [{ legal_rep => '张3' }, 400, 'a 
 }
 is api(POST => "/uc/v1/merchants/0123/certification", { legal_rep => '张三' }, $token4)->{status},
     400, 'a malformed merchant id: 400';
+
+# the photo, as if its retention had run out: the relay's housekeeping
+# (every 30 s) deletes it with no upload or decision to set it off
+stack_sql("UPDATE certification_images SET expires_at = 1 WHERE serial = '$serial6'");
+ok wait_for(sub { stack_sql("SELECT COUNT(*) FROM certification_images"
+                            . " WHERE serial = '$serial6'") == 0 }, 1600),
+    'a photo past its retention is deleted without any request to set it off';
 
 done_testing;

@@ -136,6 +136,7 @@ const char *ucb_cert_reason(ucb_req_t *req);
 
 void ucb_h_cert_person(ucb_req_t *req);
 void ucb_h_admin_cert_revoke(ucb_req_t *req);
+void ucb_h_admin_cert_attempts_clear(ucb_req_t *req);
 void ucb_h_admin_merchant_cert_revoke(ucb_req_t *req);
 void ucb_h_merchant_cert_request(ucb_req_t *req);
 void ucb_h_merchant_cert_get(ucb_req_t *req);

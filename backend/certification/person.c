@@ -327,8 +327,10 @@ certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
     char                  name_masked[NAME_MAX_BYTES + 1], id_masked[32];
     char                  ctx_name[48], ctx_id[48];
     uint64_t              cid;
+    ucb_user_t            u;
     ucb_certification_t   c;
 
+    memset(&u, 0, sizeof(u));
     snprintf(ctx_name, sizeof(ctx_name), "person|name|%s", req->uid);
     snprintf(ctx_id, sizeof(ctx_id), "person|id|%s", req->uid);
 
@@ -390,6 +392,16 @@ certify(ucb_req_t *req, const char *name, const char *id, const char *hash,
     /* the gateways see level 3 at once; the relay does it again should
        Redis fail here (user.certified) */
     (void) ucb_session_raise_level(req->uid, LEVEL_CERTIFIED);
+
+    /* an operator's revocation committed since, and its sessions capped
+       before this raise: capped again, to what the account holds now */
+    if (ucb_store_get_user(req->uid, &u) == UCB_OK
+        && u.level < LEVEL_CERTIFIED)
+    {
+        (void) ucb_session_cap_level(req->uid, u.level);
+    }
+
+    OPENSSL_cleanse(u.password, sizeof(u.password));
 
     ucb_reply(req, 200, json_pack("{s:b, s:i, s:s, s:s}",
                                   "certified", 1,
@@ -476,6 +488,14 @@ ucb_h_cert_person(ucb_req_t *req)
         req->retry_after = 1;
         ucb_error(req, 503, "unavailable", "try again shortly");
         goto done;
+    }
+
+    if (m > 2 * ucb_cert.attempts) {
+        /* someone may be using up another's number: for the operators
+           (the keyed hash's head names it without the number) */
+        ucb_log(UCB_LOG_WARN, "a number's certification attempts used up",
+                "\"number_hash\":\"%.12s\",\"user\":\"%s\"", hash,
+                req->uid);
     }
 
     if (n > ucb_cert.attempts || m > 2 * ucb_cert.attempts) {
@@ -626,4 +646,78 @@ ucb_h_admin_cert_revoke(ucb_req_t *req)
 
     ucb_reply(req, 200, json_pack("{s:b, s:i}", "revoked", 1,
                                   "auth_level", level));
+}
+
+
+/*
+ * POST /uc/v1/admin/certification/attempts/clear {"id_number", "user_id"}:
+ * the number's attempts of the day over every account cleared, and the
+ * account's when user_id is given. Anyone who knows a number can use up
+ * its day (twice certification_attempts, from two accounts): the owner,
+ * told 429, asks support, which clears it here. Audited, with the number
+ * masked.
+ */
+void
+ucb_h_admin_cert_attempts_clear(ucb_req_t *req)
+{
+    int           rc;
+    char          id[UC_RIC_LEN + 1], hash[65], masked[32];
+    char          nkey[UC_KEY_MAX + 80], ukey[UC_KEY_MAX + 32];
+    json_t       *what;
+    const char   *given, *uid;
+    redisReply   *r;
+
+    if (ucb_body_string(req, "id_number", 32, 1, &given) != 0
+        || ucb_body_string(req, "user_id", 24, 0, &uid) != 0
+        || ucb_cert_id_number(req, given, id) != 0)
+    {
+        return;
+    }
+
+    if (uid != NULL && !ucb_id_canonical(uid)) {
+        ucb_error(req, 400, "validation_failed", "\"user_id\" must be a "
+                  "user's id");
+        goto done;
+    }
+
+    ucb_keyed_hash(id, hash);
+    number_key(nkey, sizeof(nkey), hash);
+    ucb_mask_id_number(masked, sizeof(masked), id);
+
+    if (uid != NULL) {
+        attempts_key(ukey, sizeof(ukey), uid);
+        r = ucb_redis_command("DEL %s %s", nkey, ukey);
+    } else {
+        r = ucb_redis_command("DEL %s", nkey);
+    }
+
+    rc = r != NULL && r->type == REDIS_REPLY_INTEGER;
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    if (!rc) {
+        req->retry_after = 1;
+        ucb_error(req, 503, "unavailable", "try again shortly");
+        goto done;
+    }
+
+    what = json_pack("{s:s, s:s?}", "id_number", masked, "user_id", uid);
+
+    if (what == NULL
+        || ucb_store_audit_note(req->uid, "certification.attempts_cleared",
+                                "certification", what) != UCB_OK)
+    {
+        json_decref(what);
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        goto done;
+    }
+
+    json_decref(what);
+    ucb_reply(req, 200, json_pack("{s:b, s:s}", "cleared", 1,
+                                  "id_number", masked));
+
+done:
+
+    OPENSSL_cleanse(id, sizeof(id));
 }

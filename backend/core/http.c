@@ -129,6 +129,8 @@ static const ucb_route_t  routes[] = {
       2 },
     { "POST",   "/uc/v1/admin/users/{}/certification/revoke",
       ucb_h_admin_cert_revoke, 2 },
+    { "POST",   "/uc/v1/admin/certification/attempts/clear",
+      ucb_h_admin_cert_attempts_clear, 2 },
     { "POST",   "/uc/v1/admin/merchants/{}/certification/revoke",
       ucb_h_admin_merchant_cert_revoke, 2 },
     { "PUT",    "/uc/v1/merchants/{}/certification/{}/licence",

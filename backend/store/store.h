@@ -389,6 +389,10 @@ int ucb_store_certification_revoke(const char *uid, const char *reason,
 /* an operator's revocation of a merchant's: UCB_NOT_FOUND not certified */
 int ucb_store_merchant_cert_revoke(const char *mid, const char *reason,
     const char *actor);
+/* an operator's action that changes no record (attempts cleared), in the
+   administrative audit: what (borrowed) as its "after" */
+int ucb_store_audit_note(const char *actor, const char *action,
+    const char *subject, json_t *what);
 /* whether the identity (its hash) may certify uid's account: 0 it may, 1
    it certifies another (asked when unique), 2 an operator revoked its
    certification of this one; -1 */

@@ -326,3 +326,30 @@ ucb_store_certification_revoke(const char *uid, const char *reason,
 {
     UCB_STORE_RETRY(revoke_once(uid, reason, actor, level));
 }
+
+
+static int
+note_once(const char *actor, const char *action, const char *subject,
+    json_t *what)
+{
+    if (ucb_db_begin() != 0) {
+        return UCB_ERROR;
+    }
+
+    if (ucb_st_audit_change(actor, action, subject, NULL, what) != 0
+        || ucb_db_commit() != 0)
+    {
+        ucb_db_rollback();
+        return UCB_ERROR;
+    }
+
+    return UCB_OK;
+}
+
+
+int
+ucb_store_audit_note(const char *actor, const char *action,
+    const char *subject, json_t *what)
+{
+    UCB_STORE_RETRY(note_once(actor, action, subject, what));
+}

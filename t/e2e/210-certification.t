@@ -206,6 +206,38 @@ is "$r->{status} $r->{json}{error}{code}", '429 too_many_attempts',
     'the sixth today: 429 too_many_attempts';
 is billed(), $before, '  without a call to the provider';
 
+# --- a number's day used up by others (two accounts, five wrong names
+# each): its owner is refused, an operator clears it, the owner certifies
+{
+    my $victim = number();
+    for (1 .. 2) {
+        my (undef, $t) = sign_in();
+        certify($t, '错人', $victim) for 1 .. 5;
+    }
+    my (undef, $owner_t) = sign_in();
+    my $r = certify($owner_t, '张三', $victim);
+    is "$r->{status} $r->{json}{error}{code}", '429 too_many_attempts',
+        'a number others used up today: its owner is refused 429';
+    my $log = do { local (@ARGV, $/) = "$ENV{UC_RUN_DIR}/logs/backend.log"; <> };
+    like $log, qr/a number's certification attempts used up/, '  and the operators are told in the log';
+    unlike $log, qr/\Q$victim\E/, '  without the number';
+    my $op = ucctl_stack('session', 'create', '--user', 1, '--level', 2);
+    is api(POST => '/uc/v1/admin/certification/attempts/clear', { id_number => $victim },
+           $owner_t)->{status}, 403, 'clearing is an operator\'s';
+    $r = api(POST => '/uc/v1/admin/certification/attempts/clear', { id_number => $victim }, $op);
+    is "$r->{status} $r->{json}{cleared}", '200 1', 'an operator clears the number\'s day';
+    like $r->{json}{id_number}, qr/^\d{4}\*{10}\d{3}[\dX]$/, '  answered masked';
+    is certify($owner_t, '张三', $victim)->{status}, 200, 'the owner certifies';
+    my $changes = api(GET => '/uc/v1/admin/audit?subject=certification', undef, $op)
+        ->{json}{changes} // [];
+    ok((grep { $_->{action} eq 'certification.attempts_cleared' } @$changes),
+       'the clearing is in the administrative audit');
+    unlike JSON::PP::encode_json($changes), qr/\Q$victim\E/, '  with the number masked';
+    $r = api(POST => '/uc/v1/admin/certification/attempts/clear',
+             { id_number => substr($victim, 0, 17) }, $op);
+    is "$r->{status} $r->{json}{error}{code}", '400 invalid_id_number', '  an invalid number: 400';
+}
+
 # --- what never reaches the provider
 my (undef, $token4) = sign_in();
 (my $bad = $id) =~ s/(.)$/$1 eq '0' ? '1' : '0'/e;

@@ -76,7 +76,15 @@ nonce(char dst[33])
 static void
 refused(const char *code, long http, ucb_provider_error_t *err)
 {
-    if (strcmp(code, "402") == 0 || strcmp(code, "403") == 0
+    /* our call came twice (libcurl sends it again, same nonce, when a
+       kept connection died under it): the first may have been checked */
+    if (strcmp(code, "SignatureNonceUsed") == 0) {
+        ucb_provider_fail(err, 503, "provider_unavailable",
+                          "the verification service's answer was lost; try "
+                          "again shortly", 5);
+        err->may_have_run = 1;
+
+    } else if (strcmp(code, "402") == 0 || strcmp(code, "403") == 0
         || strcmp(code, "500") == 0 || strncmp(code, "Throttling", 10) == 0
         || strcmp(code, "ServiceUnavailable") == 0
         || strcmp(code, "InternalError") == 0 || http >= 500)
@@ -127,7 +135,6 @@ rpc(const char *endpoint, const char *action, const char *version,
     }
     form = sts = body = NULL;
     rc = -1;
-    ucb_provider_begin();
 
     now = time(NULL);
     gmtime_r(&now, &tm);

@@ -67,6 +67,21 @@ set_text(char *dst, size_t size, const char *value)
 }
 
 
+/* an AccessKey ID or SecretId: letters and digits, as the clouds issue
+   them (it goes into a header and a signed form, never a CR or a space) */
+static int
+key_id_ok(const char *value)
+{
+    size_t  n;
+
+    n = strlen(value);
+
+    return n > 0 && n < 65
+           && strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789") == n;
+}
+
+
 /*
  * A provider's address: https, or plain http to this machine (the
  * stand-in) and nowhere else: no user part ("http://127.0.0.1:x@host/"
@@ -171,7 +186,7 @@ ucb_cert_config_set(const char *name, const char *value)
     }
 
     if (strcmp(name, "aliyun_access_key_id") == 0) {
-        return set_text(ucb_cert.access_key_id,
+        return !key_id_ok(value) ? -1 : set_text(ucb_cert.access_key_id,
                         sizeof(ucb_cert.access_key_id), value);
     }
 
@@ -188,7 +203,8 @@ ucb_cert_config_set(const char *name, const char *value)
     }
 
     if (strcmp(name, "tencent_secret_id") == 0) {
-        return set_text(ucb_cert.tc_secret_id, sizeof(ucb_cert.tc_secret_id),
+        return !key_id_ok(value) ? -1
+               : set_text(ucb_cert.tc_secret_id, sizeof(ucb_cert.tc_secret_id),
                         value);
     }
 

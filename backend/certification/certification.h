@@ -95,7 +95,8 @@ void ucb_keyed_hash(const char *value, char hex[65]);
 void ucb_mask_id_number(char *dst, size_t size, const char *id);
 void ucb_mask_name(char *dst, size_t size, const char *name);
 
-/* aliyun_verify.c: 1 match, 2 mismatch, 3 no record; -1 and *err */
+/* aliyun_verify.c: 1 match, 2 mismatch, 3 no record; -1 and *err; within
+   the deadline of the caller's ucb_provider_begin(), as the others */
 int ucb_aliyun_id2meta(const char *name, const char *id_number,
     char *request_id, size_t size, ucb_provider_error_t *err);
 

@@ -231,6 +231,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
         goto done;
     }
 
+    ucb_provider_begin();
     biz = ucb_aliyun_ent_verify(code, name, rep, rep_id, serial, mid,
                                 reg_status, sizeof(reg_status), request_id,
                                 sizeof(request_id), &err);

@@ -231,8 +231,8 @@ answer_key(char *dst, size_t size, const char *name, const char *id)
 
 /*
  * The answer kept for key: 1 to 3, and the provider and its RequestId it
- * came from ("1|aliyun|<id>"; a bare "1" from before: the first
- * provider's, no id); 0 when there is none.
+ * came from ("1|aliyun|<id>"; a bare "1" from before there was a choice:
+ * Alibaba Cloud's, no id); 0 when there is none.
  */
 static int
 reused_answer(const char *key, const char **provider, char *request_id,
@@ -251,10 +251,12 @@ reused_answer(const char *key, const char **provider, char *request_id,
     biz = 0;
 
     if (r != NULL && r->type == REDIS_REPLY_STRING && r->len >= 1
-        && r->str[0] >= '1' && r->str[0] <= '3')
+        && r->str[0] >= '1' && r->str[0] <= '3'
+        && (r->len == 1 || r->str[1] == '|'))
     {
         biz = r->str[0] - '0';
-        *provider = ucb_cert_provider_name(ucb_cert.person_providers[0]);
+        /* a bare answer is from before the chain: Alibaba Cloud's */
+        *provider = "aliyun";
 
         if (r->len > 1 && r->str[1] == '|') {
             p = r->str + 2;
@@ -550,8 +552,12 @@ ucb_h_cert_person(ucb_req_t *req)
         ucb_error(req, 422, "certification_no_record", "the registry has no "
                   "record of this ID number");
 
-    } else {
+    } else if (biz == 1) {
         (void) certify(req, name, id, hash, provider, request_id);
+
+    } else {
+        ucb_error(req, 502, "provider_error", "the verification service "
+                  "gave no answer");
     }
 
 done:
@@ -649,6 +655,23 @@ ucb_h_admin_cert_revoke(ucb_req_t *req)
 }
 
 
+static int
+cleared(const char *key)
+{
+    int          rc;
+    redisReply  *r;
+
+    r = ucb_redis_command("DEL %s", key);
+    rc = r != NULL && r->type == REDIS_REPLY_INTEGER;
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    return rc;
+}
+
+
 /*
  * POST /uc/v1/admin/certification/attempts/clear {"id_number", "user_id"}:
  * the number's attempts of the day over every account cleared, and the
@@ -665,7 +688,6 @@ ucb_h_admin_cert_attempts_clear(ucb_req_t *req)
     char          nkey[UC_KEY_MAX + 80], ukey[UC_KEY_MAX + 32];
     json_t       *what;
     const char   *given, *uid;
-    redisReply   *r;
 
     if (ucb_body_string(req, "id_number", 32, 1, &given) != 0
         || ucb_body_string(req, "user_id", 24, 0, &uid) != 0
@@ -684,16 +706,24 @@ ucb_h_admin_cert_attempts_clear(ucb_req_t *req)
     number_key(nkey, sizeof(nkey), hash);
     ucb_mask_id_number(masked, sizeof(masked), id);
 
-    if (uid != NULL) {
-        attempts_key(ukey, sizeof(ukey), uid);
-        r = ucb_redis_command("DEL %s %s", nkey, ukey);
-    } else {
-        r = ucb_redis_command("DEL %s", nkey);
+    /* audited first: no clearing that the audit does not show */
+    what = json_pack("{s:s, s:s?}", "id_number", masked, "user_id", uid);
+    rc = what != NULL
+         && ucb_store_audit_note(req->uid, "certification.attempts_cleared",
+                                 "certification", what) == UCB_OK;
+    json_decref(what);
+
+    if (!rc) {
+        ucb_error(req, 500, "internal_error", "try again shortly");
+        goto done;
     }
 
-    rc = r != NULL && r->type == REDIS_REPLY_INTEGER;
-    if (r != NULL) {
-        freeReplyObject(r);
+    /* one key a command: the two are on different Cluster slots */
+    rc = cleared(nkey);
+
+    if (rc && uid != NULL) {
+        attempts_key(ukey, sizeof(ukey), uid);
+        rc = cleared(ukey);
     }
 
     if (!rc) {
@@ -701,19 +731,6 @@ ucb_h_admin_cert_attempts_clear(ucb_req_t *req)
         ucb_error(req, 503, "unavailable", "try again shortly");
         goto done;
     }
-
-    what = json_pack("{s:s, s:s?}", "id_number", masked, "user_id", uid);
-
-    if (what == NULL
-        || ucb_store_audit_note(req->uid, "certification.attempts_cleared",
-                                "certification", what) != UCB_OK)
-    {
-        json_decref(what);
-        ucb_error(req, 500, "internal_error", "try again shortly");
-        goto done;
-    }
-
-    json_decref(what);
     ucb_reply(req, 200, json_pack("{s:b, s:s}", "cleared", 1,
                                   "id_number", masked));
 

@@ -18,6 +18,7 @@
  * the record.
  */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@
 static int
 host_of(const char *url, char *host, size_t size)
 {
-    size_t       n;
+    size_t       i, n;
     const char  *p;
 
     p = strstr(url, "://");
@@ -45,13 +46,16 @@ host_of(const char *url, char *host, size_t size)
     }
 
     p += 3;
-    n = strcspn(p, ":/");
+    n = strcspn(p, ":/?#");
 
     if (n == 0 || n >= size) {
         return -1;
     }
 
-    memcpy(host, p, n);
+    /* signed in lower case, as the provider reads it */
+    for (i = 0; i < n; i++) {
+        host[i] = (char) tolower((unsigned char) p[i]);
+    }
     host[n] = '\0';
 
     return 0;
@@ -163,7 +167,6 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
     j = NULL;
     len = 0;
     rc = -1;
-    ucb_provider_begin();
 
     if (host_of(ucb_cert.tc_endpoint, host, sizeof(host)) != 0
         || uc_tc3_service(host, service, sizeof(service)) != 0)

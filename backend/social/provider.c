@@ -328,6 +328,8 @@ call(const char *url, const char *form, const char *const *headers,
         ucb_provider_fail(err, 503, "provider_unavailable",
                           "the provider cannot be reached; try again "
                           "shortly", 5);
+        err->may_have_run = rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR
+                            || rc == CURLE_GOT_NOTHING;
 
     } else if (a.too_large) {
         ucb_provider_fail(err, 502, "provider_error",

@@ -30,6 +30,8 @@ typedef struct {
     const char     *message;
     int             retry_after;    /* seconds, 0: none */
     long            errcode;        /* the provider's own, for the log */
+    int             may_have_run;   /* the call reached it and its answer
+                                       was lost: it may have acted */
 } ucb_provider_error_t;
 
 /*

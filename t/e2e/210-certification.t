@@ -184,6 +184,14 @@ is api(GET => '/pay/transfer', undef, $token2)->{status}, 403,
     is api(GET => '/pay/transfer', undef, $ttoken)->{status}, 403,
         '  none of them raised the account';
 
+    # Alibaba Cloud took the call and the connection broke before its
+    # answer: it may have checked, so Tencent Cloud is not asked after it
+    $before = billed();
+    $r = certify($ttoken, '断线', number());
+    is "$r->{status} $r->{json}{error}{code}", '503 provider_unavailable',
+        'the first provider\'s answer lost after the call: 503, the second not asked';
+    is billed(), $before, '  (no billed call from Tencent\'s stand-in, which would match)';
+
     $before = billed();
     $r = certify($ttoken, '腾讯云', number());
     is "$r->{status} $r->{json}{auth_level}", '200 3', 'a match through Tencent Cloud: level 3';

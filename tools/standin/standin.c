@@ -705,6 +705,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         free(r.params[i].value);
     }
 
+    if (a.drop) {
+        free(a.body);
+        free(a.location);
+        return MHD_NO;
+    }
+
     resp = MHD_create_response_from_buffer(a.len,
                                            a.body != NULL ? a.body : "",
                                            a.body != NULL

@@ -63,6 +63,8 @@ typedef struct {
     char           *body;              /* malloc'ed */
     size_t          len;
     char           *location;          /* malloc'ed, a 302's */
+    int             drop;              /* 1: the connection closed after
+                                          the call, with no answer */
 } si_answer_t;
 
 void si_text(si_answer_t *a, int status, const char *type, const char *fmt,

@@ -5,7 +5,8 @@
  * every parameter, a SignatureNonce used once, a Timestamp within 15
  * minutes. The registry's answer is chosen by the name: 错* mismatch
  * (BizCode 2), 无* no record (3), 忙* a system error (Code 500), 限*
- * the gateway's flow control (HTTP 400), 崩* an empty HTTP 503, 腾*
+ * the gateway's flow control (HTTP 400), 崩* an empty HTTP 503, 断* the
+ * connection closed with no answer, 腾*
  * ServiceUnavailable (HTTP 503: Tencent Cloud's stand-in answers), 慢*
  * answers "no record" after --slow-ms; anyone else matches (1). GET
  * /_standin/calls counts the billed answers (1 and 2), for the tests of
@@ -237,6 +238,13 @@ si_aliyun(si_req_t *r, si_answer_t *a)
     if (name != NULL && strncmp(name, "腾", strlen("腾")) == 0) {
         answer(a, 503, "ServiceUnavailable", "The request has failed due "
                "to a temporary failure of the server.", NULL);
+        return;
+    }
+
+    /* the connection lost after the call was sent, for a name beginning
+       with 断: the service may have checked it (and billed) */
+    if (name != NULL && strncmp(name, "断", strlen("断")) == 0) {
+        a->drop = 1;
         return;
     }
 

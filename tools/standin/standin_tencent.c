@@ -17,6 +17,7 @@
 
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +155,16 @@ static int
 authorization(const char *auth, char *id, char *date, char *service,
     char *signed_headers, char *signature)
 {
+    int  end;
+
+    end = 0;
+
+    /* the whole of it: a longer signature is another one */
     if (auth == NULL
         || sscanf(auth, "TC3-HMAC-SHA256 Credential=%64[^/]/%15[^/]/%63[^/]"
-                  "/tc3_request, SignedHeaders=%255[^,], Signature=%64s",
-                  id, date, service, signed_headers, signature) != 5)
+                  "/tc3_request, SignedHeaders=%255[^,], Signature=%64s%n",
+                  id, date, service, signed_headers, signature, &end) != 5
+        || auth[end] != '\0')
     {
         return -1;
     }
@@ -205,9 +212,12 @@ si_tencent(si_req_t *r, si_answer_t *a)
     }
 
     stamp = si_header(r, "X-TC-Timestamp");
+    errno = 0;
     ts = stamp != NULL ? strtol(stamp, &end, 10) : 0;
 
-    if (stamp == NULL || *end != '\0' || labs(ts - (long) time(NULL)) > 300) {
+    if (stamp == NULL || *end != '\0' || errno != 0 || ts < 0
+        || ts > (long) time(NULL) + 300 || ts < (long) time(NULL) - 300)
+    {
         answer(a, NULL, "AuthFailure.SignatureExpire", "The signature "
                "expired: the timestamp is more than five minutes off.");
         return;

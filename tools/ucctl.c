@@ -113,6 +113,7 @@ usage(void)
 "  merchant line ID LINE active|suspended|off\n"
 "  cert list [pending|certified|rejected]       merchants' certification\n"
 "  cert approve SERIAL | reject SERIAL --reason TEXT\n"
+"  cert clear-attempts ID_NUMBER [--user ID]   a number's day of attempts\n"
 "  store copy sqlite:FILE postgresql://URI\n"
 "                                      a stopped SQLite store into a new\n"
 "                                      PostgreSQL database, verified\n",

@@ -508,6 +508,7 @@ merchant_command(const ucctl_conf_t *conf, int argc, char **argv)
 /*
  * cert list [pending|certified|rejected]
  * cert approve SERIAL | reject SERIAL --reason TEXT
+ * cert clear-attempts ID_NUMBER [--user ID]
  */
 static int
 cert_command(const ucctl_conf_t *conf, int argc, char **argv)
@@ -527,6 +528,19 @@ cert_command(const ucctl_conf_t *conf, int argc, char **argv)
         snprintf(path, sizeof(path), "/uc/v1/admin/certifications?status=%s",
                  argc == 3 ? argv[2] : "pending");
         return call(conf, "GET", path, NULL);
+    }
+
+    /* a number's day of attempts (and an account's), cleared: the number
+       goes in the body, checked by the backend */
+    if ((argc == 3 || (argc == 5 && strcmp(argv[3], "--user") == 0))
+        && strcmp(argv[1], "clear-attempts") == 0)
+    {
+        body = json_pack("{s:s, s:s?}", "id_number", argv[2], "user_id",
+                         argc == 5 ? argv[4] : NULL);
+        rc = call(conf, "POST", "/uc/v1/admin/certification/attempts/clear",
+                  body);
+        json_decref(body);
+        return rc;
     }
 
     /* the serial goes into the URL's path: capitals and digits only */

@@ -77,8 +77,8 @@ key_id_ok(const char *value)
     n = strlen(value);
 
     return n > 0 && n < 65
-           && strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                            "0123456789") == n;
+           && strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "abcdefghijklmnopqrstuvwxyz0123456789") == n;
 }
 
 

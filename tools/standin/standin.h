@@ -96,6 +96,9 @@ void si_request_id(char rid[37], int upper);
 /* a header of the request (any case), or NULL */
 const char *si_header(si_req_t *r, const char *name);
 
+/* standin_tables.c: the tables made, at start; 0, or -1 */
+int si_tables_init(void);
+
 /* codes: minted for (provider, appid, user); taken once */
 typedef enum { SI_CODE_OK, SI_CODE_UNKNOWN, SI_CODE_USED, SI_CODE_EXPIRED }
     si_code_rc_e;

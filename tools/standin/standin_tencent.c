@@ -43,8 +43,9 @@ answer(si_answer_t *a, const char *result, const char *error,
 
     if (error != NULL) {
         si_text(a, 200, "application/json",
-                "{\"Response\":{\"Error\":{\"Code\":\"%s\",\"Message\":\"%s\"},"
-                "\"RequestId\":\"%s\"}}", error, message, rid);
+                "{\"Response\":{\"Error\":{\"Code\":\"%s\","
+                "\"Message\":\"%s\"},\"RequestId\":\"%s\"}}", error, message,
+                rid);
         return;
     }
 

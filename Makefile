@@ -60,7 +60,7 @@ UNIT_TESTS = $(BUILD)/t/token.t $(BUILD)/t/schema.t $(BUILD)/t/backend.t \
              $(BUILD)/t/flags.t $(BUILD)/t/ident.t $(BUILD)/t/store.t \
              $(BUILD)/t/cn.t $(BUILD)/t/alipay.t $(BUILD)/t/wechat.t \
              $(BUILD)/t/aliyun.t $(BUILD)/t/image.t \
-             $(BUILD)/t/layout.t $(BUILD)/t/cert_config.t
+             $(BUILD)/t/layout.t $(BUILD)/t/cert_config.t $(BUILD)/t/sql.t
 
 .PHONY: all deps build run stop test test-asan bench fuzz fuzz-build clean
 
@@ -185,6 +185,12 @@ $(BUILD)/t/ids.t: t/unit/ids.c t/unit/tap.h $(IDS_SRC) $(BACKEND_HDR) \
 	@mkdir -p $(BUILD)/t
 	$(CC) $(UC_CFLAGS) -pthread -It/unit $(BACKEND_INC) -o $@ $< $(IDS_SRC) \
 	    $(LIBUC_SRC) -ljansson -lhiredis -lcrypto -lcurl
+
+$(BUILD)/t/sql.t: t/unit/sql.c t/unit/tap.h backend/store/store_sql.c \
+                  backend/store/store_sql.h
+	@mkdir -p $(BUILD)/t
+	$(CC) $(UC_CFLAGS) -It/unit $(BACKEND_INC) -o $@ $< \
+	    backend/store/store_sql.c
 
 $(BUILD)/t/cert_config.t: t/unit/cert_config.c t/unit/tap.h $(IDS_SRC) \
                           $(BACKEND_HDR) $(LIBUC_SRC) $(LIBUC_HDR)

@@ -12,8 +12,10 @@
  *   tencent_faceid = https://faceid.tencentcloudapi.com
  *   tencent_secret_id = ...
  *   tencent_secret_key_file = FILE
+ *   tencent_ocr = https://ocr.tencentcloudapi.com   (enterprises)
  *   certification_person_providers = aliyun   or tencent, or both in
  *                                 the order they are asked: aliyun,tencent
+ *   certification_enterprise_providers = aliyun   the same, for merchants
  *   certification_attempts = 5    per user per day
  *   certification_reuse_s = 86400 a provider's answer reused this long
  *   certification_unique = 1      one identity certifies one account
@@ -44,8 +46,13 @@ ucb_cert_config_defaults(void)
     strcpy(ucb_cert.endpoint, "https://cloudauth.cn-shanghai.aliyuncs.com");
     strcpy(ucb_cert.ent_endpoint, "https://cloudauth.aliyuncs.com");
     strcpy(ucb_cert.tc_endpoint, "https://faceid.tencentcloudapi.com");
+    strcpy(ucb_cert.tc_ocr_endpoint, "https://ocr.tencentcloudapi.com");
     ucb_cert.person_providers[0] = UCB_CERT_ALIYUN;
+    ucb_cert.person_providers[1] = -1;
     ucb_cert.npersons = 1;
+    ucb_cert.ent_providers[0] = UCB_CERT_ALIYUN;
+    ucb_cert.ent_providers[1] = -1;
+    ucb_cert.nents = 1;
     ucb_cert.attempts = 5;
     ucb_cert.reuse_s = 86400;
     ucb_cert.unique = 1;
@@ -118,10 +125,11 @@ endpoint_ok(const char *value)
 }
 
 
-/* "aliyun", "tencent" or both, comma-separated, each once; a list
-   refused leaves the last one taken */
+/* "aliyun", "tencent" or both, comma-separated, each once, into
+   providers (UCB_CERT_PROVIDERS of them) and *n; a list refused leaves
+   the last one taken */
 static int
-set_providers(const char *value)
+set_providers(const char *value, int *providers, int *count, int *named)
 {
     int          i, n, p, seen, list[UCB_CERT_PROVIDERS];
     size_t       len;
@@ -155,11 +163,11 @@ set_providers(const char *value)
     }
 
     for (i = 0; i < UCB_CERT_PROVIDERS; i++) {
-        ucb_cert.person_providers[i] = i < n ? list[i] : -1;
+        providers[i] = i < n ? list[i] : -1;
     }
 
-    ucb_cert.npersons = n;
-    ucb_cert.providers_named = 1;
+    *count = n;
+    *named = 1;
 
     return 0;
 }
@@ -214,7 +222,20 @@ ucb_cert_config_set(const char *name, const char *value)
     }
 
     if (strcmp(name, "certification_person_providers") == 0) {
-        return set_providers(value);
+        return set_providers(value, ucb_cert.person_providers,
+                             &ucb_cert.npersons, &ucb_cert.persons_named);
+    }
+
+    if (strcmp(name, "certification_enterprise_providers") == 0) {
+        return set_providers(value, ucb_cert.ent_providers, &ucb_cert.nents,
+                             &ucb_cert.ents_named);
+    }
+
+    if (strcmp(name, "tencent_ocr") == 0) {
+        return endpoint_ok(value)
+               ? set_text(ucb_cert.tc_ocr_endpoint,
+                          sizeof(ucb_cert.tc_ocr_endpoint), value)
+               : -1;
     }
 
     if (strcmp(name, "certification_attempts") == 0) {
@@ -255,7 +276,7 @@ provider_ready(int provider)
 int
 ucb_cert_start(void)
 {
-    int            i;
+    int            i, p;
     char           hex[80];
     unsigned int   len;
     unsigned char  master[32];
@@ -311,11 +332,17 @@ ucb_cert_start(void)
 
     /* named by the operator, a provider must be usable; the default
        (Alibaba Cloud) without credentials leaves certification off */
-    for (i = 0; ucb_cert.providers_named && i < ucb_cert.npersons; i++) {
-        if (!provider_ready(ucb_cert.person_providers[i])) {
+
+    for (i = 0; i < 2 * UCB_CERT_PROVIDERS; i++) {
+        p = i < UCB_CERT_PROVIDERS
+            ? (ucb_cert.persons_named ? ucb_cert.person_providers[i] : -1)
+            : (ucb_cert.ents_named
+               ? ucb_cert.ent_providers[i - UCB_CERT_PROVIDERS] : -1);
+
+        if (p >= 0 && !provider_ready(p)) {
             ucb_log(UCB_LOG_ERROR, "a certification provider is named "
                     "without its credentials", "\"provider\":\"%s\"",
-                    ucb_cert_provider_name(ucb_cert.person_providers[i]));
+                    ucb_cert_provider_name(p));
             return -1;
         }
     }
@@ -339,7 +366,15 @@ ucb_cert_provider_name(int provider)
 int
 ucb_cert_enabled(void)
 {
-    return ucb_cert.have_key && ucb_cert.access_key_secret[0] != '\0';
+    int  i;
+
+    for (i = 0; i < ucb_cert.nents; i++) {
+        if (!provider_ready(ucb_cert.ent_providers[i])) {
+            return 0;
+        }
+    }
+
+    return ucb_cert.have_key && ucb_cert.nents > 0;
 }
 
 

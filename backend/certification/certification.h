@@ -5,7 +5,7 @@
  *   vault.c          sealing (AES-256-GCM) and keyed hashes of personal data
  *   aliyun_verify.c  Alibaba Cloud's Id2MetaVerify, RPC-signed
  *   tencent_verify.c Tencent Cloud's IdCardVerification, TC3-signed
- *   person_check.c   the person's check by the providers in order
+ *   providers.c      the checks by the providers in order
  *   person.c         POST/GET /uc/v1/certification/person
  *   enterprise.c     a merchant's certification and its review
  *   licence_image.c  a licence's photo for the review, sealed, expiring
@@ -41,12 +41,16 @@ typedef struct {
     char            access_key_secret[129];
 
     char            tc_endpoint[UCB_SOCIAL_URL_MAX];  /* faceid */
+    char            tc_ocr_endpoint[UCB_SOCIAL_URL_MAX];  /* ocr */
     char            tc_secret_id[65];
     char            tc_secret_key_file[256];
     char            tc_secret_key[129];
     int             person_providers[UCB_CERT_PROVIDERS];   /* in order */
     int             npersons;
-    int             providers_named;   /* by the operator */
+    int             ent_providers[UCB_CERT_PROVIDERS];
+    int             nents;
+    int             persons_named;     /* lists named by the operator */
+    int             ents_named;
     long            attempts;          /* per user per day */
     long            reuse_s;           /* a provider's answer reused */
     long            unique;            /* one identity, one account */
@@ -104,14 +108,24 @@ int ucb_aliyun_id2meta(const char *name, const char *id_number,
 int ucb_tencent_id_verify(const char *name, const char *id_number,
     char *request_id, size_t size, ucb_provider_error_t *err);
 
+/* the same with Tencent Cloud's VerifyBizLicenseEnterprise3 and 4 */
+int ucb_tencent_ent_verify(const char *code, const char *name,
+    const char *rep, const char *rep_id, char *status, size_t status_size,
+    char *request_id, size_t size, ucb_provider_error_t *err);
+
 /*
- * person_check.c: the two-element check by the configured providers in
- * their order, the next asked when one cannot answer (busy, down,
- * refusing our call); an answer (a match, a mismatch, no record) is
- * final. *provider names the one that answered.
+ * providers.c: a check by the configured providers in their order, the
+ * next asked when one refused to check (busy, down, refusing our call);
+ * an answer (a match, a mismatch, no record) is final. *provider names
+ * the one that answered.
  */
 int ucb_cert_person_check(const char *name, const char *id_number,
     const char **provider, char *request_id, size_t size,
+    ucb_provider_error_t *err);
+int ucb_cert_enterprise_check(const char *code, const char *name,
+    const char *rep, const char *rep_id, const char *serial,
+    const char *merchant, const char **provider, char *status,
+    size_t status_size, char *request_id, size_t size,
     ucb_provider_error_t *err);
 
 /* person.c: a name as identity cards print it */

@@ -151,7 +151,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
     char                   id_sealed[128], id_masked[32];
     char                   name[256], code[32];
     json_t                *m, *out, *latest;
-    const char            *mid, *rep, *given, *v, *cert;
+    const char            *mid, *rep, *given, *v, *cert, *provider;
     ucb_provider_error_t   err;
     ucb_merchant_cert_t    c;
 
@@ -231,15 +231,15 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
         goto done;
     }
 
-    ucb_provider_begin();
-    biz = ucb_aliyun_ent_verify(code, name, rep, rep_id, serial, mid,
-                                reg_status, sizeof(reg_status), request_id,
-                                sizeof(request_id), &err);
+    biz = ucb_cert_enterprise_check(code, name, rep, rep_id, serial, mid,
+                                    &provider, reg_status,
+                                    sizeof(reg_status), request_id,
+                                    sizeof(request_id), &err);
 
     if (biz < 0) {
         ucb_log(UCB_LOG_WARN, "certification provider refused",
-                "\"code\":\"%s\",\"provider_code\":%ld,\"serial\":\"%s\"",
-                err.code, err.errcode, serial);
+                "\"provider\":\"%s\",\"code\":\"%s\",\"provider_code\":%ld,"
+                "\"serial\":\"%s\"", provider, err.code, err.errcode, serial);
         req->retry_after = err.retry_after;
         ucb_error(req, err.status, err.code, err.message);
         goto done;
@@ -280,6 +280,7 @@ ucb_h_merchant_cert_request(ucb_req_t *req)
                         : biz == 3 ? "no_record"
                         : operating(reg_status) ? "match"
                         : "match_not_operating";
+    c.provider = provider;
     c.provider_request = request_id;
     /* after an operator's revocation, an operator decides again */
     c.certify = strcmp(c.provider_result, "match") == 0 && rep_id[0] != '\0'

@@ -1,7 +1,8 @@
 /*
- * uc-backend: Tencent Cloud's two-element check (product faceid, API
- * version 2018-03-01, PROTOCOLS.md 3f): IdCardVerification, a person's
- * name and ID number. A POST of JSON to the product's host, its action,
+ * uc-backend: Tencent Cloud's checks (PROTOCOLS.md 3f): IdCardVerification
+ * (product faceid, API version 2018-03-01), a person's name and ID
+ * number; VerifyBizLicenseEnterprise3 and 4 (product ocr, 2018-11-19), an
+ * enterprise's elements (below). A POST of JSON to the product's host, its action,
  * version and time in X-TC-* headers, signed TC3-HMAC-SHA256 with the
  * SecretKey (libuc/uc_tc3.c) over the content type, the host and the
  * body; the provider refuses a signature older than five minutes.
@@ -145,30 +146,38 @@ result_of(const char *result, ucb_provider_error_t *err)
 }
 
 
-int
-ucb_tencent_id_verify(const char *name, const char *id_number,
-    char *request_id, size_t size, ucb_provider_error_t *err)
+/*
+ * One call of action (of version) at endpoint with the JSON req: 0 and
+ * the answer's Response (*response, inside *answer, which the caller
+ * json_decrefs) of an HTTP 200 without an Error; -1 and *err.
+ */
+static int
+call(const char *endpoint, const char *action, const char *version,
+    json_t *req, json_t **answer, json_t **response, char *request_id,
+    size_t size, ucb_provider_error_t *err)
 {
     int          rc;
     char         host[HOST_MAX], service[64], sig[65], date[16];
     char         auth[512], stamp[48], canonical[HOST_MAX + 64];
+    char         act[96], ver[48];
     char        *json, *body;
     long         http;
     size_t       len;
     time_t       now;
-    json_t      *req, *j, *response, *error;
+    json_t      *j, *r, *error;
     struct tm    tm;
     const char  *headers[7], *text;
 
     static const char  type[] = "application/json; charset=utf-8";
 
     request_id[0] = '\0';
-    json = body = NULL;
+    *answer = *response = NULL;
+    body = NULL;
     j = NULL;
     len = 0;
     rc = -1;
 
-    if (host_of(ucb_cert.tc_endpoint, host, sizeof(host)) != 0
+    if (host_of(endpoint, host, sizeof(host)) != 0
         || uc_tc3_service(host, service, sizeof(service)) != 0)
     {
         ucb_provider_fail(err, 502, "provider_misconfigured",
@@ -176,9 +185,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
         return -1;
     }
 
-    req = json_pack("{s:s, s:s}", "IdCard", id_number, "Name", name);
-    json = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
+    json = json_dumps(req, JSON_COMPACT);
 
     now = time(NULL);
     gmtime_r(&now, &tm);
@@ -200,25 +207,27 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
              "Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;"
              "host, Signature=%s", ucb_cert.tc_secret_id, date, service, sig);
     snprintf(stamp, sizeof(stamp), "X-TC-Timestamp: %ld", (long) now);
+    snprintf(act, sizeof(act), "X-TC-Action: %s", action);
+    snprintf(ver, sizeof(ver), "X-TC-Version: %s", version);
 
     headers[0] = "Content-Type: application/json; charset=utf-8";
-    headers[1] = "X-TC-Action: IdCardVerification";
-    headers[2] = "X-TC-Version: 2018-03-01";
+    headers[1] = act;
+    headers[2] = ver;
     headers[3] = stamp;
     headers[4] = auth;
     headers[5] = "Expect:";
     headers[6] = NULL;
 
-    if (ucb_provider_post_json(ucb_cert.tc_endpoint, headers, json, &body,
-                               &len, &http, err) != 0)
+    if (ucb_provider_post_json(endpoint, headers, json, &body, &len, &http,
+                               err) != 0)
     {
         goto done;
     }
 
     j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-    response = json_object_get(j, "Response");
+    r = json_object_get(j, "Response");
 
-    if (!json_is_object(response)) {
+    if (!json_is_object(r)) {
         if (http >= 500) {
             ucb_provider_fail(err, 503, "provider_busy",
                               "the verification service is busy; try "
@@ -230,8 +239,8 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
         goto done;
     }
 
-    request_id_of(response, request_id, size);
-    error = json_object_get(response, "Error");
+    request_id_of(r, request_id, size);
+    error = json_object_get(r, "Error");
 
     if (error != NULL) {
         text = json_string_value(json_object_get(error, "Code"));
@@ -240,9 +249,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
         goto done;
     }
 
-    text = json_string_value(json_object_get(response, "Result"));
-
-    if (http != 200 || text == NULL) {
+    if (http != 200) {
         ucb_provider_fail(err, http >= 500 ? 503 : 502,
                           http >= 500 ? "provider_busy" : "provider_error",
                           "the verification service gave no answer",
@@ -251,10 +258,10 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
         goto done;
     }
 
-    rc = result_of(text, err);
-    if (rc < 0) {
-        err->errcode = strtol(text, NULL, 10);
-    }
+    *answer = j;
+    *response = r;
+    j = NULL;
+    rc = 0;
 
 done:
 
@@ -269,6 +276,131 @@ done:
     free(json);
     free(body);
     json_decref(j);
+
+    return rc;
+}
+
+
+int
+ucb_tencent_id_verify(const char *name, const char *id_number,
+    char *request_id, size_t size, ucb_provider_error_t *err)
+{
+    int          rc;
+    json_t      *req, *answer, *response;
+    const char  *text;
+
+    req = json_pack("{s:s, s:s}", "IdCard", id_number, "Name", name);
+    if (req == NULL) {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "out of memory; try again shortly", 1);
+        return -1;
+    }
+
+    rc = call(ucb_cert.tc_endpoint, "IdCardVerification", "2018-03-01", req,
+              &answer, &response, request_id, size, err);
+    json_decref(req);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    text = json_string_value(json_object_get(response, "Result"));
+
+    if (text == NULL) {
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the verification service gave no answer", 0);
+        rc = -1;
+
+    } else {
+        rc = result_of(text, err);
+        if (rc < 0) {
+            err->errcode = strtol(text, NULL, 10);
+        }
+    }
+
+    json_decref(answer);
+
+    return rc;
+}
+
+
+/*
+ * VerifyBizLicenseEnterprise4 (four elements: the representative's ID
+ * number too) or VerifyBizLicenseEnterprise3 (ENT_3META), product ocr,
+ * version 2018-11-19:
+ *   {"Response":{"StatusCode":0,"VerifyResult":1,"OperatingStatus":"1",
+ *    "IsCreditCodeConsistent":true,"IsEntNameConsistent":true,...}}
+ * StatusCode 0 answered (billed), 1 its system's trouble (busy);
+ * VerifyResult 1 a full match, 0 not; neither the code nor the name found
+ * is "no record". OperatingStatus is the registry's code, as Alibaba's
+ * Status (1 in business).
+ */
+int
+ucb_tencent_ent_verify(const char *code, const char *name, const char *rep,
+    const char *rep_id, char *status, size_t status_size, char *request_id,
+    size_t size, ucb_provider_error_t *err)
+{
+    int          rc, four;
+    json_t      *req, *answer, *response, *v;
+    const char  *text;
+
+    status[0] = '\0';
+    four = rep_id[0] != '\0';
+    req = four ? json_pack("{s:s, s:s, s:s, s:s}", "CreditCode", code,
+                           "EntName", name, "LrName", rep, "IdNum", rep_id)
+               : json_pack("{s:s, s:s, s:s, s:s}", "CreditCode", code,
+                           "EntName", name, "LrName", rep,
+                           "VerifyType", "ENT_3META");
+    if (req == NULL) {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "out of memory; try again shortly", 1);
+        return -1;
+    }
+
+    rc = call(ucb_cert.tc_ocr_endpoint, four ? "VerifyBizLicenseEnterprise4"
+                                             : "VerifyBizLicenseEnterprise3",
+              "2018-11-19", req, &answer, &response, request_id, size, err);
+    json_decref(req);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    v = json_object_get(response, "StatusCode");
+    rc = -1;
+
+    if (json_is_integer(v) && json_integer_value(v) == 1) {
+        ucb_provider_fail(err, 503, "provider_busy",
+                          "the verification service is busy; try again "
+                          "later", 5);
+
+    } else if (!json_is_integer(v) || json_integer_value(v) != 0
+               || !json_is_integer(json_object_get(response, "VerifyResult")))
+    {
+        ucb_provider_fail(err, 502, "provider_error",
+                          "the verification service gave no answer", 0);
+
+    } else if (json_integer_value(json_object_get(response, "VerifyResult"))
+               == 1)
+    {
+        rc = 1;
+
+    } else {
+        /* neither found: the registry has no such enterprise */
+        rc = json_is_false(json_object_get(response, "IsCreditCodeConsistent"))
+             && json_is_false(json_object_get(response,
+                                              "IsEntNameConsistent"))
+             ? 3 : 2;
+    }
+
+    text = json_string_value(json_object_get(response, "OperatingStatus"));
+
+    /* cut, it would be another value */
+    if (rc > 0 && text != NULL && strlen(text) < status_size) {
+        strcpy(status, text);
+    }
+
+    json_decref(answer);
 
     return rc;
 }

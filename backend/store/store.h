@@ -423,6 +423,7 @@ typedef struct {
     const char     *credit_code;
     const char     *provider_result;    /* match, match_not_operating,
                                            mismatch, no_record */
+    const char     *provider;           /* aliyun, tencent */
     const char     *provider_request;
     int             certify;            /* at once (a full match) */
 } ucb_merchant_cert_t;

@@ -19,7 +19,7 @@ static json_t *
 request_row(ucb_db_stmt_t *s, void *arg)
 {
     return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s,"
-                     " s:s, s:s, s:I, s:I}",
+                     " s:s, s:s, s:I, s:I, s:s}",
                      "serial", ucb_db_text(s, 0),
                      "merchant_id", ucb_db_text(s, 1),
                      "status", ucb_db_text(s, 2),
@@ -33,7 +33,8 @@ request_row(ucb_db_stmt_t *s, void *arg)
                      "requested_by", ucb_db_text(s, 10),
                      "decided_by", ucb_db_text(s, 11),
                      "created_at", (json_int_t) ucb_db_int64(s, 12),
-                     "decided_at", (json_int_t) ucb_db_int64(s, 13));
+                     "decided_at", (json_int_t) ucb_db_int64(s, 13),
+                     "provider", ucb_db_text(s, 14));
 }
 
 
@@ -191,6 +192,7 @@ request_once(const ucb_merchant_cert_t *c, json_t **out)
     ucb_db_bind_text(s, 14, match ? "provider" : "");
     ucb_db_bind_int64(s, 15, ucb_st_now());
     ucb_db_bind_int64(s, 16, match ? ucb_st_now() : 0);
+    ucb_db_bind_text(s, 17, c->provider != NULL ? c->provider : "aliyun");
 
     rc = ucb_db_exec(s);
     json_decref(m);

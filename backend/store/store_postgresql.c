@@ -38,7 +38,7 @@
 #include "ucb.h"
 
 
-#define PG_PARAMS_MAX     16
+#define PG_PARAMS_MAX     UCB_SQL_PARAMS_MAX
 #define PG_POOL           16
 #define PG_WAIT_S         5
 #define PG_STATEMENT_MS   10000           /* the server's statement_timeout */
@@ -469,6 +469,13 @@ pg_stmt(stmt_e i)
     if (!held->prepared[i]) {
         sql = pg_sql(text, &n);
         if (sql == NULL || n > PG_PARAMS_MAX) {
+            /* a statement of ours that this driver cannot hold: said
+               loudly, or its endpoint is a silent 500 */
+            if (sql != NULL) {
+                ucb_log(UCB_LOG_ERROR, "a statement has more parameters "
+                        "than the PostgreSQL driver holds", "\"statement\":"
+                        "%d,\"parameters\":%d", (int) i, n);
+            }
             free(sql);
             return NULL;
         }

@@ -388,24 +388,24 @@ const char *const  ucb_sql[S_NSTMTS] = {
         "INSERT INTO merchant_certifications (serial, merchant_id, status,"
         " elements, credit_code, name, rep_sealed, rep_masked, rep_id_sealed,"
         " rep_id_masked, provider_result, provider_request, requested_by,"
-        " decided_by, created_at, decided_at)"
+        " decided_by, created_at, decided_at, provider)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-        " ?15, ?16)",
+        " ?15, ?16, ?17)",
     [S_MCERT_GET] =
         "SELECT serial, merchant_id, status, elements, credit_code, name,"
         " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
-        " decided_by, created_at, decided_at"
+        " decided_by, created_at, decided_at, provider"
         " FROM merchant_certifications WHERE serial = ?1",
     [S_MCERT_LATEST] =
         "SELECT serial, merchant_id, status, elements, credit_code, name,"
         " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
-        " decided_by, created_at, decided_at"
+        " decided_by, created_at, decided_at, provider"
         " FROM merchant_certifications WHERE merchant_id = ?1"
         " ORDER BY created_at DESC, serial DESC LIMIT 1",
     [S_MCERT_LIST] =
         "SELECT serial, merchant_id, status, elements, credit_code, name,"
         " rep_masked, rep_id_masked, provider_result, reason, requested_by,"
-        " decided_by, created_at, decided_at"
+        " decided_by, created_at, decided_at, provider"
         " FROM merchant_certifications WHERE status = ?1"
         " ORDER BY created_at, serial LIMIT 200",
     [S_MCERT_PENDING] =

@@ -48,4 +48,8 @@ extern const char *const  ucb_migrations[];
 extern const size_t       ucb_nmigrations;
 extern const char *const  ucb_sql[S_NSTMTS];
 
+/* the most parameters (?1 .. ?N) a statement may take: what the
+   PostgreSQL driver holds (build/t/sql.t checks every statement) */
+#define UCB_SQL_PARAMS_MAX  24
+
 #endif /* UCB_STORE_SQL_H */

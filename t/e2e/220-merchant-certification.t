@@ -252,6 +252,48 @@ my $serial6 = $r->{json}{serial};
 is api(PUT => "/uc/v1/merchants/$mid6/certification/$serial6/licence", $photo, $token6,
        { 'Content-Type' => 'image/png' })->{status}, 200, 'a photo for the waiting request';
 
+# --- Tencent Cloud's VerifyBizLicenseEnterprise3/4, asked when Alibaba
+# Cloud cannot answer (its stand-in is down for names beginning with 腾;
+# Tencent's checks the TC3 signature and answers by the rest)
+{
+    my ($o, $t) = sign_up();
+    is api(POST => '/uc/v1/certification/person', { name => '吴九', id_number => ric() },
+           $t)->{json}{auth_level}, 3, 'a certified person for the Tencent cases';
+    my $ask = sub {
+        my ($name, $rep_id) = @_;
+        my $m = merchant($name, $t);
+        my $r = api(POST => "/uc/v1/merchants/$m/certification",
+                    { legal_rep => '吴九', defined $rep_id ? (legal_rep_id_number => $rep_id) : () },
+                    $t);
+        return ($m, $r);
+    };
+    my ($m, $r) = $ask->('腾讯好商户', ric());
+    is "$r->{status} $r->{json}{status} $r->{json}{provider_result} $r->{json}{provider}",
+        '201 certified match tencent', 'Alibaba Cloud down: Tencent Cloud\'s four-element match certifies';
+    ok wait_for(sub { $finance->($t)->{status} == 200 }),
+        '  and the session acting for it passes the level-4 location';
+    is api(GET => "/uc/v1/merchants/$m/certification", undef, $t)->{json}{provider}, 'tencent',
+        '  the request names the provider that answered';
+
+    ($m, $r) = $ask->('腾错商户', ric());
+    is "$r->{status} $r->{json}{status} $r->{json}{provider_result}", '201 pending mismatch',
+        '  its mismatch (VerifyResult 0): pending review';
+    ($m, $r) = $ask->('腾无商户', ric());
+    is "$r->{status} $r->{json}{status} $r->{json}{provider_result}", '201 pending no_record',
+        '  neither code nor name found: no_record, pending';
+    ($m, $r) = $ask->('腾销户商户', ric());
+    is "$r->{status} $r->{json}{status} $r->{json}{provider_result}",
+        '201 pending match_not_operating', '  a match deregistered (OperatingStatus 3): pending';
+    ($m, $r) = $ask->('腾三要素商户');
+    is "$r->{status} $r->{json}{status} $r->{json}{provider_result} $r->{json}{elements}",
+        '201 pending match 3', '  three elements (VerifyBizLicenseEnterprise3): a match, pending';
+    ($m, $r) = $ask->('腾忙商户', ric());
+    is "$r->{status} $r->{json}{error}{code}", '503 provider_busy',
+        '  both busy (StatusCode 1): 503 provider_busy';
+    is api(GET => "/uc/v1/merchants/$m/certification", undef, $t)->{status}, 404,
+        '    and no request is left';
+}
+
 # --- no record, approved by an operator
 my ($owner3, $token3) = sign_up();
 my $mid3 = merchant('无记录商户', $token3);

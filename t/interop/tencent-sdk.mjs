@@ -1,5 +1,6 @@
 // The official Tencent Cloud SDK (npm tencentcloud-sdk-nodejs-common,
-// test-only) against our stand-in of faceid's IdCardVerification, so our
+// test-only) against our stand-in of faceid's IdCardVerification and
+// ocr's VerifyBizLicenseEnterprise4, so our
 // reading of TC3-HMAC-SHA256 is Tencent's, not only ours. The stand-in
 // checks requests with libuc's uc_tc3.c, the code the backend signs its
 // calls with:
@@ -26,8 +27,8 @@ function ok(cond, what) {
     console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${what}`);
 }
 
-function client(secretId, key) {
-    return new CommonClient('faceid.tencentcloudapi.com', '2018-03-01', {
+function client(secretId, key, product = 'faceid', version = '2018-03-01') {
+    return new CommonClient(`${product}.tencentcloudapi.com`, version, {
         credential: { secretId, secretKey: key },
         profile: { httpProfile: { endpoint: `127.0.0.1:${process.env.UC_STANDIN_PORT}`,
                                   protocol: 'http://', reqTimeout: 5 } },
@@ -50,6 +51,13 @@ ok(/^[0-9a-f-]{36}$/.test(none.RequestId ?? ''), 'with a RequestId');
 const match = await client('AKIDstandin0001', secretKey)
     .request('IdCardVerification', { IdCard: number, Name: '张三' });
 ok(match.Result === '0', `a match: Result ${match.Result}`);
+
+// the enterprise check, product ocr
+const ent = await client('AKIDstandin0001', secretKey, 'ocr', '2018-11-19')
+    .request('VerifyBizLicenseEnterprise4', { CreditCode: '91110000600037341L',
+        EntName: '好商户有限公司', LrName: '张三', IdNum: number });
+ok(ent.StatusCode === 0 && ent.VerifyResult === 1 && ent.OperatingStatus === '1',
+   `VerifyBizLicenseEnterprise4 signed by the SDK: StatusCode ${ent.StatusCode}, VerifyResult ${ent.VerifyResult}`);
 
 // 2. another SecretKey, an unknown SecretId: refused as Tencent refuses
 const forged = await fails(client('AKIDstandin0001', `${secretKey}x`)

@@ -85,6 +85,21 @@ main(void)
            "\"%s\": refused, the last list kept", bad[i]);
     }
 
+    ok(ucb_cert.nents == 1 && ucb_cert.ent_providers[0] == UCB_CERT_ALIYUN
+       && strcmp(ucb_cert.tc_ocr_endpoint, "https://ocr.tencentcloudapi.com")
+          == 0,
+       "enterprises: Alibaba Cloud alone by default; Tencent's ocr address");
+    ok(ucb_cert_config_set("certification_enterprise_providers",
+                           "aliyun,tencent") == 0
+       && ucb_cert.nents == 2 && ucb_cert.ent_providers[1] == UCB_CERT_TENCENT
+       && ucb_cert.npersons == 1,
+       "aliyun,tencent for enterprises, the persons' list untouched");
+    ok(ucb_cert_config_set("certification_enterprise_providers", "tencent,")
+       == -1 && ucb_cert.nents == 2,
+       "a bad list for enterprises refused, the last kept");
+    ok(ucb_cert_config_set("tencent_ocr", "http://127.0.0.1@x/") == -1,
+       "Tencent's ocr address: the same rule");
+
     printf("1..%d\n", tap_n);
 
     return tap_failed != 0;

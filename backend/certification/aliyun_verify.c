@@ -249,6 +249,13 @@ rpc(const char *endpoint, const char *action, const char *version,
 
     refused(code, http, err);
 
+    /* a success without a result we know: it may have checked (billed) */
+    if (http == 200
+        && (strcmp(code, "200") == 0 || strcmp(code, "Success") == 0))
+    {
+        err->may_have_run = 1;
+    }
+
 done:
 
     if (sts != NULL) {

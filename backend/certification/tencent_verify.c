@@ -146,6 +146,31 @@ result_of(const char *result, ucb_provider_error_t *err)
 }
 
 
+static int
+consistent(json_t *response, const char *field)
+{
+    return json_is_true(json_object_get(response, field));
+}
+
+
+/* a request's personal data wiped before it is freed */
+static void
+forget(json_t *req)
+{
+    json_t      *v;
+    const char  *key;
+
+    json_object_foreach(req, key, v) {
+        if (json_is_string(v)) {
+            OPENSSL_cleanse((char *) json_string_value(v),
+                            json_string_length(v));
+        }
+    }
+
+    json_decref(req);
+}
+
+
 /*
  * One call of action (of version) at endpoint with the JSON req: 0 and
  * the answer's Response (*response, inside *answer, which the caller
@@ -235,6 +260,8 @@ call(const char *endpoint, const char *action, const char *version,
         } else {
             ucb_provider_fail(err, 502, "provider_error",
                               "the provider's answer could not be read", 0);
+            /* it answered: it may have checked (and billed) */
+            err->may_have_run = http == 200;
         }
         goto done;
     }
@@ -298,7 +325,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
 
     rc = call(ucb_cert.tc_endpoint, "IdCardVerification", "2018-03-01", req,
               &answer, &response, request_id, size, err);
-    json_decref(req);
+    forget(req);
 
     if (rc != 0) {
         return -1;
@@ -309,6 +336,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
     if (text == NULL) {
         ucb_provider_fail(err, 502, "provider_error",
                           "the verification service gave no answer", 0);
+        err->may_have_run = 1;
         rc = -1;
 
     } else {
@@ -360,7 +388,7 @@ ucb_tencent_ent_verify(const char *code, const char *name, const char *rep,
     rc = call(ucb_cert.tc_ocr_endpoint, four ? "VerifyBizLicenseEnterprise4"
                                              : "VerifyBizLicenseEnterprise3",
               "2018-11-19", req, &answer, &response, request_id, size, err);
-    json_decref(req);
+    forget(req);
 
     if (rc != 0) {
         return -1;
@@ -379,11 +407,17 @@ ucb_tencent_ent_verify(const char *code, const char *name, const char *rep,
     {
         ucb_provider_fail(err, 502, "provider_error",
                           "the verification service gave no answer", 0);
+        err->may_have_run = 1;
 
     } else if (json_integer_value(json_object_get(response, "VerifyResult"))
                == 1)
     {
-        rc = 1;
+        /* four elements: each said consistent too, or an operator looks */
+        rc = !four || (consistent(response, "IsCreditCodeConsistent")
+                       && consistent(response, "IsEntNameConsistent")
+                       && consistent(response, "IsLrNameConsistent")
+                       && consistent(response, "IsIdNumConsistent"))
+             ? 1 : 2;
 
     } else {
         /* neither found: the registry has no such enterprise */

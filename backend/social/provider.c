@@ -334,6 +334,7 @@ call(const char *url, const char *form, const char *const *headers,
     } else if (a.too_large) {
         ucb_provider_fail(err, 502, "provider_error",
                           "the provider's answer was too large", 0);
+        err->may_have_run = 1;
 
     } else {
         ucb_provider_fail(err, 502, "provider_error",

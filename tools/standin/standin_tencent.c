@@ -377,12 +377,16 @@ si_tencent(si_req_t *r, si_answer_t *a)
     action = si_header(r, "X-TC-Action");
     version = si_header(r, "X-TC-Version");
 
-    if (version != NULL && strcmp(action, "IdCardVerification") == 0
-        && strcmp(version, "2018-03-01") == 0)
+    if (action == NULL || version == NULL) {
+        answer(a, NULL, "MissingParameter", "X-TC-Action and X-TC-Version "
+               "are required.");
+
+    } else if (strcmp(action, "IdCardVerification") == 0
+               && strcmp(version, "2018-03-01") == 0)
     {
         person(r, a);
 
-    } else if (version != NULL && strcmp(version, "2018-11-19") == 0
+    } else if (strcmp(version, "2018-11-19") == 0
                && (strcmp(action, "VerifyBizLicenseEnterprise3") == 0
                    || strcmp(action, "VerifyBizLicenseEnterprise4") == 0))
     {

@@ -89,18 +89,13 @@ refused(const char *code, long http, ucb_provider_error_t *err)
         || strcmp(code, "ServiceUnavailable") == 0
         || strcmp(code, "InternalError") == 0 || http >= 500)
     {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "the verification service is busy; try again "
-                          "later", 5);
+        ucb_cert_fail(err, UCB_CERT_BUSY);
 
     } else if (code[0] == '4' || http >= 400) {
-        ucb_provider_fail(err, 502, "provider_misconfigured",
-                          "the verification service refused this service's "
-                          "call", 0);
+        ucb_cert_fail(err, UCB_CERT_REFUSED);
 
     } else {
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the verification service gave no answer", 0);
+        ucb_cert_fail(err, UCB_CERT_NO_ANSWER);
     }
 
     err->errcode = http != 200 ? http : strtol(code, NULL, 10);

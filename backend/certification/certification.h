@@ -113,6 +113,16 @@ int ucb_tencent_ent_verify(const char *code, const char *name,
     const char *rep, const char *rep_id, char *status, size_t status_size,
     char *request_id, size_t size, ucb_provider_error_t *err);
 
+/* the providers' refusals as our envelope words them, once */
+typedef enum {
+    UCB_CERT_BUSY = 0,      /* 503 provider_busy, Retry-After 5 */
+    UCB_CERT_REFUSED,       /* 502 provider_misconfigured: our call */
+    UCB_CERT_NO_ANSWER,     /* 502 provider_error */
+    UCB_CERT_NO_MEMORY      /* 503 provider_busy, Retry-After 1 */
+} ucb_cert_fail_e;
+
+void ucb_cert_fail(ucb_provider_error_t *err, ucb_cert_fail_e why);
+
 /*
  * providers.c: a check by the configured providers in their order, the
  * next asked when one refused to check (busy, down, refusing our call);

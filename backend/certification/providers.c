@@ -13,6 +13,34 @@
 #include "certification.h"
 
 
+void
+ucb_cert_fail(ucb_provider_error_t *err, ucb_cert_fail_e why)
+{
+    switch (why) {
+
+    case UCB_CERT_BUSY:
+        ucb_provider_fail(err, 503, "provider_busy", "the verification "
+                          "service is busy; try again later", 5);
+        break;
+
+    case UCB_CERT_REFUSED:
+        ucb_provider_fail(err, 502, "provider_misconfigured", "the "
+                          "verification service refused this service's "
+                          "call", 0);
+        break;
+
+    case UCB_CERT_NO_ANSWER:
+        ucb_provider_fail(err, 502, "provider_error", "the verification "
+                          "service gave no answer", 0);
+        break;
+
+    default:
+        ucb_provider_fail(err, 503, "provider_busy", "out of memory; try "
+                          "again shortly", 1);
+    }
+}
+
+
 typedef int (*check_pt)(int provider, void *ctx, char *request_id,
     size_t size, ucb_provider_error_t *err);
 

@@ -2,10 +2,10 @@
  * uc-backend: Tencent Cloud's checks (PROTOCOLS.md 3f): IdCardVerification
  * (product faceid, API version 2018-03-01), a person's name and ID
  * number; VerifyBizLicenseEnterprise3 and 4 (product ocr, 2018-11-19), an
- * enterprise's elements (below). A POST of JSON to the product's host, its action,
- * version and time in X-TC-* headers, signed TC3-HMAC-SHA256 with the
- * SecretKey (libuc/uc_tc3.c) over the content type, the host and the
- * body; the provider refuses a signature older than five minutes.
+ * enterprise's elements (below). A POST of JSON to the product's host,
+ * its action, version and time in X-TC-* headers, signed TC3-HMAC-SHA256
+ * with the SecretKey (libuc/uc_tc3.c) over the content type, the host
+ * and the body; the provider refuses a signature older than five minutes.
  *
  *   {"Response":{"Result":"0","Description":"...","RequestId":"..."}}
  *     0 match, -1 mismatch (both billed); -2 a number and -3 a name the
@@ -90,9 +90,7 @@ refused(const char *code, ucb_provider_error_t *err)
         || strncmp(code, "ResourceUnavailable", 19) == 0
         || strncmp(code, "FailedOperation", 15) == 0)
     {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "the verification service is busy; try again "
-                          "later", 5);
+        ucb_cert_fail(err, UCB_CERT_BUSY);
 
     } else if (strncmp(code, "AuthFailure", 11) == 0
                || strncmp(code, "UnauthorizedOperation", 21) == 0
@@ -101,13 +99,10 @@ refused(const char *code, ucb_provider_error_t *err)
                || strncmp(code, "InvalidAction", 13) == 0
                || strncmp(code, "UnsupportedOperation", 20) == 0)
     {
-        ucb_provider_fail(err, 502, "provider_misconfigured",
-                          "the verification service refused this service's "
-                          "call", 0);
+        ucb_cert_fail(err, UCB_CERT_REFUSED);
 
     } else {
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the verification service gave no answer", 0);
+        ucb_cert_fail(err, UCB_CERT_NO_ANSWER);
     }
 }
 
@@ -133,14 +128,11 @@ result_of(const char *result, ucb_provider_error_t *err)
     if (strcmp(result, "-4") == 0 || strcmp(result, "-6") == 0
         || strcmp(result, "-7") == 0)
     {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "the verification service is busy; try again "
-                          "later", 5);
+        ucb_cert_fail(err, UCB_CERT_BUSY);
         return -1;
     }
 
-    ucb_provider_fail(err, 502, "provider_error",
-                      "the verification service gave no answer", 0);
+    ucb_cert_fail(err, UCB_CERT_NO_ANSWER);
 
     return -1;
 }
@@ -223,8 +215,7 @@ call(const char *endpoint, const char *action, const char *version,
                             canonical, "content-type;host", json,
                             strlen(json), (long) now, service, sig) != 0)
     {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "out of memory; try again shortly", 1);
+        ucb_cert_fail(err, UCB_CERT_NO_MEMORY);
         goto done;
     }
 
@@ -254,9 +245,7 @@ call(const char *endpoint, const char *action, const char *version,
 
     if (!json_is_object(r)) {
         if (http >= 500) {
-            ucb_provider_fail(err, 503, "provider_busy",
-                              "the verification service is busy; try "
-                              "again later", 5);
+            ucb_cert_fail(err, UCB_CERT_BUSY);
         } else {
             ucb_provider_fail(err, 502, "provider_error",
                               "the provider's answer could not be read", 0);
@@ -277,10 +266,7 @@ call(const char *endpoint, const char *action, const char *version,
     }
 
     if (http != 200) {
-        ucb_provider_fail(err, http >= 500 ? 503 : 502,
-                          http >= 500 ? "provider_busy" : "provider_error",
-                          "the verification service gave no answer",
-                          http >= 500 ? 5 : 0);
+        ucb_cert_fail(err, http >= 500 ? UCB_CERT_BUSY : UCB_CERT_NO_ANSWER);
         err->errcode = http;
         goto done;
     }
@@ -318,8 +304,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
 
     req = json_pack("{s:s, s:s}", "IdCard", id_number, "Name", name);
     if (req == NULL) {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "out of memory; try again shortly", 1);
+        ucb_cert_fail(err, UCB_CERT_NO_MEMORY);
         return -1;
     }
 
@@ -334,8 +319,7 @@ ucb_tencent_id_verify(const char *name, const char *id_number,
     text = json_string_value(json_object_get(response, "Result"));
 
     if (text == NULL) {
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the verification service gave no answer", 0);
+        ucb_cert_fail(err, UCB_CERT_NO_ANSWER);
         err->may_have_run = 1;
         rc = -1;
 
@@ -380,8 +364,7 @@ ucb_tencent_ent_verify(const char *code, const char *name, const char *rep,
                            "EntName", name, "LrName", rep,
                            "VerifyType", "ENT_3META");
     if (req == NULL) {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "out of memory; try again shortly", 1);
+        ucb_cert_fail(err, UCB_CERT_NO_MEMORY);
         return -1;
     }
 
@@ -398,15 +381,12 @@ ucb_tencent_ent_verify(const char *code, const char *name, const char *rep,
     rc = -1;
 
     if (json_is_integer(v) && json_integer_value(v) == 1) {
-        ucb_provider_fail(err, 503, "provider_busy",
-                          "the verification service is busy; try again "
-                          "later", 5);
+        ucb_cert_fail(err, UCB_CERT_BUSY);
 
     } else if (!json_is_integer(v) || json_integer_value(v) != 0
                || !json_is_integer(json_object_get(response, "VerifyResult")))
     {
-        ucb_provider_fail(err, 502, "provider_error",
-                          "the verification service gave no answer", 0);
+        ucb_cert_fail(err, UCB_CERT_NO_ANSWER);
         err->may_have_run = 1;
 
     } else if (json_integer_value(json_object_get(response, "VerifyResult"))

@@ -86,7 +86,7 @@ is(stack_sql(q{SELECT COUNT(*) FROM outbox o WHERE o.type = 'user.registered'
 
 # the relay catches up after the restart, and the stream holds nothing
 # that the outbox does not
-ok(wait_for(sub { stack_sql('SELECT COUNT(*) FROM outbox WHERE relayed_at IS NULL') == 0 }, 400),
+ok(wait_for(sub { stack_sql('SELECT COUNT(*) FROM outbox WHERE relayed_at IS NULL') eq '0' }, 400),
    'every committed event was relayed after the restart');
 my %rows = map { $_ => 1 }
            split /\n/, stack_sql("SELECT id FROM outbox WHERE id > $outbox0");

@@ -338,7 +338,7 @@ is api(POST => "/uc/v1/merchants/0123/certification", { legal_rep => '张三' },
 # (every 30 s) deletes it with no upload or decision to set it off
 stack_sql("UPDATE certification_images SET expires_at = 1 WHERE serial = '$serial6'");
 ok wait_for(sub { stack_sql("SELECT COUNT(*) FROM certification_images"
-                            . " WHERE serial = '$serial6'") == 0 }, 1600),
+                            . " WHERE serial = '$serial6'") eq '0' }, 1600),
     'a photo past its retention is deleted without any request to set it off';
 
 done_testing;
